@@ -1,0 +1,24 @@
+// Policy filter layer -> seccomp BPF for the native architecture.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <expected>
+#include <string>
+#include <vector>
+
+#include "agent/filter_environment.h"
+#include "tollgate/policy.h"
+
+namespace tollgate {
+
+struct CompiledFilter {
+  // Ready to install: a guard prefix (foreign architectures killed, seccomp(NEW_LISTENER) refused) followed by
+  // the program libseccomp generated for the profile.
+  std::vector<sock_filter> program;
+  std::vector<int> notified_syscalls;  // native numbers that some entry sends to the supervisor
+};
+
+std::expected<CompiledFilter, std::string> compile_filter(const FilterLayer& filter, const FilterEnvironment& env);
+
+}  // namespace tollgate

@@ -1,0 +1,53 @@
+// Starts a program under a seccomp filter and takes its listener, without the program's own filter ever
+// applying to the agent's work (see launcher.cc for how).
+#pragma once
+
+#include <linux/filter.h>
+#include <sys/types.h>
+
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tollgate/unique_fd.h"
+
+namespace tollgate {
+
+struct LaunchRequest {
+  std::string executable;  // absolute path (see find_executable)
+  std::vector<std::string> argv;
+  std::vector<sock_filter> program;
+  bool set_no_new_privs = false;  // required when the caller lacks CAP_SYS_ADMIN
+};
+
+struct LaunchState;  // shared with the child until it has exec'd; lives until the target is reaped
+
+class LaunchedTarget {
+ public:
+  LaunchedTarget(pid_t pid, UniqueFd pidfd, UniqueFd listener, std::unique_ptr<LaunchState> state);
+  LaunchedTarget(LaunchedTarget&&) noexcept;
+  LaunchedTarget& operator=(LaunchedTarget&&) noexcept;
+  ~LaunchedTarget();
+
+  pid_t pid() const { return pid_; }
+  int pidfd() const { return pidfd_.get(); }
+  UniqueFd take_listener() { return std::move(listener_); }
+  // After the target has exited: the errno of a failed execve(2), if that is why it exited.
+  std::optional<int> exec_error() const;
+
+ private:
+  pid_t pid_;
+  UniqueFd pidfd_;
+  UniqueFd listener_;
+  std::unique_ptr<LaunchState> state_;
+};
+
+std::expected<LaunchedTarget, std::string> launch_under_filter(const LaunchRequest& request);
+
+// PATH lookup the way execvp(3) does it, done before the child exists. Error: errno (ENOENT, EACCES).
+std::expected<std::string, int> find_executable(std::string_view name);
+
+}  // namespace tollgate

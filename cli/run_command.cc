@@ -1,0 +1,160 @@
+// `tollgate run`: start a command under a policy and supervise it here, or hand it to a daemon.
+#include <errno.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <uv.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "agent/filter_compiler.h"
+#include "agent/handover_client.h"
+#include "agent/launcher.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/logging.h"
+#include "cli/signal_forwarder.h"
+#include "supervisor/supervisor.h"
+
+namespace tollgate {
+namespace {
+
+// Without CAP_SYS_ADMIN the kernel only accepts a filter from a task with no_new_privs set.
+bool has_cap_sys_admin() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with("CapEff:")) return (std::stoull(line.substr(7), nullptr, 16) >> 21) & 1;
+  return false;
+}
+
+std::map<std::string, std::string> parse_metadata(const std::vector<std::string>& items) {
+  std::map<std::string, std::string> out;
+  for (const auto& item : items) {
+    auto eq = item.find('=');
+    out[item.substr(0, eq)] = eq == std::string::npos ? "" : item.substr(eq + 1);
+  }
+  return out;
+}
+
+int status_of(const siginfo_t& info) {
+  if (info.si_code == CLD_EXITED) return info.si_status;
+  return 128 + info.si_status;  // killed or dumped
+}
+
+// Waits for the target through its pidfd, forwarding signals to it meanwhile; stops the loop when it exits.
+class TargetWatch {
+ public:
+  TargetWatch(uv_loop_t* loop, int pidfd, Supervisor& supervisor)
+      : pidfd_(pidfd), supervisor_(supervisor), signals_(loop, [this](int sig) { forward(sig); }) {
+    poll_.data = this;
+    uv_poll_init(loop, &poll_, pidfd);
+    uv_poll_start(&poll_, UV_READABLE, &TargetWatch::on_exit);
+  }
+  std::optional<int> status() const { return status_; }
+
+ private:
+  void forward(int sig) { syscall(SYS_pidfd_send_signal, pidfd_, sig, nullptr, 0); }
+
+  static void on_exit(uv_poll_t* handle, int, int) {
+    auto* self = static_cast<TargetWatch*>(handle->data);
+    siginfo_t info{};
+    if (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(self->pidfd_), &info, WEXITED | WNOHANG) != 0 ||
+        info.si_pid == 0)
+      return;
+    self->status_ = status_of(info);
+    // Done: let the loop run dry. Descendants the target left behind lose their supervisor with us.
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->poll_), nullptr);
+    self->signals_.close();
+    self->supervisor_.close_all();
+  }
+
+  int pidfd_;
+  Supervisor& supervisor_;
+  SignalForwarder signals_;
+  uv_poll_t poll_{};
+  std::optional<int> status_;
+};
+
+}  // namespace
+
+int run_command(const RunOptions& o) {
+  auto loaded = load_policy_choice(o.policy);
+  if (!loaded) {
+    report_error(loaded.error());
+    return exit_code::kUsage;
+  }
+  const PolicyPtr& policy = loaded->policy;
+  auto compiled = compile_filter(policy->filter, FilterEnvironment::of_this_process());
+  if (!compiled) {
+    report_error(policy->source_path + ": " + compiled.error());
+    return exit_code::kUsage;
+  }
+  auto executable = find_executable(o.command.front());
+  if (!executable) {
+    report_error(o.command.front() + ": " + std::strerror(executable.error()));
+    return executable.error() == ENOENT ? exit_code::kNotFound : exit_code::kCannotExecute;
+  }
+
+  std::unique_ptr<EventLog> events;
+  try {
+    events = std::make_unique<EventLog>(!o.quiet, o.events_path);
+  } catch (const std::exception& e) {
+    report_error(e.what());
+    return exit_code::kUsage;
+  }
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int result = exit_code::kInternal;
+  {
+    Supervisor supervisor(&loop, *events);
+    auto target = launch_under_filter(
+        LaunchRequest{*executable, o.command, std::move(compiled->program), !has_cap_sys_admin()});
+    if (!target) {
+      report_error(target.error());
+      uv_loop_close(&loop);
+      return exit_code::kInternal;
+    }
+    TargetInfo info{target->pid(), o.command, policy->name, parse_metadata(o.metadata)};
+    UniqueFd listener = target->take_listener();
+    std::expected<void, std::string> serving;
+    if (o.supervisor_socket) {
+      HandoverEnvelope envelope;
+      envelope.pid = info.pid;
+      envelope.argv = info.argv;
+      envelope.policy_name = policy->name;
+      envelope.policy_flavor = loaded->flavor == PolicyFlavor::Tollgate ? "tollgate" : "docker";
+      envelope.policy_document = policy->document;
+      envelope.metadata = info.metadata;
+      serving = hand_over_listener(*o.supervisor_socket, envelope, listener.get());
+      listener.reset();  // the daemon holds it now
+    } else {
+      serving = supervisor.add_listener(std::move(listener), info, std::make_shared<RuleSet>(policy));
+    }
+    if (!serving) {
+      report_error(serving.error());
+      syscall(SYS_pidfd_send_signal, target->pidfd(), SIGKILL, nullptr, 0);
+      waitpid(target->pid(), nullptr, 0);
+      supervisor.close_all();
+      uv_run(&loop, UV_RUN_DEFAULT);
+      uv_loop_close(&loop);
+      return exit_code::kInternal;
+    }
+
+    TargetWatch watch(&loop, target->pidfd(), supervisor);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    result = watch.status().value_or(exit_code::kInternal);
+    if (auto exec_error = target->exec_error()) {
+      report_error("cannot execute " + *executable + ": " + std::strerror(*exec_error));
+      result = *exec_error == ENOENT ? exit_code::kNotFound : exit_code::kCannotExecute;
+    }
+  }
+  events->flush();
+  uv_loop_close(&loop);
+  return result;
+}
+
+}  // namespace tollgate

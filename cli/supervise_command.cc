@@ -1,0 +1,68 @@
+// `tollgate supervise`: a daemon that serves listeners handed over on a Unix socket.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <uv.h>
+
+#include <filesystem>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/logging.h"
+#include "cli/signal_forwarder.h"
+#include "supervisor/handover_server.h"
+#include "supervisor/supervisor.h"
+
+namespace tollgate {
+
+int supervise_command(const SuperviseOptions& o) {
+  std::unique_ptr<EventLog> events;
+  try {
+    events = std::make_unique<EventLog>(!o.quiet, o.events_path);
+  } catch (const std::exception& e) {
+    report_error(e.what());
+    return exit_code::kUsage;
+  }
+  std::error_code ec;
+  auto dir = std::filesystem::path(o.socket_path).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int result = 0;
+  {
+    Supervisor supervisor(&loop, *events);
+    auto accept = [&](HandoverEnvelope envelope, UniqueFd listener, const ucred&) -> std::expected<void, std::string> {
+      const PolicyFlavor flavor = envelope.policy_flavor == "docker" ? PolicyFlavor::DockerProfile : PolicyFlavor::Tollgate;
+      auto policy = parse_policy_json(envelope.policy_document, envelope.policy_name, parse_options_for(flavor));
+      if (!policy) return std::unexpected("policy " + policy.error().to_string());
+      TargetInfo info{envelope.pid, std::move(envelope.argv), envelope.policy_name, std::move(envelope.metadata)};
+      spdlog::debug("supervising pid {} under {}", info.pid, info.policy_name);
+      return supervisor.add_listener(std::move(listener), std::move(info), std::make_shared<RuleSet>(*policy));
+    };
+    auto server = HandoverServer::listen(&loop, o.socket_path, accept);
+    if (!server) {
+      report_error(server.error());
+      uv_loop_close(&loop);
+      return exit_code::kInternal;
+    }
+    HandoverServer& srv = **server;
+    SignalForwarder stop(&loop, [&](int sig) {
+      if (sig == SIGHUP) return;  // reserved for reloading policies
+      srv.close();
+      supervisor.close_all();
+    });
+    // SignalForwarder has no SIGHUP exception for closing; close it together with the rest.
+    SignalForwarder* stop_ptr = &stop;
+    (void)stop_ptr;
+    signal(SIGPIPE, SIG_IGN);
+    if (!o.quiet) spdlog::info("supervising; listeners are handed over at {}", o.socket_path);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    result = 0;
+  }
+  events->flush();
+  uv_loop_close(&loop);
+  return result;
+}
+
+}  // namespace tollgate

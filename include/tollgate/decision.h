@@ -1,0 +1,34 @@
+// What the supervisor answers to one notified call.
+#pragma once
+
+#include <cerrno>
+#include <cstdint>
+#include <string_view>
+
+#include "tollgate/policy.h"
+
+namespace tollgate {
+
+enum class Verdict {
+  Continue,  // SECCOMP_USER_NOTIF_FLAG_CONTINUE: the kernel runs the call itself
+  Errno,     // the call fails with `error`
+  Value,     // the call returns `value` without running
+  Emulate,   // a handler does the call on the caller's behalf
+  Ask,       // a person decides
+};
+
+struct Decision {
+  Verdict verdict = Verdict::Errno;
+  int error = EPERM;
+  int64_t value = 0;
+  const Rule* rule = nullptr;  // the rule that decided; nullptr when none matched or the call could not be judged
+  std::string_view reason;     // static text for events when no rule decided
+
+  static Decision deny(int error, std::string_view reason, const Rule* rule = nullptr) {
+    return {Verdict::Errno, error, 0, rule, reason};
+  }
+};
+
+std::string_view to_string(Verdict verdict);
+
+}  // namespace tollgate

@@ -1,0 +1,66 @@
+// The supervisor's socket: agents (and later OCI runtimes) connect, send one JSON message with the listener
+// in SCM_RIGHTS, and shut down their write side. Each connection is read without blocking, bounded in size
+// and time; a bad one is answered with an error and dropped without disturbing anything else.
+#pragma once
+
+#include <sys/socket.h>
+#include <uv.h>
+
+#include <chrono>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "tollgate/envelope.h"
+#include "tollgate/unique_fd.h"
+
+namespace tollgate {
+
+class HandoverConnection;
+
+struct HandoverLimits {
+  size_t max_message_bytes = kMaxEnvelopeBytes;
+  std::chrono::milliseconds read_timeout{5000};
+  size_t max_connections = 256;
+};
+
+class HandoverServer {
+ public:
+  // Called for each complete, well-formed envelope; the error string goes back to the agent.
+  using AcceptFn = std::function<std::expected<void, std::string>(HandoverEnvelope, UniqueFd listener, const ucred& peer)>;
+
+  // Binds PATH (mode 0600; a stale socket nobody listens on is replaced). Error: a message for the user.
+  static std::expected<std::unique_ptr<HandoverServer>, std::string> listen(uv_loop_t* loop, const std::string& path,
+                                                                             AcceptFn accept, HandoverLimits limits = {});
+  ~HandoverServer();
+  HandoverServer(const HandoverServer&) = delete;
+  HandoverServer& operator=(const HandoverServer&) = delete;
+
+  // Stops accepting and drops open connections; handles finish closing on the next loop iteration.
+  void close();
+  size_t connection_count() const { return connections_.size(); }
+  uint64_t rejected() const { return rejected_; }
+
+ private:
+  friend class HandoverConnection;
+  HandoverServer(uv_loop_t* loop, std::string path, UniqueFd socket, AcceptFn accept, HandoverLimits limits);
+  static void on_readable(uv_poll_t* handle, int status, int events);
+  static void on_closed(uv_handle_t* handle);
+  void accept_pending();
+  void finished(HandoverConnection* connection, bool rejected);
+
+  uv_loop_t* loop_;
+  std::string path_;
+  UniqueFd socket_;
+  AcceptFn accept_;
+  HandoverLimits limits_;
+  uv_poll_t poll_{};
+  bool closing_ = false;
+  bool poll_started_ = false;
+  uint64_t rejected_ = 0;
+  std::unordered_map<HandoverConnection*, std::unique_ptr<HandoverConnection>> connections_;
+};
+
+}  // namespace tollgate

@@ -1,0 +1,28 @@
+// The rule layer of one policy, indexed by native syscall number: first matching rule wins, no match is EPERM.
+#pragma once
+
+#include <vector>
+
+#include "supervisor/call_context.h"
+#include "tollgate/decision.h"
+#include "tollgate/policy.h"
+
+namespace tollgate {
+
+class RuleSet {
+ public:
+  explicit RuleSet(PolicyPtr policy);
+
+  Decision decide(CallContext& call) const;
+  const Policy& policy() const { return *policy_; }
+  const PolicyPtr& policy_ptr() const { return policy_; }
+
+ private:
+  enum class Match { Yes, No, Unreadable };
+  Match matches(const Rule& rule, CallContext& call, bool& used_memory) const;
+
+  PolicyPtr policy_;
+  std::vector<std::vector<const Rule*>> by_syscall_;
+};
+
+}  // namespace tollgate

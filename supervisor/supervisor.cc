@@ -1,0 +1,121 @@
+#include "supervisor/supervisor.h"
+
+#include <spdlog/spdlog.h>
+#include <time.h>
+
+#include "core/syscall_names.h"
+#include "supervisor/listener.h"
+
+namespace tollgate {
+namespace {
+
+uint64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Verdicts whose mechanism lives elsewhere fall back to a closed answer here.
+Decision settle(Decision d) {
+  if (d.verdict == Verdict::Ask) {
+    // No one to ask in this build: the rule's default applies at once, as it would after the timeout.
+    if (d.rule != nullptr && d.rule->ask_default_allow)
+      return {Verdict::Continue, 0, 0, d.rule, "ask: no interactive channel, default allow"};
+    return Decision::deny(d.rule != nullptr ? d.rule->errno_value : EPERM, "ask: no interactive channel, default deny",
+                          d.rule);
+  }
+  if (d.verdict == Verdict::Emulate) return Decision::deny(EPERM, "no such emulation handler", d.rule);
+  return d;
+}
+
+void fill_response(seccomp_notif_resp& resp, uint64_t id, const Decision& d) {
+  resp.id = id;
+  resp.val = 0;
+  resp.error = 0;
+  resp.flags = 0;
+  switch (d.verdict) {
+    case Verdict::Continue: resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE; break;
+    case Verdict::Value: resp.val = d.value; break;
+    default: resp.error = -(d.error > 0 ? d.error : EPERM); break;
+  }
+}
+
+}  // namespace
+
+Supervisor::Supervisor(uv_loop_t* loop, EventLog& events) : loop_(loop), events_(events) {}
+
+Supervisor::~Supervisor() {
+  // Handles must be closed through the loop before their memory goes; the owner runs the loop after
+  // close_all(). Anything still here was never started.
+  close_all();
+}
+
+std::expected<void, std::string> Supervisor::add_listener(UniqueFd fd, TargetInfo target,
+                                                          std::shared_ptr<const RuleSet> rules) {
+  notify_set_sync_wakeup(fd.get());  // quietly absent before Linux 6.6
+  auto listener = std::make_unique<Listener>(*this, std::move(fd), std::move(target), std::move(rules));
+  Listener* raw = listener.get();
+  listeners_.emplace(raw, std::move(listener));
+  ++stats_.listeners_opened;
+  if (int rc = raw->start(loop_); rc != 0) {
+    raw->close();
+    return std::unexpected(std::string("watching the listener: ") + uv_strerror(rc));
+  }
+  return {};
+}
+
+void Supervisor::close_all() {
+  // close() may erase from the map (for never-started listeners): iterate over a snapshot.
+  std::vector<Listener*> all;
+  all.reserve(listeners_.size());
+  for (auto& [raw, _] : listeners_) all.push_back(raw);
+  for (Listener* l : all) l->close();
+}
+
+void Supervisor::listener_closed(Listener* listener) {
+  ++stats_.listeners_closed;
+  listeners_.erase(listener);
+}
+
+void Supervisor::handle_notification(Listener& listener) {
+  seccomp_notif& req = listener.buffers().request();
+  if (auto r = notify_receive(listener.fd(), req); !r) {
+    if (r.error().kind == NotifyError::TargetGone) {
+      ++stats_.targets_gone;
+    } else {
+      ++stats_.errors;
+      spdlog::error("receiving a notification: {}", std::strerror(r.error().error));
+      listener.close();
+    }
+    return;
+  }
+  ++stats_.notifications;
+  const uint64_t start = monotonic_ns();
+
+  CallContext call(req, native_syscall_name(req.data.nr));
+  if (events_.enabled()) call.prefetch_for_event();
+  Decision decision = settle(listener.rules().decide(call));
+
+  // Anything read from /proc or the caller's memory may belong to another process by now if the caller
+  // died and its pid was reused: act only if the very same call is still waiting.
+  if (call.touched_target() && !notify_id_valid(listener.fd(), req.id)) {
+    ++stats_.targets_gone;
+    return;
+  }
+  seccomp_notif_resp& resp = listener.buffers().response();
+  fill_response(resp, req.id, decision);
+  if (auto r = notify_send(listener.fd(), resp); !r) {
+    if (r.error().kind == NotifyError::TargetGone) {
+      ++stats_.targets_gone;
+    } else {
+      ++stats_.errors;
+      spdlog::error("answering {}: {}", call.syscall_name(), std::strerror(r.error().error));
+    }
+    return;
+  }
+  ++stats_.answered;
+  if (events_.enabled())
+    events_.record(DecisionEvent{call, decision, listener.target(), monotonic_ns() - start});
+}
+
+}  // namespace tollgate

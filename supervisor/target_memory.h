@@ -1,0 +1,18 @@
+// Reading the caller's memory. Strings are read page by page (a string can end right before an unmapped
+// page) into supervisor memory; callers decide only on that copy.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <expected>
+#include <string>
+
+namespace tollgate {
+
+inline constexpr size_t kMaxTargetString = 4096;  // PATH_MAX, and more than any fstype or mount data we decode
+
+// Error: errno (EFAULT for a bad pointer, ESRCH for a departed process, ENAMETOOLONG past max_len).
+std::expected<std::string, int> read_target_string(pid_t pid, uint64_t address, size_t max_len = kMaxTargetString);
+
+}  // namespace tollgate
