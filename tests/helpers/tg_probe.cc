@@ -122,6 +122,7 @@ int main(int argc, char** argv) {
     unsigned long fs = 0;
     PROBE("arch_prctl", syscall(SYS_arch_prctl, ARCH_GET_FS, &fs));
   }
+  if (a == "raw-bpf") PROBE("bpf", syscall(SYS_bpf, -1, nullptr, 0));  // bogus command: EINVAL if it ran
   if (a == "open_by_handle_at") PROBE("open_by_handle_at", syscall(SYS_open_by_handle_at, -1, nullptr, 0));
   if (a == "getppid-loop") return getppid_loop(std::strtol(x, nullptr, 0), y);
   if (a == "sleep") {
