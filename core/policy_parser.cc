@@ -402,20 +402,22 @@ class Parser {
     return r;
   }
 
-  // An allow rule reached only because an earlier rule's string condition did not match would answer
-  // CONTINUE on the strength of user memory the caller can still change. Refuse such an order.
+  // An allow rule (or an ask rule that allows by default) reached only because an earlier rule's string
+  // condition did not match would answer CONTINUE on the strength of user memory the caller can still
+  // change. Refuse such an order.
   static void check_allow_after_string_rules(const std::vector<Rule>& rules) {
     for (size_t j = 0; j < rules.size(); ++j) {
-      if (rules[j].action != RuleAction::Allow) continue;
+      const bool allows = rules[j].action == RuleAction::Allow ||
+                          (rules[j].action == RuleAction::Ask && rules[j].ask_default_allow);
+      if (!allows) continue;
+      const std::string field = rules[j].action == RuleAction::Allow ? "/action" : "/default";
       for (size_t i = 0; i < j; ++i) {
         if (rules[i].strings.empty()) continue;
         for (const std::string& name : rules[j].syscalls) {
-          if (std::find(rules[i].syscalls.begin(), rules[i].syscalls.end(), name) == rules[i].syscalls.end())
-            continue;
-          fail(rules[j].json_pointer + "/action", "\"allow\" for " + name + " after rule " +
-                                                      quote_name(rules[i].name) +
-                                                      " matched on a pointer argument: the decision would "
-                                                      "depend on user memory; use \"emulate\"");
+          if (std::find(rules[i].syscalls.begin(), rules[i].syscalls.end(), name) == rules[i].syscalls.end()) continue;
+          fail(rules[j].json_pointer + field,
+               "allowing " + name + " after rule " + quote_name(rules[i].name) +
+                   " matched on a pointer argument: the decision would depend on user memory; use \"emulate\"");
         }
       }
     }

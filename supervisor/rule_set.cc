@@ -79,9 +79,13 @@ Decision RuleSet::decide(CallContext& call) const {
         // should that ever change: a decision that read user memory is never answered with CONTINUE.
         if (used_memory) return Decision::deny(EPERM, "allow after matching on user memory is unsafe", rule);
         return {Verdict::Continue, 0, 0, rule, {}};
-      case RuleAction::Deny: return Decision::deny(rule->errno_value, {}, rule);
-      case RuleAction::Emulate: return {Verdict::Emulate, 0, 0, rule, {}};
-      case RuleAction::Ask: return {Verdict::Ask, 0, 0, rule, {}};
+      case RuleAction::Deny: {
+        Decision d = Decision::deny(rule->errno_value, {}, rule);
+        d.depends_on_memory = used_memory;
+        return d;
+      }
+      case RuleAction::Emulate: return {Verdict::Emulate, 0, 0, rule, {}, used_memory};
+      case RuleAction::Ask: return {Verdict::Ask, 0, 0, rule, {}, used_memory};
     }
   }
   return Decision::deny(EPERM, "no rule matched");

@@ -19,7 +19,7 @@ uint64_t monotonic_ns() {
 Decision settle(Decision d) {
   if (d.verdict == Verdict::Ask) {
     // No one to ask in this build: the rule's default applies at once, as it would after the timeout.
-    if (d.rule != nullptr && d.rule->ask_default_allow)
+    if (d.rule != nullptr && d.rule->ask_default_allow && !d.depends_on_memory)
       return {Verdict::Continue, 0, 0, d.rule, "ask: no interactive channel, default allow"};
     return Decision::deny(d.rule != nullptr ? d.rule->errno_value : EPERM, "ask: no interactive channel, default deny",
                           d.rule);

@@ -23,6 +23,8 @@ struct Decision {
   int64_t value = 0;
   const Rule* rule = nullptr;  // the rule that decided; nullptr when none matched or the call could not be judged
   std::string_view reason;     // static text for events when no rule decided
+  // The decision read the caller's memory: it must never become CONTINUE, whatever else happens to it.
+  bool depends_on_memory = false;
 
   static Decision deny(int error, std::string_view reason, const Rule* rule = nullptr) {
     return {Verdict::Errno, error, 0, rule, reason};

@@ -177,10 +177,13 @@ bool eventually(const std::function<bool()>& predicate, std::chrono::millisecond
   return predicate();
 }
 
-SuperviseDaemon::SuperviseDaemon(const TempDir& dir, std::vector<std::string> extra_args)
+SuperviseDaemon::SuperviseDaemon(const TempDir& dir, bool with_events)
     : socket_(dir.file("supervise.sock")), events_(dir.file("events.jsonl")), err_(dir.file("supervise.err")) {
-  std::vector<std::string> argv = {kTollgate, "supervise", "--socket", socket_, "-q", "--events", events_};
-  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  std::vector<std::string> argv = {kTollgate, "supervise", "--socket", socket_, "-q"};
+  if (with_events) {
+    argv.push_back("--events");
+    argv.push_back(events_);
+  }
   process_ = std::make_unique<BackgroundProcess>(argv, dir.file("supervise.out"), err_);
   bool ready = eventually([&] {
     sockaddr_un addr{};

@@ -68,7 +68,8 @@ size_t count_open_fds(pid_t pid);
 // `tollgate supervise` on a socket in a temporary directory, ready when the constructor returns.
 class SuperviseDaemon {
  public:
-  explicit SuperviseDaemon(const TempDir& dir, std::vector<std::string> extra_args = {});
+  // Without events, the daemon writes nothing per decision (for load tests).
+  explicit SuperviseDaemon(const TempDir& dir, bool with_events = true);
   const std::string& socket() const { return socket_; }
   const std::string& events() const { return events_; }
   pid_t pid() const { return process_->pid(); }

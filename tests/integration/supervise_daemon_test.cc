@@ -1,0 +1,292 @@
+// `tollgate supervise` as a daemon: many targets at once, targets dying mid-run, and hostile handovers.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <thread>
+
+#include "tests/integration/harness.h"
+
+namespace tollgate::testing {
+namespace {
+
+// getppid goes to the supervisor, which answers EADDRNOTAVAIL (99): a value nothing else produces.
+constexpr const char* kGetppidPolicy = R"({
+  "comment": "test: getppid is decided by the supervisor",
+  "defaultAction": "SCMP_ACT_ALLOW",
+  "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_NOTIFY", "comment": "test"}],
+  "rules": [{"name": "getppid-99", "syscalls": ["getppid"], "action": "deny", "errno": 99, "log": "none"}]
+})";
+
+std::vector<std::string> supervised(const SuperviseDaemon& d, const std::string& policy, std::vector<std::string> probe) {
+  std::vector<std::string> argv = {kTollgate, "run", "-q", "--supervisor", d.socket(), "--policy", policy, "--", kProbe};
+  argv.insert(argv.end(), probe.begin(), probe.end());
+  return argv;
+}
+
+TEST(SuperviseDaemon, ServesAHandedOverTarget) {
+  TempDir dir;
+  SuperviseDaemon daemon(dir);
+  ProcessResult r = run_process(
+      {kTollgate, "run", "--supervisor", daemon.socket(), "--", kProbe, "mount", "none", dir.file("x"), "tmpfs"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("mount: ret=-1 errno=EPERM"), std::string::npos) << r.out;
+  EXPECT_TRUE(eventually([&] { return count_lines(daemon.events()) == 1; }));
+  EXPECT_NE(read_file(daemon.events()).find("\"rule\":\"deny-mount\""), std::string::npos);
+}
+
+TEST(SuperviseDaemon, UnreachableSupervisorIsAnInternalError) {
+  TempDir dir;
+  ProcessResult r = run_process({kTollgate, "run", "--supervisor", dir.file("nobody.sock"), "--", kProbe, "exit", "0"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_NE(r.err.find("nobody.sock"), std::string::npos) << r.err;
+}
+
+TEST(SuperviseDaemon, TwoHundredTargetsAndHalfOfThemKilledMidRun) {
+  TempDir dir;
+  write_file(dir.file("getppid.json"), kGetppidPolicy);
+  SuperviseDaemon daemon(dir, /*with_events=*/false);
+  const size_t baseline_fds = count_open_fds(daemon.pid());
+
+  std::vector<std::unique_ptr<BackgroundProcess>> doomed, finishing;
+  for (int i = 0; i < 100; ++i) {
+    // Calls forever, until killed below while blocked in (or between) notified calls.
+    doomed.push_back(std::make_unique<BackgroundProcess>(
+        supervised(daemon, dir.file("getppid.json"), {"getppid-loop", "-1", "99"}), "/dev/null",
+        dir.file("doomed" + std::to_string(i) + ".err")));
+  }
+  for (int i = 0; i < 100; ++i) {
+    finishing.push_back(std::make_unique<BackgroundProcess>(
+        supervised(daemon, dir.file("getppid.json"), {"getppid-loop", "1000", "99"}),
+        dir.file("finishing" + std::to_string(i) + ".out"), dir.file("finishing" + std::to_string(i) + ".err")));
+  }
+  ASSERT_TRUE(eventually([&] { return count_open_fds(daemon.pid()) >= baseline_fds + 100; }))
+      << "the daemon never held the doomed targets' listeners";
+  for (auto& p : doomed) p->signal(SIGTERM);  // forwarded by tollgate run to the target
+  for (auto& p : doomed) {
+    auto status = p->wait(std::chrono::seconds(60));
+    ASSERT_TRUE(status.has_value());
+    EXPECT_EQ(*status, 128 + SIGTERM);
+  }
+  for (size_t i = 0; i < finishing.size(); ++i) {
+    auto status = finishing[i]->wait(std::chrono::seconds(120));
+    ASSERT_TRUE(status.has_value()) << "target " << i << " hung";
+    // getppid-loop exits 0 only when all 1000 calls got exactly the supervisor's answer.
+    EXPECT_EQ(*status, 0) << read_file(dir.file("finishing" + std::to_string(i) + ".out"))
+                          << read_file(dir.file("finishing" + std::to_string(i) + ".err"));
+  }
+  EXPECT_TRUE(daemon.alive());
+  EXPECT_TRUE(eventually([&] { return count_open_fds(daemon.pid()) == baseline_fds; }))
+      << "fds: " << count_open_fds(daemon.pid()) << " baseline " << baseline_fds;
+}
+
+// ---- hostile handovers ----
+
+// A raw client: sends `chunks` (the fds ride on the chunk they are paired with), shuts down its write side
+// unless told not to, and returns the daemon's answer line.
+struct Chunk {
+  std::string data;
+  std::vector<int> fds;
+};
+
+int connect_to(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(s);
+    return -1;
+  }
+  return s;
+}
+
+void send_chunk(int s, const Chunk& c) {
+  iovec iov{const_cast<char*>(c.data.data()), c.data.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * std::max<size_t>(c.fds.size(), 1)));
+  if (!c.fds.empty()) {
+    msg.msg_control = control.data();
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * c.fds.size());
+    cmsghdr* h = CMSG_FIRSTHDR(&msg);
+    h->cmsg_level = SOL_SOCKET;
+    h->cmsg_type = SCM_RIGHTS;
+    h->cmsg_len = CMSG_LEN(sizeof(int) * c.fds.size());
+    std::memcpy(CMSG_DATA(h), c.fds.data(), sizeof(int) * c.fds.size());
+  }
+  size_t sent = 0;
+  while (sent < c.data.size()) {
+    ssize_t n = sendmsg(s, &msg, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    sent += static_cast<size_t>(n);
+    iov.iov_base = const_cast<char*>(c.data.data()) + sent;
+    iov.iov_len = c.data.size() - sent;
+    msg.msg_control = nullptr;
+    msg.msg_controllen = 0;
+  }
+}
+
+std::string read_answer(int s, int timeout_ms = 10000) {
+  std::string answer;
+  pollfd p{s, POLLIN, 0};
+  while (poll(&p, 1, timeout_ms) > 0) {
+    char buf[4096];
+    ssize_t n = recv(s, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    answer.append(buf, static_cast<size_t>(n));
+  }
+  return answer;
+}
+
+std::string hand_over(const std::string& path, const std::vector<Chunk>& chunks) {
+  int s = connect_to(path);
+  if (s < 0) return "connect failed";
+  for (const auto& c : chunks) send_chunk(s, c);
+  shutdown(s, SHUT_WR);
+  std::string answer = read_answer(s);
+  close(s);
+  return answer;
+}
+
+// True once every copy of the pipe's write end is closed (ours already is): the daemon closed its copy.
+bool write_end_closed_everywhere(int read_end) {
+  return eventually([&] {
+    pollfd p{read_end, POLLIN, 0};
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) != 0;
+  });
+}
+
+constexpr const char* kValidEnvelope =
+    R"({"tollgateEnvelope":1,"pid":1,"argv":["x"],"policy":{"name":"t.json","flavor":"tollgate","document":{"defaultAction":"SCMP_ACT_ALLOW"}}})";
+
+class HostileHandover : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    daemon_ = std::make_unique<SuperviseDaemon>(dir_);
+    // The readiness probe's own empty connection must be gone before the baseline is taken.
+    ASSERT_TRUE(eventually([&] { return count_open_fds(daemon_->pid()) == count_open_fds(daemon_->pid()); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    baseline_ = count_open_fds(daemon_->pid());
+  }
+  void TearDown() override {
+    // Whatever happened, the daemon is alive, still serves a real target, and holds no stray fds.
+    EXPECT_TRUE(daemon_->alive()) << daemon_->stderr_text();
+    ProcessResult r = run_process({kTollgate, "run", "-q", "--supervisor", daemon_->socket(), "--", kProbe, "reboot"});
+    EXPECT_NE(r.out.find("reboot: ret=-1 errno=EPERM"), std::string::npos) << r.out << r.err;
+    EXPECT_TRUE(eventually([&] { return count_open_fds(daemon_->pid()) == baseline_; }))
+        << count_open_fds(daemon_->pid()) << " fds, baseline " << baseline_;
+  }
+  TempDir dir_;
+  std::unique_ptr<SuperviseDaemon> daemon_;
+  size_t baseline_ = 0;
+};
+
+TEST_F(HostileHandover, Garbage) {
+  std::string answer = hand_over(daemon_->socket(), {{"\x01\x02 not json at all {{{", {}}});
+  EXPECT_NE(answer.find("\"ok\":false"), std::string::npos) << answer;
+}
+
+TEST_F(HostileHandover, NoFd) {
+  std::string answer = hand_over(daemon_->socket(), {{kValidEnvelope, {}}});
+  EXPECT_NE(answer.find("expected exactly one file descriptor"), std::string::npos) << answer;
+}
+
+TEST_F(HostileHandover, TwoFdsAreBothClosed) {
+  int a[2], b[2];
+  ASSERT_EQ(pipe2(a, O_CLOEXEC), 0);
+  ASSERT_EQ(pipe2(b, O_CLOEXEC), 0);
+  std::string answer = hand_over(daemon_->socket(), {{kValidEnvelope, {a[1], b[1]}}});
+  EXPECT_NE(answer.find("got 2"), std::string::npos) << answer;
+  close(a[1]);
+  close(b[1]);
+  EXPECT_TRUE(write_end_closed_everywhere(a[0]));
+  EXPECT_TRUE(write_end_closed_everywhere(b[0]));
+  close(a[0]);
+  close(b[0]);
+}
+
+TEST_F(HostileHandover, AnFdThatIsNotAListenerIsClosed) {
+  int p[2];
+  ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+  std::string answer = hand_over(daemon_->socket(), {{kValidEnvelope, {p[1]}}});
+  EXPECT_NE(answer.find("not a seccomp listener"), std::string::npos) << answer;
+  close(p[1]);
+  EXPECT_TRUE(write_end_closed_everywhere(p[0]));
+  close(p[0]);
+}
+
+TEST_F(HostileHandover, FdsAfterTheFirstMessageAreClosed) {
+  int p[2];
+  ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+  int s = connect_to(daemon_->socket());
+  ASSERT_GE(s, 0);
+  send_chunk(s, {std::string(kValidEnvelope).substr(0, 10), {}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the first message be read on its own
+  send_chunk(s, {std::string(kValidEnvelope).substr(10), {p[1]}});
+  shutdown(s, SHUT_WR);
+  std::string answer = read_answer(s);
+  close(s);
+  EXPECT_NE(answer.find("\"ok\":false"), std::string::npos) << answer;
+  close(p[1]);
+  EXPECT_TRUE(write_end_closed_everywhere(p[0]));
+  close(p[0]);
+}
+
+TEST_F(HostileHandover, Truncated) {
+  std::string half = std::string(kValidEnvelope).substr(0, 40);
+  std::string answer = hand_over(daemon_->socket(), {{half, {}}});
+  EXPECT_NE(answer.find("\"ok\":false"), std::string::npos) << answer;
+}
+
+TEST_F(HostileHandover, Oversized) {
+  std::string huge(5 * 1024 * 1024, ' ');
+  std::string answer = hand_over(daemon_->socket(), {{huge, {}}});
+  EXPECT_NE(answer.find("larger than"), std::string::npos) << answer;
+}
+
+TEST_F(HostileHandover, SilentConnectionTimesOutWithoutStallingOthers) {
+  int silent = connect_to(daemon_->socket());
+  ASSERT_GE(silent, 0);
+  // Meanwhile real targets are served at once.
+  for (int i = 0; i < 3; ++i) {
+    ProcessResult r = run_process({kTollgate, "run", "-q", "--supervisor", daemon_->socket(), "--", kProbe, "settimeofday"},
+                                  std::chrono::seconds(3));
+    EXPECT_NE(r.out.find("errno=EPERM"), std::string::npos) << r.out << r.err;
+  }
+  std::string answer = read_answer(silent, 15000);  // the daemon gives up after 5 s
+  EXPECT_NE(answer.find("timed out"), std::string::npos) << answer;
+  close(silent);
+}
+
+TEST_F(HostileHandover, NonRootPeerIsRefused) {
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
+  pid_t child = fork();
+  if (child == 0) {
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(3);
+    int s = connect_to(daemon_->socket());
+    if (s < 0) _exit(4);  // refused at connect (socket mode 0600) is the expected outcome
+    send_chunk(s, {kValidEnvelope, {}});
+    shutdown(s, SHUT_WR);
+    std::string answer = read_answer(s);
+    _exit(answer.find("may not hand over") != std::string::npos ? 5 : 6);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  close(fds[0]);
+  close(fds[1]);
+  ASSERT_TRUE(WIFEXITED(status));
+  // Either the socket's 0600 mode stops nobody at connect(2), or the peer-credential check answers it.
+  EXPECT_TRUE(WEXITSTATUS(status) == 4 || WEXITSTATUS(status) == 5) << "exit " << WEXITSTATUS(status);
+}
+
+}  // namespace
+}  // namespace tollgate::testing
