@@ -41,6 +41,7 @@ struct LaunchState {
   sock_fprog fprog{};
   bool set_no_new_privs = false;
   sigset_t parent_mask{};
+  sigset_t child_mask{};
 
   std::atomic<LaunchStage> stage{LaunchStage::Started};
   std::atomic<int> listener{-1};
@@ -70,11 +71,11 @@ long install_filter(const sock_fprog* prog) {
 int child_main(void* arg) {
   auto* s = static_cast<LaunchState*>(arg);
   // Our signal handlers (libuv's) must not run here; exec would reset them anyway, but a signal could
-  // arrive before it. Reset every disposition, then restore the mask the parent had before it blocked all.
+  // arrive before it. Reset every disposition, then install the mask the program is to start with.
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
-  sigprocmask(SIG_SETMASK, &s->parent_mask, nullptr);
+  sigprocmask(SIG_SETMASK, &s->child_mask, nullptr);
   if (s->set_no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     s->error.store(errno);
     s->stage.store(LaunchStage::FilterFailed, std::memory_order_release);
@@ -132,6 +133,7 @@ std::expected<LaunchedTarget, std::string> launch_under_filter(const LaunchReque
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &state->parent_mask);
+  state->child_mask = request.signal_mask.value_or(state->parent_mask);
   int pidfd = -1;
   char* stack_top = static_cast<char*>(state->stack) + LaunchState::kStackSize;
   pid_t pid = clone(child_main, stack_top, CLONE_VM | CLONE_FILES | CLONE_PIDFD | SIGCHLD, state.get(), &pidfd);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include <expected>
@@ -21,6 +22,8 @@ struct LaunchRequest {
   std::vector<std::string> argv;
   std::vector<sock_filter> program;
   bool set_no_new_privs = false;  // required when the caller lacks CAP_SYS_ADMIN
+  // The signal mask the program starts with; default: the caller's mask at launch time.
+  std::optional<sigset_t> signal_mask;
 };
 
 struct LaunchState;  // shared with the child until it has exec'd; lives until the target is reaped

@@ -80,7 +80,31 @@ class TargetWatch {
 
 }  // namespace
 
+// Signals that arrive before the forwarding handlers exist must not kill tollgate and orphan the target:
+// they are blocked from the start and delivered (hence forwarded) once the handlers are in place.
+class EarlySignalHold {
+ public:
+  EarlySignalHold() {
+    sigset_t forwarded;
+    sigemptyset(&forwarded);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&forwarded, sig);
+    pthread_sigmask(SIG_BLOCK, &forwarded, &original_);
+  }
+  ~EarlySignalHold() { release(); }
+  const sigset_t& original_mask() const { return original_; }
+  void release() {
+    if (released_) return;
+    released_ = true;
+    pthread_sigmask(SIG_SETMASK, &original_, nullptr);
+  }
+
+ private:
+  sigset_t original_{};
+  bool released_ = false;
+};
+
 int run_command(const RunOptions& o) {
+  EarlySignalHold early_signals;
   auto loaded = load_policy_choice(o.policy);
   if (!loaded) {
     report_error(loaded.error());
@@ -111,8 +135,8 @@ int run_command(const RunOptions& o) {
   int result = exit_code::kInternal;
   {
     Supervisor supervisor(&loop, *events);
-    auto target = launch_under_filter(
-        LaunchRequest{*executable, o.command, std::move(compiled->program), !has_cap_sys_admin()});
+    auto target = launch_under_filter(LaunchRequest{*executable, o.command, std::move(compiled->program),
+                                                    !has_cap_sys_admin(), early_signals.original_mask()});
     if (!target) {
       report_error(target.error());
       uv_loop_close(&loop);
@@ -145,6 +169,7 @@ int run_command(const RunOptions& o) {
     }
 
     TargetWatch watch(&loop, target->pidfd(), supervisor);
+    early_signals.release();  // anything that came meanwhile is forwarded now
     uv_run(&loop, UV_RUN_DEFAULT);
     result = watch.status().value_or(exit_code::kInternal);
     if (auto exec_error = target->exec_error()) {

@@ -47,14 +47,16 @@ int supervise_command(const SuperviseOptions& o) {
       return exit_code::kInternal;
     }
     HandoverServer& srv = **server;
-    SignalForwarder stop(&loop, [&](int sig) {
-      if (sig == SIGHUP) return;  // reserved for reloading policies
+    // SIGINT/SIGTERM/SIGQUIT stop the daemon: no new handovers, every listener closed (their targets' notified
+    // calls then fail with ENOSYS), and the loop runs dry. SIGHUP is ignored until policies can be reloaded.
+    std::unique_ptr<SignalForwarder> signals;
+    signals = std::make_unique<SignalForwarder>(&loop, [&](int sig) {
+      if (sig == SIGHUP) return;
+      spdlog::info("stopping on signal {}", sig);
       srv.close();
       supervisor.close_all();
+      signals->close();
     });
-    // SignalForwarder has no SIGHUP exception for closing; close it together with the rest.
-    SignalForwarder* stop_ptr = &stop;
-    (void)stop_ptr;
     signal(SIGPIPE, SIG_IGN);
     if (!o.quiet) spdlog::info("supervising; listeners are handed over at {}", o.socket_path);
     uv_run(&loop, UV_RUN_DEFAULT);

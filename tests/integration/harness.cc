@@ -168,6 +168,17 @@ size_t count_open_fds(pid_t pid) {
   return n;
 }
 
+size_t stable_fd_count(pid_t pid) {
+  size_t last = count_open_fds(pid);
+  for (int i = 0; i < 50; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    size_t now = count_open_fds(pid);
+    if (now == last) return now;
+    last = now;
+  }
+  return last;
+}
+
 bool eventually(const std::function<bool()>& predicate, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -191,6 +202,14 @@ SuperviseDaemon::SuperviseDaemon(const TempDir& dir, bool with_events)
     std::strncpy(addr.sun_path, socket_.c_str(), sizeof addr.sun_path - 1);
     int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     bool ok = connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    if (ok) {
+      // Finish the exchange (the daemon refuses an empty handover and hangs up) so that the probe leaves
+      // nothing open in the daemon.
+      shutdown(s, SHUT_WR);
+      char buf[256];
+      while (read(s, buf, sizeof buf) > 0) {
+      }
+    }
     close(s);
     return ok;
   });

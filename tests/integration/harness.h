@@ -64,6 +64,8 @@ std::string read_file(const std::string& path);
 // Lines of a JSON-lines file, parsed.
 size_t count_lines(const std::string& path);
 size_t count_open_fds(pid_t pid);
+// The fd count once it has stopped changing: a baseline that in-flight closes cannot skew.
+size_t stable_fd_count(pid_t pid);
 
 // `tollgate supervise` on a socket in a temporary directory, ready when the constructor returns.
 class SuperviseDaemon {

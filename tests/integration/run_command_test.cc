@@ -38,6 +38,35 @@ TEST(RunCommand, ForwardsTerminationSignalsToTheTarget) {
   }
 }
 
+// Processes whose command line contains `token`.
+size_t processes_with(const std::string& token) {
+  size_t n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string cmdline = read_file(entry.path().string() + "/cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(token) != std::string::npos && cmdline.find("tg_probe") != std::string::npos) ++n;
+  }
+  return n;
+}
+
+TEST(RunCommand, ASignalRightAfterStartDoesNotOrphanTheTarget) {
+  // Sent before tollgate has its handlers: it must still reach the target, not kill tollgate and leave the
+  // target running with nobody supervising it.
+  for (int i = 0; i < 20; ++i) {
+    TempDir dir;
+    const std::string token = "orphan-check-" + std::to_string(getpid()) + "-" + std::to_string(i);
+    BackgroundProcess run({kTollgate, "run", "-q", "--", kProbe, "sleep", "30", token}, dir.file("out"),
+                          dir.file("err"));
+    std::this_thread::sleep_for(std::chrono::microseconds(500 * i));
+    run.signal(SIGTERM);
+    auto status = run.wait(std::chrono::seconds(10));
+    ASSERT_TRUE(status.has_value());
+    EXPECT_EQ(*status, 128 + SIGTERM);
+    EXPECT_TRUE(eventually([&] { return processes_with(token) == 0; }, std::chrono::seconds(2)))
+        << "the target outlived tollgate run (attempt " << i << ")";
+  }
+}
+
 TEST(RunCommand, HelpAndVersion) {
   ProcessResult version = run_process({kTollgate, "--version"});
   EXPECT_EQ(version.status, 0);

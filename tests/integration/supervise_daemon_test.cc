@@ -41,6 +41,15 @@ TEST(SuperviseDaemon, ServesAHandedOverTarget) {
   EXPECT_NE(read_file(daemon.events()).find("\"rule\":\"deny-mount\""), std::string::npos);
 }
 
+TEST(SuperviseDaemon, StopsCleanlyOnSigtermAndRemovesItsSocket) {
+  TempDir dir;
+  SuperviseDaemon daemon(dir);
+  auto status = daemon.stop();
+  ASSERT_TRUE(status.has_value()) << "tollgate supervise ignored SIGTERM";
+  EXPECT_EQ(*status, 0);
+  EXPECT_FALSE(std::filesystem::exists(daemon.socket()));
+}
+
 TEST(SuperviseDaemon, UnreachableSupervisorIsAnInternalError) {
   TempDir dir;
   ProcessResult r = run_process({kTollgate, "run", "--supervisor", dir.file("nobody.sock"), "--", kProbe, "exit", "0"});
@@ -52,7 +61,7 @@ TEST(SuperviseDaemon, TwoHundredTargetsAndHalfOfThemKilledMidRun) {
   TempDir dir;
   write_file(dir.file("getppid.json"), kGetppidPolicy);
   SuperviseDaemon daemon(dir, /*with_events=*/false);
-  const size_t baseline_fds = count_open_fds(daemon.pid());
+  const size_t baseline_fds = stable_fd_count(daemon.pid());
 
   std::vector<std::unique_ptr<BackgroundProcess>> doomed, finishing;
   for (int i = 0; i < 100; ++i) {
@@ -171,10 +180,7 @@ class HostileHandover : public ::testing::Test {
  protected:
   void SetUp() override {
     daemon_ = std::make_unique<SuperviseDaemon>(dir_);
-    // The readiness probe's own empty connection must be gone before the baseline is taken.
-    ASSERT_TRUE(eventually([&] { return count_open_fds(daemon_->pid()) == count_open_fds(daemon_->pid()); }));
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    baseline_ = count_open_fds(daemon_->pid());
+    baseline_ = stable_fd_count(daemon_->pid());
   }
   void TearDown() override {
     // Whatever happened, the daemon is alive, still serves a real target, and holds no stray fds.
