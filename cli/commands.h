@@ -1,12 +1,28 @@
+// Subcommands. Each lives in its own file and registers its options on the parent app; main() runs the
+// one that was parsed. Adding a subcommand: a new cli/<name>_command.cc with add_<name>_command, and one
+// line in main.cc's list.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/policy_source.h"
 
+namespace CLI {
+class App;
+}
+
 namespace tollgate {
+
+struct Subcommand {
+  CLI::App* app;
+  std::function<int()> run;  // returns the process exit status
+};
+
+Subcommand add_run_command(CLI::App& parent);
+Subcommand add_supervise_command(CLI::App& parent);
 
 struct RunOptions {
   PolicyChoice policy;

@@ -1,4 +1,5 @@
 // `tollgate run`: start a command under a policy and supervise it here, or hand it to a daemon.
+#include <CLI/CLI.hpp>
 #include <errno.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -16,6 +17,7 @@
 #include "cli/exit_codes.h"
 #include "cli/logging.h"
 #include "cli/signal_forwarder.h"
+#include "supervisor/rule_set.h"
 #include "supervisor/supervisor.h"
 
 namespace tollgate {
@@ -180,6 +182,28 @@ int run_command(const RunOptions& o) {
   events->flush();
   uv_loop_close(&loop);
   return result;
+}
+
+Subcommand add_run_command(CLI::App& parent) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* cmd = parent.add_subcommand("run", "Run a command under a policy, supervised by this process or a daemon");
+  cmd->add_option("--policy", options->policy.policy_path, "tollgate policy (JSON); default: the shipped default.json")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--profile", options->policy.profile_path,
+                  "Docker/OCI seccomp profile used as the filter (with --policy: the policy adds its rules)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--supervisor", options->supervisor_socket,
+                  "hand the listener to `tollgate supervise` at this socket instead of serving it here");
+  cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
+  cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
+  cmd->add_option("--metadata", options->metadata, "KEY=VALUE attached to this target's events (repeatable)");
+  cmd->add_option("command", options->command, "the command and its arguments (after --)")->required();
+  cmd->footer(
+      "\nExit status: the command's own; 128+N when it was killed by signal N; 2 for a bad command line or\n"
+      "policy; 125 when tollgate itself failed; 126 when the command could not be executed; 127 when it was\n"
+      "not found. SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to the command.\n\n"
+      "Example: tollgate run -- sh -c 'mount -t tmpfs none /mnt; echo rc=$?'");
+  return {cmd, [options] { return run_command(*options); }};
 }
 
 }  // namespace tollgate

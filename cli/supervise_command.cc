@@ -1,4 +1,5 @@
 // `tollgate supervise`: a daemon that serves listeners handed over on a Unix socket.
+#include <CLI/CLI.hpp>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include "cli/logging.h"
 #include "cli/signal_forwarder.h"
 #include "supervisor/handover_server.h"
+#include "supervisor/rule_set.h"
 #include "supervisor/supervisor.h"
 
 namespace tollgate {
@@ -65,6 +67,19 @@ int supervise_command(const SuperviseOptions& o) {
   events->flush();
   uv_loop_close(&loop);
   return result;
+}
+
+Subcommand add_supervise_command(CLI::App& parent) {
+  auto options = std::make_shared<SuperviseOptions>();
+  CLI::App* cmd =
+      parent.add_subcommand("supervise", "Serve listeners handed over by `tollgate run --supervisor` (a daemon)");
+  cmd->add_option("--socket", options->socket_path, "Unix socket to accept listeners on (mode 0600)")
+      ->capture_default_str();
+  cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
+  cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
+  cmd->footer("\nStops on SIGINT, SIGTERM or SIGQUIT (exit status 0); 2 for a bad command line, 125 when the socket\n"
+              "cannot be set up. The handover protocol is described in docs/handover.md.");
+  return {cmd, [options] { return supervise_command(*options); }};
 }
 
 }  // namespace tollgate

@@ -19,6 +19,16 @@ class CallContext {
  public:
   CallContext(const seccomp_notif& notification, std::string_view syscall_name)
       : notification_(notification), syscall_name_(syscall_name) {}
+  // A context over another copy of the same notification that keeps what `facts` has read already.
+  CallContext(const seccomp_notif& notification, const CallContext& facts)
+      : notification_(notification),
+        syscall_name_(facts.syscall_name_),
+        strings_(facts.strings_),
+        process_(facts.process_),
+        touched_target_(facts.touched_target_),
+        read_memory_(facts.read_memory_) {}
+  CallContext(const CallContext&) = delete;
+  CallContext& operator=(const CallContext&) = delete;
 
   const seccomp_notif& notification() const { return notification_; }
   std::string_view syscall_name() const { return syscall_name_; }

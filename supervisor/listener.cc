@@ -4,8 +4,8 @@
 
 namespace tollgate {
 
-Listener::Listener(Supervisor& owner, UniqueFd fd, TargetInfo target, std::shared_ptr<const RuleSet> rules)
-    : owner_(owner), fd_(std::move(fd)), target_(std::move(target)), rules_(std::move(rules)) {
+Listener::Listener(Supervisor& owner, UniqueFd fd, TargetInfo target, std::shared_ptr<const Decider> decider)
+    : owner_(owner), fd_(std::move(fd)), target_(std::move(target)), decider_(std::move(decider)) {
   poll_.data = this;
 }
 
@@ -38,7 +38,7 @@ void Listener::on_poll(uv_poll_t* handle, int status, int events) {
 
 void Listener::on_closed(uv_handle_t* handle) {
   auto* self = static_cast<Listener*>(handle->data);
-  self->owner_.listener_closed(self);  // destroys self
+  self->owner_.listener_closed(self);  // may destroy self
 }
 
 }  // namespace tollgate

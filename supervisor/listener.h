@@ -1,12 +1,13 @@
-// One seccomp listener fd and its libuv poll handle. The C++ object is freed in the uv_close callback,
-// never before (the node/uvw rule), and nothing throws across the C callback.
+// One seccomp listener fd and its libuv poll handle. The uv handle is closed through the loop (the
+// node/uvw rule) and nothing throws across the C callback. The object itself is shared with the calls it
+// has pending, so that the fd stays open until each of them is answered.
 #pragma once
 
 #include <uv.h>
 
 #include <memory>
 
-#include "supervisor/rule_set.h"
+#include "supervisor/decider.h"
 #include "supervisor/seccomp_notify.h"
 #include "supervisor/target_info.h"
 #include "tollgate/unique_fd.h"
@@ -15,20 +16,21 @@ namespace tollgate {
 
 class Supervisor;
 
-class Listener {
+class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(Supervisor& owner, UniqueFd fd, TargetInfo target, std::shared_ptr<const RuleSet> rules);
+  Listener(Supervisor& owner, UniqueFd fd, TargetInfo target, std::shared_ptr<const Decider> decider);
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
 
   // Error: libuv's error code.
   int start(uv_loop_t* loop);
-  // Idempotent. The owner is told (and drops this object) from the close callback.
+  // Idempotent. The owner is told (and drops its reference) from the close callback.
   void close();
+  bool closing() const { return closing_; }
 
   int fd() const { return fd_.get(); }
   const TargetInfo& target() const { return target_; }
-  const RuleSet& rules() const { return *rules_; }
+  const Decider& decider() const { return *decider_; }
   NotificationBuffers& buffers() { return buffers_; }
 
  private:
@@ -38,7 +40,7 @@ class Listener {
   Supervisor& owner_;
   UniqueFd fd_;
   TargetInfo target_;
-  std::shared_ptr<const RuleSet> rules_;
+  std::shared_ptr<const Decider> decider_;
   NotificationBuffers buffers_;
   uv_poll_t poll_{};
   bool started_ = false;

@@ -4,16 +4,18 @@
 #include <vector>
 
 #include "supervisor/call_context.h"
+#include "supervisor/decider.h"
 #include "tollgate/decision.h"
 #include "tollgate/policy.h"
 
 namespace tollgate {
 
-class RuleSet {
+class RuleSet final : public Decider {
  public:
   explicit RuleSet(PolicyPtr policy);
 
-  Decision decide(CallContext& call) const;
+  Decision decide(CallContext& call) const override;
+  const std::string& policy_name() const override { return policy_->name; }
   const Policy& policy() const { return *policy_; }
   const PolicyPtr& policy_ptr() const { return policy_; }
 

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <time.h>
 
+#include <cstring>
+
 #include "core/syscall_names.h"
 #include "supervisor/listener.h"
 
@@ -15,17 +17,16 @@ uint64_t monotonic_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// Verdicts whose mechanism lives elsewhere fall back to a closed answer here.
-Decision settle(Decision d) {
+// What an ask or emulate decision becomes when nobody is there to finish it: the closed answer.
+Decision without_async_decider(const Decision& d) {
   if (d.verdict == Verdict::Ask) {
-    // No one to ask in this build: the rule's default applies at once, as it would after the timeout.
+    // No one to ask: the rule's default applies at once, as it would after the timeout.
     if (d.rule != nullptr && d.rule->ask_default_allow && !d.depends_on_memory)
       return {Verdict::Continue, 0, 0, d.rule, "ask: no interactive channel, default allow"};
     return Decision::deny(d.rule != nullptr ? d.rule->errno_value : EPERM, "ask: no interactive channel, default deny",
                           d.rule);
   }
-  if (d.verdict == Verdict::Emulate) return Decision::deny(EPERM, "no such emulation handler", d.rule);
-  return d;
+  return Decision::deny(EPERM, "no emulation handler available", d.rule);
 }
 
 void fill_response(seccomp_notif_resp& resp, uint64_t id, const Decision& d) {
@@ -42,7 +43,7 @@ void fill_response(seccomp_notif_resp& resp, uint64_t id, const Decision& d) {
 
 }  // namespace
 
-Supervisor::Supervisor(uv_loop_t* loop, EventLog& events) : loop_(loop), events_(events) {}
+Supervisor::Supervisor(uv_loop_t* loop, EventLog& events) : loop_(loop), events_(events), executor_(loop) {}
 
 Supervisor::~Supervisor() {
   // Handles must be closed through the loop before their memory goes; the owner runs the loop after
@@ -51,9 +52,9 @@ Supervisor::~Supervisor() {
 }
 
 std::expected<void, std::string> Supervisor::add_listener(UniqueFd fd, TargetInfo target,
-                                                          std::shared_ptr<const RuleSet> rules) {
+                                                          std::shared_ptr<const Decider> decider) {
   notify_set_sync_wakeup(fd.get());  // quietly absent before Linux 6.6
-  auto listener = std::make_unique<Listener>(*this, std::move(fd), std::move(target), std::move(rules));
+  auto listener = std::make_shared<Listener>(*this, std::move(fd), std::move(target), std::move(decider));
   Listener* raw = listener.get();
   listeners_.emplace(raw, std::move(listener));
   ++stats_.listeners_opened;
@@ -70,11 +71,36 @@ void Supervisor::close_all() {
   all.reserve(listeners_.size());
   for (auto& [raw, _] : listeners_) all.push_back(raw);
   for (Listener* l : all) l->close();
+  executor_.close();
 }
 
 void Supervisor::listener_closed(Listener* listener) {
   ++stats_.listeners_closed;
   listeners_.erase(listener);
+}
+
+bool Supervisor::answer(Listener& listener, const CallContext& call, uint64_t id, const Decision& decision,
+                        uint64_t started_ns) {
+  // Anything read from /proc or the caller's memory may belong to another process by now if the caller
+  // died and its pid was reused: act only if the very same call is still waiting.
+  if (call.touched_target() && !notify_id_valid(listener.fd(), id)) {
+    ++stats_.targets_gone;
+    return false;
+  }
+  seccomp_notif_resp& resp = listener.buffers().response();
+  fill_response(resp, id, decision);
+  if (auto r = notify_send(listener.fd(), resp); !r) {
+    if (r.error().kind == NotifyError::TargetGone) {
+      ++stats_.targets_gone;
+    } else {
+      ++stats_.errors;
+      spdlog::error("answering {}: {}", call.syscall_name(), std::strerror(r.error().error));
+    }
+    return false;
+  }
+  ++stats_.answered;
+  if (events_.enabled()) events_.record(DecisionEvent{call, decision, listener.target(), monotonic_ns() - started_ns});
+  return true;
 }
 
 void Supervisor::handle_notification(Listener& listener) {
@@ -94,28 +120,30 @@ void Supervisor::handle_notification(Listener& listener) {
 
   CallContext call(req, native_syscall_name(req.data.nr));
   if (events_.enabled()) call.prefetch_for_event();
-  Decision decision = settle(listener.rules().decide(call));
+  Decision decision = listener.decider().decide(call);
 
-  // Anything read from /proc or the caller's memory may belong to another process by now if the caller
-  // died and its pid was reused: act only if the very same call is still waiting.
-  if (call.touched_target() && !notify_id_valid(listener.fd(), req.id)) {
-    ++stats_.targets_gone;
-    return;
-  }
-  seccomp_notif_resp& resp = listener.buffers().response();
-  fill_response(resp, req.id, decision);
-  if (auto r = notify_send(listener.fd(), resp); !r) {
-    if (r.error().kind == NotifyError::TargetGone) {
-      ++stats_.targets_gone;
-    } else {
-      ++stats_.errors;
-      spdlog::error("answering {}: {}", call.syscall_name(), std::strerror(r.error().error));
+  AsyncDecider* finisher = decision.verdict == Verdict::Emulate ? emulator_
+                           : decision.verdict == Verdict::Ask   ? asker_
+                                                                : nullptr;
+  if (decision.verdict == Verdict::Emulate || decision.verdict == Verdict::Ask) {
+    if (finisher == nullptr) {
+      answer(listener, call, req.id, without_async_decider(decision), start);
+      return;
     }
+    ++stats_.pending;
+    finisher->begin(std::make_shared<PendingCall>(listener.shared_from_this(), req, call, decision, start));
     return;
   }
-  ++stats_.answered;
-  if (events_.enabled())
-    events_.record(DecisionEvent{call, decision, listener.target(), monotonic_ns() - start});
+  answer(listener, call, req.id, decision, start);
+}
+
+void Supervisor::complete(const PendingCallPtr& pending, Decision decision) {
+  if (pending->completed_.exchange(true)) return;
+  --stats_.pending;
+  // Never CONTINUE a call whose decision read the caller's memory: the caller may have changed it since.
+  if (decision.verdict == Verdict::Continue && (pending->decision().depends_on_memory || decision.depends_on_memory))
+    decision = Decision::deny(EPERM, "refusing CONTINUE after reading the caller's memory", decision.rule);
+  answer(*pending->listener_, pending->call(), pending->id(), decision, pending->started_ns());
 }
 
 }  // namespace tollgate

@@ -1,16 +1,21 @@
 // The event loop side: one uv_poll handle per listener, RECV only on readiness, every notification
-// answered exactly once.
+// answered exactly once: at once for calls the decider settles, later (through PendingCall) for calls an
+// emulation handler or a person decides.
 #pragma once
 
 #include <uv.h>
 
 #include <cstdint>
+#include <expected>
 #include <functional>
 #include <memory>
+#include <string>
 #include <unordered_map>
 
+#include "supervisor/decider.h"
 #include "supervisor/event_log.h"
-#include "supervisor/rule_set.h"
+#include "supervisor/loop_executor.h"
+#include "supervisor/pending_call.h"
 #include "supervisor/target_info.h"
 #include "tollgate/unique_fd.h"
 
@@ -23,6 +28,7 @@ struct SupervisorStats {
   uint64_t answered = 0;
   uint64_t targets_gone = 0;  // caller left before the answer (ENOENT, failed ID_VALID)
   uint64_t errors = 0;
+  uint64_t pending = 0;       // calls held right now
   uint64_t listeners_opened = 0;
   uint64_t listeners_closed = 0;
 };
@@ -36,7 +42,18 @@ class Supervisor {
 
   // Takes ownership of the listener and serves it until every process using the filter is gone.
   // Error: a libuv message (the listener is closed then, and the target's notified calls fail with ENOSYS).
-  std::expected<void, std::string> add_listener(UniqueFd listener, TargetInfo target, std::shared_ptr<const RuleSet> rules);
+  std::expected<void, std::string> add_listener(UniqueFd listener, TargetInfo target,
+                                                std::shared_ptr<const Decider> decider);
+
+  // Who finishes "emulate" and "ask" decisions. Without one, such calls are denied with EPERM at once.
+  void set_emulator(AsyncDecider* emulator) { emulator_ = emulator; }
+  void set_asker(AsyncDecider* asker) { asker_ = asker; }
+
+  // Answers a pending call: re-checks that the caller still waits if anything was read from it, sends,
+  // records the event. Loop thread only; a second completion of the same call is ignored.
+  void complete(const PendingCallPtr& call, Decision decision);
+  // Runs fn on the loop thread; callable from any thread (emulation workers).
+  void post(std::function<void()> fn) { executor_.post(std::move(fn)); }
 
   // Stops serving everything; handles finish closing on the next loop iteration.
   void close_all();
@@ -47,11 +64,16 @@ class Supervisor {
   friend class Listener;
   void handle_notification(Listener& listener);
   void listener_closed(Listener* listener);
+  // Sends `decision` for `id` and records the event. False when the caller is gone.
+  bool answer(Listener& listener, const CallContext& call, uint64_t id, const Decision& decision, uint64_t started_ns);
 
   uv_loop_t* loop_;
   EventLog& events_;
   SupervisorStats stats_;
-  std::unordered_map<Listener*, std::unique_ptr<Listener>> listeners_;
+  LoopExecutor executor_;
+  AsyncDecider* emulator_ = nullptr;
+  AsyncDecider* asker_ = nullptr;
+  std::unordered_map<Listener*, std::shared_ptr<Listener>> listeners_;
 };
 
 }  // namespace tollgate

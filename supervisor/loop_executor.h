@@ -1,0 +1,32 @@
+// Runs functions on the libuv loop thread, posted from any thread (emulation workers finish there).
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <mutex>
+#include <vector>
+
+namespace tollgate {
+
+class LoopExecutor {
+ public:
+  explicit LoopExecutor(uv_loop_t* loop);
+  LoopExecutor(const LoopExecutor&) = delete;
+  LoopExecutor& operator=(const LoopExecutor&) = delete;
+  ~LoopExecutor();
+
+  // Any thread. After close(), posted functions are dropped.
+  void post(std::function<void()> fn);
+  // Loop thread. The handle finishes closing on the next loop iteration; the object must outlive that.
+  void close();
+
+ private:
+  static void on_wakeup(uv_async_t* handle);
+  uv_async_t async_{};
+  std::mutex mutex_;
+  std::vector<std::function<void()>> queue_;
+  bool closed_ = false;
+};
+
+}  // namespace tollgate

@@ -1,0 +1,61 @@
+// A notified call whose answer is not known yet (an emulation handler is working on it, or a person is
+// being asked). It owns copies of everything read from the caller, so whoever finishes it acts only on
+// what was checked. It is completed exactly once, on the loop thread, through Supervisor::complete.
+#pragma once
+
+#include <linux/seccomp.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "supervisor/call_context.h"
+#include "supervisor/target_info.h"
+#include "tollgate/decision.h"
+
+namespace tollgate {
+
+class Listener;
+
+class PendingCall {
+ public:
+  PendingCall(std::shared_ptr<Listener> listener, const seccomp_notif& notification, const CallContext& facts,
+              Decision decision, uint64_t started_ns);
+  PendingCall(const PendingCall&) = delete;
+  PendingCall& operator=(const PendingCall&) = delete;
+
+  // The call as received; strings and caller facts already read are in it, more can be read (once each).
+  // Whoever reads more must re-check still_waiting() before acting on it.
+  CallContext& call() { return call_; }
+  const CallContext& call() const { return call_; }
+  const Decision& decision() const { return decision_; }  // the rule's decision that made it pending
+  const TargetInfo& target() const;
+  uint64_t id() const { return notification_.id; }
+  uint64_t started_ns() const { return started_ns_; }
+  int listener_fd() const;
+  // True while the caller still waits in this very call (SECCOMP_IOCTL_NOTIF_ID_VALID). Any thread.
+  bool still_waiting() const;
+  bool completed() const { return completed_.load(); }
+
+ private:
+  friend class Supervisor;
+  std::shared_ptr<Listener> listener_;  // keeps the fd open until the answer is sent
+  seccomp_notif notification_;
+  CallContext call_;
+  Decision decision_;
+  uint64_t started_ns_;
+  std::atomic<bool> completed_{false};
+};
+
+using PendingCallPtr = std::shared_ptr<PendingCall>;
+
+// Something that finishes pending calls: the emulation dispatcher, the interactive asker.
+// begin() runs on the loop thread and must not block; the call must eventually be completed with
+// Supervisor::complete (from the loop thread; workers use Supervisor::post to get there).
+class AsyncDecider {
+ public:
+  virtual ~AsyncDecider() = default;
+  virtual void begin(PendingCallPtr call) = 0;
+};
+
+}  // namespace tollgate
