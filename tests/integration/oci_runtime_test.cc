@@ -74,10 +74,11 @@ class OciTest : public ::testing::Test {
   std::string policy_dir() const { return dir_.file("policies"); }
   std::unique_ptr<OciContainer> container(Runtime runtime, const std::string& metadata,
                                           const std::vector<std::string>& args,
-                                          std::map<std::string, std::string> annotations = {}) {
+                                          std::map<std::string, std::string> annotations = {},
+                                          const std::string& listener_path = {}) {
     ContainerSpec spec;
     spec.args = args;
-    spec.listener_path = daemon_->socket();
+    spec.listener_path = listener_path.empty() ? daemon_->socket() : listener_path;
     spec.listener_metadata = metadata;
     spec.annotations = std::move(annotations);
     return std::make_unique<OciContainer>(runtime, dir_.path() / ("bundle" + std::to_string(bundles_++)), rootfs_,
@@ -162,6 +163,29 @@ TEST_F(OciTest, AnnotationThenDefaultPolicy) {
       << daemon_->stderr_text();
 }
 
+TEST_F(OciTest, ASeparateOciSocketServesContainersToo) {
+  TempDir other;
+  SuperviseDaemon daemon(other, true,
+                         {"--policy-dir", policy_dir(), "--default-policy", "fallback", "--oci-socket", other.file("oci.sock")});
+  auto c = container(Runtime::Runc, "policy=errno-EACCES", {"tg_probe", "settimeofday"}, {}, other.file("oci.sock"));
+  ProcessResult r = run_process(c->run_argv());
+  EXPECT_EQ(r.out, "settimeofday: ret=-1 errno=EACCES\n") << r.err;
+  ASSERT_TRUE(eventually([&] { return events_of(daemon.events(), c->id()).size() == 1; }));
+  EXPECT_EQ(daemon.stop(), 0);
+  EXPECT_FALSE(std::filesystem::exists(other.file("oci.sock")));  // removed on SIGTERM like --socket
+}
+
+TEST_F(OciTest, ADefaultPolicyThatDoesNotLoadStopsTheDaemonAtStart) {
+  for (const std::string& name : {std::string("nope"), std::string("../outside")}) {
+    ProcessResult r = run_process({kTollgate, "supervise", "--socket", dir_.file("never.sock"), "--policy-dir",
+                                   policy_dir(), "--default-policy", name},
+                                  seconds(10));
+    EXPECT_EQ(r.status, 2) << name;
+    EXPECT_NE(r.err.find("default policy: policy \"" + name + "\""), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir_.file("never.sock")));
+  }
+}
+
 // A refused container's listener is closed: the kernel then fails its notified calls with ENOSYS, and the
 // policy outside the directory never decides anything.
 TEST_F(OciTest, PoliciesOutsideTheDirectoryAndUnknownModesAreRefused) {
@@ -194,6 +218,7 @@ TEST_F(OciTest, RuncExecIsSupervisedUnderTheSameContainer) {
   ProcessResult exec = run_process(c->exec_argv({"tg_probe", "mount", "none", "/mnt", "tmpfs"}));
   EXPECT_EQ(exec.out, "mount: ret=-1 errno=EPERM\n") << exec.err;
   EXPECT_TRUE(logged("supervised (2 listeners)")) << daemon_->stderr_text();
+  EXPECT_GT(count_open_fds(daemon_->pid()), baseline_fds_);  // the init's listener, held while it runs
   ASSERT_TRUE(eventually([&] { return events_of(daemon_->events(), c->id()).size() == 2; }));
   auto events = events_of(daemon_->events(), c->id());
   EXPECT_NE(events[0]["target"]["pid"], events[1]["target"]["pid"]);  // two processes, one container
@@ -206,6 +231,7 @@ TEST_F(OciTest, RuncExecIsSupervisedUnderTheSameContainer) {
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(*status, 0);
   EXPECT_TRUE(eventually([&] { return logged("container " + c->id() + ": last supervised process gone, released"); }));
+  EXPECT_TRUE(eventually([&] { return count_open_fds(daemon_->pid()) == baseline_fds_; }));
 }
 
 // ---- hostile runtime messages next to a running container ----
