@@ -309,17 +309,9 @@ TEST_F(OciTest, HostileMessagesLeaveARunningContainerAlone) {
             std::string::npos);
 
   // Two fds where the message names one: refused, both closed.
-  int a[2], b[2];
-  ASSERT_EQ(pipe2(a, O_CLOEXEC), 0);
-  ASSERT_EQ(pipe2(b, O_CLOEXEC), 0);
-  EXPECT_NE(hand_over(daemon_->socket(), {{oci_message("two-fds", 1, {"seccompFd"}), {a[1], b[1]}}}).find("2 were passed"),
-            std::string::npos);
-  close(a[1]);
-  close(b[1]);
-  EXPECT_TRUE(write_end_closed_everywhere(a[0]));
-  EXPECT_TRUE(write_end_closed_everywhere(b[0]));
-  close(a[0]);
-  close(b[0]);
+  TwoPipesResult two = hand_over_with_two_pipes(daemon_->socket(), oci_message("two-fds", 1, {"seccompFd"}));
+  EXPECT_NE(two.answer.find("2 were passed"), std::string::npos) << two.answer;
+  EXPECT_TRUE(two.both_closed);
 
   // Two fds, named: the listener is served, the other fd closed at once.
   {

@@ -1,5 +1,6 @@
 #include "tests/integration/raw_handover_client.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -78,6 +79,25 @@ bool write_end_closed_everywhere(int read_end) {
     pollfd p{read_end, POLLIN, 0};
     return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) != 0;
   });
+}
+
+TwoPipesResult hand_over_with_two_pipes(const std::string& path, const std::string& message) {
+  int a[2], b[2];
+  if (pipe2(a, O_CLOEXEC) != 0) return {"pipe2 failed", false};
+  if (pipe2(b, O_CLOEXEC) != 0) {
+    close(a[0]);
+    close(a[1]);
+    return {"pipe2 failed", false};
+  }
+  TwoPipesResult result;
+  result.answer = hand_over(path, {{message, {a[1], b[1]}}});
+  close(a[1]);
+  close(b[1]);
+  const bool a_closed = write_end_closed_everywhere(a[0]);
+  result.both_closed = write_end_closed_everywhere(b[0]) && a_closed;
+  close(a[0]);
+  close(b[0]);
+  return result;
 }
 
 }  // namespace tollgate::testing

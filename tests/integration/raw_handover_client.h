@@ -22,4 +22,11 @@ std::string hand_over(const std::string& path, const std::vector<Chunk>& chunks)
 // True once every copy of the pipe's write end is closed (ours already is): the daemon closed its copy.
 bool write_end_closed_everywhere(int read_end);
 
+struct TwoPipesResult {
+  std::string answer;
+  bool both_closed = false;  // the daemon closed both write ends it was given
+};
+// Hands over `message` with the write ends of two fresh pipes as its fds.
+TwoPipesResult hand_over_with_two_pipes(const std::string& path, const std::string& message);
+
 }  // namespace tollgate::testing

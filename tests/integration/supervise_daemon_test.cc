@@ -131,17 +131,9 @@ TEST_F(HostileHandover, NoFd) {
 }
 
 TEST_F(HostileHandover, TwoFdsAreBothClosed) {
-  int a[2], b[2];
-  ASSERT_EQ(pipe2(a, O_CLOEXEC), 0);
-  ASSERT_EQ(pipe2(b, O_CLOEXEC), 0);
-  std::string answer = hand_over(daemon_->socket(), {{kValidEnvelope, {a[1], b[1]}}});
-  EXPECT_NE(answer.find("got 2"), std::string::npos) << answer;
-  close(a[1]);
-  close(b[1]);
-  EXPECT_TRUE(write_end_closed_everywhere(a[0]));
-  EXPECT_TRUE(write_end_closed_everywhere(b[0]));
-  close(a[0]);
-  close(b[0]);
+  TwoPipesResult r = hand_over_with_two_pipes(daemon_->socket(), kValidEnvelope);
+  EXPECT_NE(r.answer.find("got 2"), std::string::npos) << r.answer;
+  EXPECT_TRUE(r.both_closed);
 }
 
 TEST_F(HostileHandover, AnFdThatIsNotAListenerIsClosed) {
