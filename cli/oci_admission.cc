@@ -37,11 +37,15 @@ std::expected<void, std::string> OciAdmission::admit(OciProcessState state, Uniq
     if (!policy) return std::unexpected(policy.error());
     auto decider = decider_for_mode(*policy, selection.mode);
     if (!decider) return std::unexpected(decider.error());
-    record = registry_.add(ContainerRecord{c.id, c.bundle, (*policy)->name, selection.mode, std::move(*decider)});
-    spdlog::info("container {} (bundle {}): policy {} (from {}), mode {}", c.id, c.bundle, record->policy_name,
-                 selection.source, to_string(selection.mode));
+    record =
+        registry_.add(ContainerRecord{c.id, c.bundle, (*policy)->name, selection.mode, std::move(*decider)});
+    spdlog::info("container {} (bundle {}): policy {} (from {}), mode {}", c.id, c.bundle,
+                 record->policy_name, selection.source, to_string(selection.mode));
   }
-  TargetInfo target{state.pid, {}, record->policy_name, std::move(metadata->other),
+  TargetInfo target{state.pid,
+                    {},
+                    record->policy_name,
+                    std::move(metadata->other),
                     std::make_shared<ContainerMembership>(record)};
   spdlog::info("container {}: process {} supervised ({} listener{})", c.id, state.pid, record->listeners,
                record->listeners == 1 ? "" : "s");

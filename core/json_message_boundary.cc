@@ -26,14 +26,19 @@ bool JsonMessageBoundary::feed(std::string_view bytes) {
       continue;
     }
     switch (c) {
-      case '"': in_string_ = true; break;
+      case '"':
+        in_string_ = true;
+        break;
       case '{':
-      case '[': ++depth_; break;
+      case '[':
+        ++depth_;
+        break;
       case '}':
       case ']':
         if (--depth_ == 0) complete_ = true;
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return complete_;

@@ -8,13 +8,14 @@ using nlohmann::json;
 // Pids as the kernel allows them (pid_max is at most 2^22).
 std::expected<pid_t, std::string> parse_pid(const json& object, const std::string& pointer) {
   auto it = object.find("pid");
-  if (it == object.end() || !it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > (1 << 22))
+  if (it == object.end() || !it->is_number_integer() || it->get<int64_t>() <= 0 ||
+      it->get<int64_t>() > (1 << 22))
     return std::unexpected(pointer + "/pid: missing or not a process id");
   return static_cast<pid_t>(it->get<int64_t>());
 }
 
-std::expected<std::string, std::string> parse_string(const json& object, const char* key, const std::string& pointer,
-                                                     bool required) {
+std::expected<std::string, std::string> parse_string(const json& object, const char* key,
+                                                     const std::string& pointer, bool required) {
   auto it = object.find(key);
   if (it == object.end()) {
     if (required) return std::unexpected(pointer + "/" + key + ": missing");
@@ -64,13 +65,16 @@ std::optional<size_t> OciProcessState::seccomp_fd_index() const {
   return std::nullopt;
 }
 
-bool is_oci_message(const json& message) { return message.is_object() && message.contains("ociVersion"); }
+bool is_oci_message(const json& message) {
+  return message.is_object() && message.contains("ociVersion");
+}
 
 std::expected<OciProcessState, std::string> parse_oci_process_state(const json& j) {
   if (!j.is_object()) return std::unexpected("OCI state is not a JSON object");
   OciProcessState p;
   auto version = j.find("ociVersion");
-  if (version == j.end() || !version->is_string()) return std::unexpected("/ociVersion: missing or not a string");
+  if (version == j.end() || !version->is_string())
+    return std::unexpected("/ociVersion: missing or not a string");
   p.oci_version = version->get<std::string>();
   auto fds = j.find("fds");
   if (fds == j.end() || !fds->is_array()) return std::unexpected("/fds: missing or not an array");

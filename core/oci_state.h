@@ -6,12 +6,11 @@
 
 #include <expected>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace tollgate {
 
@@ -27,7 +26,7 @@ struct OciContainerState {
 };
 
 struct OciProcessState {
-  std::string oci_version;  // any version is accepted: runc 1.1.5 sends "1.0.2-dev", crun 1.8.1 "0.2.0"
+  std::string oci_version;       // any version is accepted: runc 1.1.5 sends "1.0.2-dev", crun 1.8.1 "0.2.0"
   std::vector<std::string> fds;  // names of the SCM_RIGHTS fds, in order
   pid_t pid = 0;                 // the process the filter was installed in, in the runtime's pid namespace
   std::string metadata;          // linux.seccomp.listenerMetadata, verbatim

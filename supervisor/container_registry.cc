@@ -6,12 +6,14 @@
 
 namespace tollgate {
 
-ContainerMembership::ContainerMembership(std::shared_ptr<ContainerRecord> record) : record_(std::move(record)) {
+ContainerMembership::ContainerMembership(std::shared_ptr<ContainerRecord> record)
+    : record_(std::move(record)) {
   ++record_->listeners;
 }
 
 ContainerMembership::~ContainerMembership() {
-  if (--record_->listeners == 0) spdlog::info("container {}: last supervised process gone, released", record_->id);
+  if (--record_->listeners == 0)
+    spdlog::info("container {}: last supervised process gone, released", record_->id);
 }
 
 std::shared_ptr<ContainerRecord> ContainerRegistry::find(const std::string& id, const std::string& bundle) {

@@ -14,6 +14,7 @@ namespace tollgate {
 // Enforce: the policy's rules decide (RuleSet). Audit and explain get their Deciders with the audit/explain
 // work (issue 4); until then they are refused with an error rather than silently enforced, so that an
 // operator who asked for a dry run never gets denials instead.
-std::expected<std::shared_ptr<const Decider>, std::string> decider_for_mode(PolicyPtr policy, PolicyMode mode);
+std::expected<std::shared_ptr<const Decider>, std::string> decider_for_mode(PolicyPtr policy,
+                                                                            PolicyMode mode);
 
 }  // namespace tollgate

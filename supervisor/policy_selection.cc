@@ -22,9 +22,12 @@ std::optional<PolicyMode> parse_mode(std::string_view s) {
 
 std::string_view to_string(PolicyMode mode) {
   switch (mode) {
-    case PolicyMode::Enforce: return "enforce";
-    case PolicyMode::Audit: return "audit";
-    case PolicyMode::Explain: return "explain";
+    case PolicyMode::Enforce:
+      return "enforce";
+    case PolicyMode::Audit:
+      return "audit";
+    case PolicyMode::Explain:
+      return "explain";
   }
   return "?";
 }
@@ -52,7 +55,8 @@ std::expected<ListenerMetadata, std::string> parse_listener_metadata(std::string
       m.policy = value;
     } else if (key == "mode") {
       auto mode = parse_mode(value);
-      if (!mode) return std::unexpected(where + "mode must be audit, explain or enforce, not \"" + value + "\"");
+      if (!mode)
+        return std::unexpected(where + "mode must be audit, explain or enforce, not \"" + value + "\"");
       m.mode = *mode;
     } else {
       m.other[key] = value;
@@ -61,7 +65,8 @@ std::expected<ListenerMetadata, std::string> parse_listener_metadata(std::string
   return m;
 }
 
-PolicySelection select_policy(const ListenerMetadata& metadata, const std::map<std::string, std::string>& annotations,
+PolicySelection select_policy(const ListenerMetadata& metadata,
+                              const std::map<std::string, std::string>& annotations,
                               const std::string& default_name) {
   if (metadata.policy) return {*metadata.policy, "listenerMetadata", metadata.mode};
   if (auto a = annotations.find(std::string(kPolicyAnnotation)); a != annotations.end() && !a->second.empty())
@@ -76,9 +81,11 @@ std::expected<std::filesystem::path, std::string> resolve_policy_name(const std:
   if (name.empty()) return std::unexpected("empty policy name");
   if (name.find('\0') != std::string_view::npos) return std::unexpected(quoted + ": contains a NUL byte");
   fs::path relative(name);
-  if (relative.is_absolute()) return std::unexpected(quoted + ": absolute paths are refused; name a policy in " + dir.string());
+  if (relative.is_absolute())
+    return std::unexpected(quoted + ": absolute paths are refused; name a policy in " + dir.string());
   for (const auto& part : relative)
-    if (part == "..") return std::unexpected(quoted + ": \"..\" is refused; name a policy in " + dir.string());
+    if (part == "..")
+      return std::unexpected(quoted + ": \"..\" is refused; name a policy in " + dir.string());
   if (relative.extension() != ".json") relative += ".json";
 
   std::error_code ec;

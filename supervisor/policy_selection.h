@@ -36,7 +36,8 @@ struct PolicySelection {
   PolicyMode mode = PolicyMode::Enforce;
 };
 
-PolicySelection select_policy(const ListenerMetadata& metadata, const std::map<std::string, std::string>& annotations,
+PolicySelection select_policy(const ListenerMetadata& metadata,
+                              const std::map<std::string, std::string>& annotations,
                               const std::string& default_name);
 
 // NAME or NAME.json inside DIR. Refused: empty names, absolute paths, ".." components, and anything that

@@ -27,7 +27,9 @@ void must_run(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-std::string runtime_name(Runtime runtime) { return runtime == Runtime::Runc ? "runc" : "crun"; }
+std::string runtime_name(Runtime runtime) {
+  return runtime == Runtime::Runc ? "runc" : "crun";
+}
 
 std::filesystem::path build_busybox_rootfs(const std::filesystem::path& dir) {
   namespace fs = std::filesystem;

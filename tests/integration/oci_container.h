@@ -39,7 +39,8 @@ class OciContainer {
 
   const std::string& id() const { return id_; }
   // Runs the container in the foreground; the command exits with the container's process. crun runs in a
-  // private mount namespace with a cgroup2 mount and --cgroup-manager=disabled (this host has hybrid cgroups).
+  // private mount namespace with a cgroup2 mount and --cgroup-manager=disabled (this host has hybrid
+  // cgroups).
   std::vector<std::string> run_argv() const;
   // `runc exec` of ARGS in the running container.
   std::vector<std::string> exec_argv(const std::vector<std::string>& args) const;

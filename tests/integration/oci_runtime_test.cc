@@ -27,13 +27,15 @@ using std::chrono::seconds;
 // A tollgate policy for containers: only the rules matter (the container's config.json is the filter).
 std::string policy(const std::string& settimeofday_rule) {
   return R"({"comment": "test policy for containers", "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [],
-    "rules": [)" + settimeofday_rule + R"(,
+    "rules": [)" +
+         settimeofday_rule + R"(,
       {"name": "deny-mount", "syscalls": ["mount"], "action": "deny", "errno": "EPERM", "comment": "test"}]})";
 }
 
 std::string deny_settimeofday(const std::string& errno_name) {
-  return R"({"name": "settimeofday-)" + errno_name + R"(", "syscalls": ["settimeofday"], "action": "deny", "errno": ")" +
-         errno_name + R"(", "comment": "test"})";
+  return R"({"name": "settimeofday-)" + errno_name +
+         R"(", "syscalls": ["settimeofday"], "action": "deny", "errno": ")" + errno_name +
+         R"(", "comment": "test"})";
 }
 
 const std::vector<std::string> kErrnos = {"EACCES", "EBUSY", "EEXIST", "ENOSPC", "EROFS"};
@@ -54,10 +56,13 @@ class OciTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::filesystem::create_directories(policy_dir());
-    write_file(policy_dir() + "/time-ok.json",
-               policy(R"({"name": "allow-settimeofday", "syscalls": ["settimeofday"], "action": "allow", "comment": "test"})"));
+    write_file(
+        policy_dir() + "/time-ok.json",
+        policy(
+            R"({"name": "allow-settimeofday", "syscalls": ["settimeofday"], "action": "allow", "comment": "test"})"));
     write_file(policy_dir() + "/fallback.json", policy(deny_settimeofday("EXDEV")));
-    for (const auto& e : kErrnos) write_file(policy_dir() + "/errno-" + e + ".json", policy(deny_settimeofday(e)));
+    for (const auto& e : kErrnos)
+      write_file(policy_dir() + "/errno-" + e + ".json", policy(deny_settimeofday(e)));
     write_file(dir_.file("outside.json"), policy(deny_settimeofday("ENOTBLK")));
     rootfs_ = build_busybox_rootfs(dir_.path());
     daemon_ = std::make_unique<SuperviseDaemon>(
@@ -81,10 +86,12 @@ class OciTest : public ::testing::Test {
     spec.listener_path = listener_path.empty() ? daemon_->socket() : listener_path;
     spec.listener_metadata = metadata;
     spec.annotations = std::move(annotations);
-    return std::make_unique<OciContainer>(runtime, dir_.path() / ("bundle" + std::to_string(bundles_++)), rootfs_,
-                                          spec);
+    return std::make_unique<OciContainer>(runtime, dir_.path() / ("bundle" + std::to_string(bundles_++)),
+                                          rootfs_, spec);
   }
-  bool logged(const std::string& text) const { return daemon_->stderr_text().find(text) != std::string::npos; }
+  bool logged(const std::string& text) const {
+    return daemon_->stderr_text().find(text) != std::string::npos;
+  }
 
   TempDir dir_;
   std::filesystem::path rootfs_;
@@ -115,8 +122,9 @@ TEST_P(OciRuntimeTest, NotifiedCallsGetTheSelectedPolicysDecisionsInsideTheConta
     EXPECT_EQ(e["policy"], "time-ok.json");
     EXPECT_EQ(e["container"]["bundle"], (dir_.path() / "bundle0").string());
   }
-  EXPECT_TRUE(eventually([&] { return logged("container " + c->id() + ": last supervised process gone, released"); }))
-      << daemon_->stderr_text();
+  EXPECT_TRUE(eventually([&] {
+    return logged("container " + c->id() + ": last supervised process gone, released");
+  })) << daemon_->stderr_text();
 }
 
 INSTANTIATE_TEST_SUITE_P(Runtimes, OciRuntimeTest, ::testing::Values(Runtime::Runc, Runtime::Crun),
@@ -131,7 +139,8 @@ TEST_F(OciTest, FiveConcurrentContainersEachGetTheirOwnPolicy) {
     containers.push_back(container(Runtime::Runc, "policy=errno-" + kErrnos[i],
                                    {"sh", "-c", "sleep 0.2; tg_probe settimeofday; tg_probe settimeofday"}));
   for (size_t i = 0; i < containers.size(); ++i)
-    runs.push_back(std::make_unique<BackgroundProcess>(containers[i]->run_argv(), dir_.file("out" + std::to_string(i)),
+    runs.push_back(std::make_unique<BackgroundProcess>(containers[i]->run_argv(),
+                                                       dir_.file("out" + std::to_string(i)),
                                                        dir_.file("err" + std::to_string(i))));
   for (size_t i = 0; i < runs.size(); ++i) {
     auto status = runs[i]->wait(seconds(120));
@@ -148,7 +157,8 @@ TEST_F(OciTest, FiveConcurrentContainersEachGetTheirOwnPolicy) {
 }
 
 TEST_F(OciTest, AnnotationThenDefaultPolicy) {
-  auto annotated = container(Runtime::Runc, "", {"tg_probe", "settimeofday"}, {{"io.tollgate.policy", "errno-EBUSY"}});
+  auto annotated =
+      container(Runtime::Runc, "", {"tg_probe", "settimeofday"}, {{"io.tollgate.policy", "errno-EBUSY"}});
   ProcessResult r = run_process(annotated->run_argv());
   EXPECT_EQ(r.out, "settimeofday: ret=-1 errno=EBUSY\n") << r.err;
   // Metadata beats the annotation.
@@ -166,9 +176,11 @@ TEST_F(OciTest, AnnotationThenDefaultPolicy) {
 
 TEST_F(OciTest, ASeparateOciSocketServesContainersToo) {
   TempDir other;
-  SuperviseDaemon daemon(other, true,
-                         {"--policy-dir", policy_dir(), "--default-policy", "fallback", "--oci-socket", other.file("oci.sock")});
-  auto c = container(Runtime::Runc, "policy=errno-EACCES", {"tg_probe", "settimeofday"}, {}, other.file("oci.sock"));
+  SuperviseDaemon daemon(
+      other, true,
+      {"--policy-dir", policy_dir(), "--default-policy", "fallback", "--oci-socket", other.file("oci.sock")});
+  auto c = container(Runtime::Runc, "policy=errno-EACCES", {"tg_probe", "settimeofday"}, {},
+                     other.file("oci.sock"));
   ProcessResult r = run_process(c->run_argv());
   EXPECT_EQ(r.out, "settimeofday: ret=-1 errno=EACCES\n") << r.err;
   ASSERT_TRUE(eventually([&] { return events_of(daemon.events(), c->id()).size() == 1; }));
@@ -178,8 +190,8 @@ TEST_F(OciTest, ASeparateOciSocketServesContainersToo) {
 
 TEST_F(OciTest, ADefaultPolicyThatDoesNotLoadStopsTheDaemonAtStart) {
   for (const std::string& name : {std::string("nope"), std::string("../outside")}) {
-    ProcessResult r = run_process({kTollgate, "supervise", "--socket", dir_.file("never.sock"), "--policy-dir",
-                                   policy_dir(), "--default-policy", name},
+    ProcessResult r = run_process({kTollgate, "supervise", "--socket", dir_.file("never.sock"),
+                                   "--policy-dir", policy_dir(), "--default-policy", name},
                                   seconds(10));
     EXPECT_EQ(r.status, 2) << name;
     EXPECT_NE(r.err.find("default policy: policy \"" + name + "\""), std::string::npos) << r.err;
@@ -231,7 +243,8 @@ TEST_F(OciTest, RuncExecIsSupervisedUnderTheSameContainer) {
   auto status = run.wait(seconds(30));
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(*status, 0);
-  EXPECT_TRUE(eventually([&] { return logged("container " + c->id() + ": last supervised process gone, released"); }));
+  EXPECT_TRUE(eventually(
+      [&] { return logged("container " + c->id() + ": last supervised process gone, released"); }));
   EXPECT_TRUE(eventually([&] { return count_open_fds(daemon_->pid()) == baseline_fds_; }));
 }
 
@@ -264,7 +277,8 @@ void start_filtered_child(FilteredChild& child) {
     };
     sock_fprog prog{4, filter};
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    int fd = static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
+    int fd = static_cast<int>(
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
     if (write(report[1], &fd, sizeof fd) != sizeof fd) _exit(1);
     while (true) pause();
   }
@@ -285,7 +299,12 @@ std::string oci_message(const std::string& id, pid_t pid, const json& fds) {
               {"fds", fds},
               {"pid", pid},
               {"metadata", ""},
-              {"state", {{"ociVersion", "1.0.2-dev"}, {"id", id}, {"status", "creating"}, {"pid", pid}, {"bundle", "/nowhere"}}}}
+              {"state",
+               {{"ociVersion", "1.0.2-dev"},
+                {"id", id},
+                {"status", "creating"},
+                {"pid", pid},
+                {"bundle", "/nowhere"}}}}
       .dump();
 }
 
@@ -303,10 +322,12 @@ TEST_F(OciTest, HostileMessagesLeaveARunningContainerAlone) {
   int silent = connect_to(daemon_->socket());  // sends nothing, stays open
   ASSERT_GE(silent, 0);
 
-  EXPECT_NE(hand_over(daemon_->socket(), {{R"({"ociVersion":"1.0.2","fds":[}, "pid": 1 })", {}}}).find("not valid JSON"),
+  EXPECT_NE(hand_over(daemon_->socket(), {{R"({"ociVersion":"1.0.2","fds":[}, "pid": 1 })", {}}})
+                .find("not valid JSON"),
             std::string::npos);
-  EXPECT_NE(hand_over(daemon_->socket(), {{oci_message("no-fd", 1, {"seccompFd"}), {}}}).find("0 were passed"),
-            std::string::npos);
+  EXPECT_NE(
+      hand_over(daemon_->socket(), {{oci_message("no-fd", 1, {"seccompFd"}), {}}}).find("0 were passed"),
+      std::string::npos);
 
   // Two fds where the message names one: refused, both closed.
   TwoPipesResult two = hand_over_with_two_pipes(daemon_->socket(), oci_message("two-fds", 1, {"seccompFd"}));
@@ -321,7 +342,8 @@ TEST_F(OciTest, HostileMessagesLeaveARunningContainerAlone) {
     ASSERT_EQ(pipe2(extra, O_CLOEXEC), 0);
     const std::string id = "fake-" + c->id();
     std::string answer =
-        hand_over(daemon_->socket(), {{oci_message(id, child.pid, {"pidFd", "seccompFd"}), {extra[1], child.listener}}});
+        hand_over(daemon_->socket(),
+                  {{oci_message(id, child.pid, {"pidFd", "seccompFd"}), {extra[1], child.listener}}});
     EXPECT_NE(answer.find("\"ok\":true"), std::string::npos) << answer;
     close(extra[1]);
     EXPECT_TRUE(write_end_closed_everywhere(extra[0]));
@@ -340,7 +362,8 @@ TEST_F(OciTest, HostileMessagesLeaveARunningContainerAlone) {
   std::string answer = read_answer(silent, 15000);  // the daemon gives up on it after 5 s
   EXPECT_NE(answer.find("timed out"), std::string::npos) << answer;
   close(silent);
-  EXPECT_TRUE(eventually([&] { return logged("container fake-" + c->id() + ": last supervised process gone"); }));
+  EXPECT_TRUE(
+      eventually([&] { return logged("container fake-" + c->id() + ": last supervised process gone"); }));
 }
 
 }  // namespace

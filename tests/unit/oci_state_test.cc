@@ -11,7 +11,8 @@ using nlohmann::json;
 
 // What runc 1.1.5 sends (crun 1.8.1 sends the same fields, pretty-printed, with ociVersion "0.2.0").
 json runc_message() {
-  return json::parse(R"({"ociVersion":"1.0.2-dev","fds":["seccompFd"],"pid":31218,"metadata":"policy=x\nmode=enforce",
+  return json::parse(
+      R"({"ociVersion":"1.0.2-dev","fds":["seccompFd"],"pid":31218,"metadata":"policy=x\nmode=enforce",
     "state":{"ociVersion":"1.0.2-dev","id":"web-1","status":"creating","pid":31218,"bundle":"/srv/web-1",
              "annotations":{"io.tollgate.policy":"foo"}}})");
 }
@@ -78,14 +79,17 @@ TEST(OciStateTest, RejectsMalformedFieldsByPointer) {
   EXPECT_NE(error_of(broken([](json& j) { j["fds"] = {1}; })).find("/fds"), std::string::npos);
   EXPECT_NE(error_of(broken([](json& j) { j["pid"] = -3; })).find("/pid"), std::string::npos);
   EXPECT_NE(error_of(broken([](json& j) { j["pid"] = "12"; })).find("/pid"), std::string::npos);
-  EXPECT_NE(error_of(broken([](json& j) { j["metadata"] = json::object(); })).find("/metadata"), std::string::npos);
+  EXPECT_NE(error_of(broken([](json& j) { j["metadata"] = json::object(); })).find("/metadata"),
+            std::string::npos);
   EXPECT_NE(error_of(broken([](json& j) { j.erase("state"); })).find("/state"), std::string::npos);
   EXPECT_NE(error_of(broken([](json& j) { j["state"] = "x"; })).find("/state"), std::string::npos);
   EXPECT_NE(error_of(broken([](json& j) { j["state"].erase("id"); })).find("/state/id"), std::string::npos);
   EXPECT_NE(error_of(broken([](json& j) { j["state"]["id"] = ""; })).find("/state/id"), std::string::npos);
-  EXPECT_NE(error_of(broken([](json& j) { j["state"]["pid"] = 1 << 23; })).find("/state/pid"), std::string::npos);
-  EXPECT_NE(error_of(broken([](json& j) { j["state"]["annotations"]["a"] = 1; })).find("/state/annotations/a"),
+  EXPECT_NE(error_of(broken([](json& j) { j["state"]["pid"] = 1 << 23; })).find("/state/pid"),
             std::string::npos);
+  EXPECT_NE(
+      error_of(broken([](json& j) { j["state"]["annotations"]["a"] = 1; })).find("/state/annotations/a"),
+      std::string::npos);
   EXPECT_NE(error_of(json::array()).find("not a JSON object"), std::string::npos);
 }
 

@@ -13,7 +13,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(ListenerMetadataTest, KeyValueLines) {
-  auto m = parse_listener_metadata("policy=rootless-mount\n  mode = enforce \n# a comment\n\nteam=payments\n");
+  auto m =
+      parse_listener_metadata("policy=rootless-mount\n  mode = enforce \n# a comment\n\nteam=payments\n");
   ASSERT_TRUE(m.has_value()) << m.error();
   EXPECT_EQ(m->policy, "rootless-mount");
   EXPECT_EQ(m->mode, PolicyMode::Enforce);
@@ -22,7 +23,8 @@ TEST(ListenerMetadataTest, KeyValueLines) {
   ASSERT_TRUE(empty.has_value());
   EXPECT_FALSE(empty->policy.has_value());
   EXPECT_EQ(empty->mode, PolicyMode::Enforce);
-  for (auto [text, mode] : {std::pair{"mode=audit", PolicyMode::Audit}, {"mode=explain", PolicyMode::Explain}}) {
+  for (auto [text, mode] :
+       {std::pair{"mode=audit", PolicyMode::Audit}, {"mode=explain", PolicyMode::Explain}}) {
     auto parsed = parse_listener_metadata(text);
     ASSERT_TRUE(parsed.has_value()) << parsed.error();
     EXPECT_EQ(parsed->mode, mode);
