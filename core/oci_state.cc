@@ -1,5 +1,7 @@
 #include "core/oci_state.h"
 
+#include <algorithm>
+
 namespace tollgate {
 namespace {
 
@@ -34,6 +36,9 @@ std::expected<OciContainerState, std::string> parse_container_state(const json& 
   auto id = parse_string(j, "id", "/state", true);
   if (!id) return std::unexpected(id.error());
   if (id->empty()) return std::unexpected("/state/id: empty");
+  // The id goes into log lines and events: no control characters (runtimes allow [A-Za-z0-9_+.-] anyway).
+  if (std::any_of(id->begin(), id->end(), [](unsigned char ch) { return ch < 0x20 || ch == 0x7f; }))
+    return std::unexpected("/state/id: contains control characters");
   s.id = *id;
   auto status = parse_string(j, "status", "/state", false);
   if (!status) return std::unexpected(status.error());

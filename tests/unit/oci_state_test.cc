@@ -85,6 +85,10 @@ TEST(OciStateTest, RejectsMalformedFieldsByPointer) {
   EXPECT_NE(error_of(broken([](json& j) { j["state"] = "x"; })).find("/state"), std::string::npos);
   EXPECT_NE(error_of(broken([](json& j) { j["state"].erase("id"); })).find("/state/id"), std::string::npos);
   EXPECT_NE(error_of(broken([](json& j) { j["state"]["id"] = ""; })).find("/state/id"), std::string::npos);
+  EXPECT_NE(error_of(broken([](json& j) {
+              j["state"]["id"] = "web\ntollgate: forged line";
+            })).find("control characters"),
+            std::string::npos);
   EXPECT_NE(error_of(broken([](json& j) { j["state"]["pid"] = 1 << 23; })).find("/state/pid"),
             std::string::npos);
   EXPECT_NE(
