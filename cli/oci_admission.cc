@@ -47,7 +47,10 @@ std::expected<void, std::string> OciAdmission::admit(OciProcessState state, Uniq
                     record->policy_name,
                     std::move(metadata->other),
                     std::make_shared<ContainerMembership>(record)};
-  spdlog::info("container {}: process {} supervised ({} listener{})", c.id, state.pid, record->listeners,
+  // crun 1.8.1 names no pid for `crun exec` processes.
+  const std::string who =
+      state.pid != 0 ? "process " + std::to_string(state.pid) : "a process (no pid given)";
+  spdlog::info("container {}: {} supervised ({} listener{})", c.id, who, record->listeners,
                record->listeners == 1 ? "" : "s");
   return supervisor_.add_listener(std::move(listener), std::move(target), record->decider);
 }

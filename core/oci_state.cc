@@ -7,10 +7,11 @@ namespace {
 
 using nlohmann::json;
 
-// Pids as the kernel allows them (pid_max is at most 2^22).
+// Pids as the kernel allows them (pid_max is at most 2^22). 0 means unknown: crun 1.8.1 sends it for
+// `crun exec` processes.
 std::expected<pid_t, std::string> parse_pid(const json& object, const std::string& pointer) {
   auto it = object.find("pid");
-  if (it == object.end() || !it->is_number_integer() || it->get<int64_t>() <= 0 ||
+  if (it == object.end() || !it->is_number_integer() || it->get<int64_t>() < 0 ||
       it->get<int64_t>() > (1 << 22))
     return std::unexpected(pointer + "/pid: missing or not a process id");
   return static_cast<pid_t>(it->get<int64_t>());

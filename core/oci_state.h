@@ -21,14 +21,15 @@ struct OciContainerState {
   std::string id;
   std::string status;  // "creating" for the container's init, "running" for `runc exec`
   pid_t pid = 0;       // the container's init
-  std::string bundle;
+  std::string bundle;  // crun 1.8.1 sends "." for `crun exec`, and no annotations
   std::map<std::string, std::string> annotations;
 };
 
 struct OciProcessState {
   std::string oci_version;       // any version is accepted: runc 1.1.5 sends "1.0.2-dev", crun 1.8.1 "0.2.0"
   std::vector<std::string> fds;  // names of the SCM_RIGHTS fds, in order
-  pid_t pid = 0;                 // the process the filter was installed in, in the runtime's pid namespace
+  pid_t pid = 0;                 // the process the filter was installed in, in the runtime's pid namespace;
+                                 // 0 when the runtime does not say (crun exec)
   std::string metadata;          // linux.seccomp.listenerMetadata, verbatim
   OciContainerState state;
 

@@ -17,6 +17,17 @@ ContainerMembership::~ContainerMembership() {
 }
 
 std::shared_ptr<ContainerRecord> ContainerRegistry::find(const std::string& id, const std::string& bundle) {
+  if (!bundle.starts_with('/')) {
+    std::shared_ptr<ContainerRecord> only;
+    for (auto it = containers_.lower_bound({id, std::string()});
+         it != containers_.end() && it->first.first == id; ++it) {
+      auto record = it->second.lock();
+      if (!record) continue;
+      if (only) return nullptr;  // ambiguous: two runtimes each run a container with this id
+      only = std::move(record);
+    }
+    return only;
+  }
   auto it = containers_.find({id, bundle});
   if (it == containers_.end()) return nullptr;
   auto record = it->second.lock();

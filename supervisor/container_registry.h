@@ -43,7 +43,8 @@ class ContainerMembership {
 
 class ContainerRegistry {
  public:
-  // The live record of this container (id and bundle), or nullptr.
+  // The live record of this container, or nullptr. An absolute bundle must match; any other (crun 1.8.1 sends
+  // "." for `crun exec`) matches the one live container with that id.
   std::shared_ptr<ContainerRecord> find(const std::string& id, const std::string& bundle);
   // Registers a new container; the registry forgets it once its last membership is gone.
   std::shared_ptr<ContainerRecord> add(ContainerRecord record);

@@ -56,6 +56,17 @@ TEST(OciStateTest, AcceptsAnyVersionAndOptionalFields) {
   EXPECT_TRUE(s->state.annotations.empty());
 }
 
+TEST(OciStateTest, AcceptsWhatCrunExecSends) {
+  // crun 1.8.1 for `crun exec`: pid 0, bundle ".", no annotations, status "running".
+  json j = runc_message();
+  j["pid"] = 0;
+  j["state"] = {{"ociVersion", "0.2.0"}, {"id", "web-1"}, {"status", "running"}, {"pid", 0}, {"bundle", "."}};
+  auto s = parse_oci_process_state(j);
+  ASSERT_TRUE(s.has_value()) << s.error();
+  EXPECT_EQ(s->pid, 0);
+  EXPECT_EQ(s->state.bundle, ".");
+}
+
 TEST(OciStateTest, FindsSeccompFdAmongOthers) {
   json j = runc_message();
   j["fds"] = {"pidFd", "seccompFd"};

@@ -101,6 +101,17 @@ TEST_F(PolicyDirTest, PathsOutsideAreRefused) {
   EXPECT_NE(error_of("").find("empty policy name"), std::string::npos);
 }
 
+TEST(ContainerRegistryTest, ARelativeBundleMatchesOnlyAnUnambiguousId) {
+  ContainerRegistry registry;
+  auto a = registry.add(ContainerRecord{"web-1", "/runc/web-1", "a.json", PolicyMode::Enforce, nullptr});
+  ContainerMembership hold_a(a);
+  EXPECT_EQ(registry.find("web-1", ""), a);
+  auto b = registry.add(ContainerRecord{"web-1", "/crun/web-1", "b.json", PolicyMode::Enforce, nullptr});
+  ContainerMembership hold_b(b);
+  EXPECT_EQ(registry.find("web-1", "."), nullptr);
+  EXPECT_EQ(registry.find("web-1", "/crun/web-1"), b);
+}
+
 TEST(ContainerRegistryTest, GroupsProcessesAndReleasesWithTheLastOne) {
   ContainerRegistry registry;
   auto record = registry.add(ContainerRecord{"web-1", "/b", "default.json", PolicyMode::Enforce, nullptr});
@@ -108,6 +119,8 @@ TEST(ContainerRegistryTest, GroupsProcessesAndReleasesWithTheLastOne) {
   auto exec = std::make_unique<ContainerMembership>(registry.find("web-1", "/b"));
   EXPECT_EQ(registry.find("web-1", "/b"), record);
   EXPECT_EQ(registry.find("web-1", "/other-bundle"), nullptr);
+  EXPECT_EQ(registry.find("web-1", "."), record);  // crun exec's bundle
+  EXPECT_EQ(registry.find("web-2", "."), nullptr);
   EXPECT_EQ(record->listeners, 2u);
   record.reset();
   init.reset();
