@@ -39,8 +39,8 @@ struct SuperviseOptions {
   std::optional<std::string> events_path;
   // OCI runtimes (linux.seccomp.listenerPath): they may use --socket too, or a socket of their own.
   std::optional<std::string> oci_socket_path;
-  std::optional<std::string> policy_dir;  // default: the shipped policies
-  std::string default_policy = "default";
+  std::optional<std::string> policy_dir;      // default: the shipped policies
+  std::optional<std::string> default_policy;  // default: "default"
 };
 
 int run_command(const RunOptions& options);

@@ -43,11 +43,16 @@ int supervise_command(const SuperviseOptions& o) {
       spdlog::debug("supervising pid {} under {}", info.pid, info.policy_name);
       return supervisor.add_listener(std::move(listener), std::move(info), std::make_shared<RuleSet>(*policy));
     };
-    OciAdmission containers(supervisor, {o.policy_dir.value_or(shipped_policy_dir()), o.default_policy});
+    OciAdmission containers(supervisor,
+                            {o.policy_dir.value_or(shipped_policy_dir()), o.default_policy.value_or("default")});
     if (auto ok = containers.check_default_policy(); !ok) {
-      report_error(ok.error());
-      uv_loop_close(&loop);
-      return exit_code::kUsage;
+      // Asked for explicitly: a configuration error. Otherwise only containers are affected, not agents.
+      if (o.policy_dir || o.default_policy) {
+        report_error(ok.error());
+        uv_loop_close(&loop);
+        return exit_code::kUsage;
+      }
+      spdlog::warn("{}; containers that name no policy will be refused", ok.error());
     }
     auto admit = [&](OciProcessState state, UniqueFd listener, const ucred&) {
       return containers.admit(std::move(state), std::move(listener));
@@ -97,8 +102,7 @@ Subcommand add_supervise_command(CLI::App& parent) {
   cmd->add_option("--policy-dir", options->policy_dir,
                   "where containers' policy names resolve (default: the shipped policies)");
   cmd->add_option("--default-policy", options->default_policy,
-                  "policy for containers whose listenerMetadata and annotations name none")
-      ->capture_default_str();
+                  "policy for containers whose listenerMetadata and annotations name none (default: default)");
   cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
   cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
   cmd->footer("\nStops on SIGINT, SIGTERM or SIGQUIT (exit status 0); 2 for a bad command line, 125 when the socket\n"

@@ -196,6 +196,23 @@ TEST_F(OciTest, ADefaultPolicyThatDoesNotLoadStopsTheDaemonAtStart) {
   }
 }
 
+TEST_F(OciTest, WithoutPolicyOptionsAMissingDefaultOnlyAffectsContainers) {
+  // An empty policy directory through the environment: agents are still served, containers refused.
+  TempDir other;
+  std::filesystem::create_directories(other.file("empty"));
+  setenv("TOLLGATE_POLICY_DIR", other.file("empty").c_str(), 1);
+  SuperviseDaemon daemon(other);
+  unsetenv("TOLLGATE_POLICY_DIR");
+  EXPECT_NE(daemon.stderr_text().find("containers that name no policy will be refused"), std::string::npos)
+      << daemon.stderr_text();
+  ProcessResult agent =
+      run_process({kTollgate, "run", "-q", "--supervisor", daemon.socket(), "--", kProbe, "settimeofday"});
+  EXPECT_NE(agent.out.find("settimeofday: ret=-1 errno=EPERM"), std::string::npos) << agent.out << agent.err;
+  auto c = container(Runtime::Runc, "", {"tg_probe", "settimeofday"}, {}, daemon.socket());
+  ProcessResult r = run_process(c->run_argv());
+  EXPECT_EQ(r.out, "settimeofday: ret=-1 errno=ENOSYS\n") << r.err;
+}
+
 // A refused container's listener is closed: the kernel then fails its notified calls with ENOSYS, and the
 // policy outside the directory never decides anything.
 TEST_F(OciTest, PoliciesOutsideTheDirectoryAndUnknownModesAreRefused) {
