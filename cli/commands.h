@@ -37,6 +37,10 @@ struct SuperviseOptions {
   std::string socket_path = "/run/tollgate/tollgate.sock";
   bool quiet = false;
   std::optional<std::string> events_path;
+  // OCI runtimes (linux.seccomp.listenerPath): they may use --socket too, or a socket of their own.
+  std::optional<std::string> oci_socket_path;
+  std::optional<std::string> policy_dir;      // default: the shipped policies
+  std::optional<std::string> default_policy;  // default: "default"
 };
 
 int run_command(const RunOptions& options);

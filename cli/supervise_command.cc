@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/logging.h"
+#include "cli/oci_admission.h"
 #include "cli/signal_forwarder.h"
 #include "supervisor/handover_server.h"
 #include "supervisor/rule_set.h"
@@ -42,12 +43,32 @@ int supervise_command(const SuperviseOptions& o) {
       spdlog::debug("supervising pid {} under {}", info.pid, info.policy_name);
       return supervisor.add_listener(std::move(listener), std::move(info), std::make_shared<RuleSet>(*policy));
     };
+    OciAdmission containers(supervisor,
+                            {o.policy_dir.value_or(shipped_policy_dir()), o.default_policy.value_or("default")});
+    if (auto ok = containers.check_default_policy(); !ok) {
+      // Asked for explicitly: a configuration error. Otherwise only containers are affected, not agents.
+      if (o.policy_dir || o.default_policy) {
+        report_error(ok.error());
+        uv_loop_close(&loop);
+        return exit_code::kUsage;
+      }
+      spdlog::warn("{}; containers that name no policy will be refused", ok.error());
+    }
+    auto admit = [&](OciProcessState state, UniqueFd listener, const ucred&) {
+      return containers.admit(std::move(state), std::move(listener));
+    };
     auto server = HandoverServer::listen(&loop, o.socket_path, accept);
-    if (!server) {
-      report_error(server.error());
+    std::expected<std::unique_ptr<HandoverServer>, std::string> oci_server;
+    if (server && o.oci_socket_path) oci_server = HandoverServer::listen(&loop, *o.oci_socket_path, accept);
+    if (!server || !oci_server) {
+      report_error(!server ? server.error() : oci_server.error());
+      if (server) (*server)->close();
+      uv_run(&loop, UV_RUN_NOWAIT);  // let the closed handle's callback run before the loop goes
       uv_loop_close(&loop);
       return exit_code::kInternal;
     }
+    (*server)->set_oci_accept(admit);
+    if (*oci_server) (*oci_server)->set_oci_accept(admit);
     HandoverServer& srv = **server;
     // SIGINT/SIGTERM/SIGQUIT stop the daemon: no new handovers, every listener closed (their targets' notified
     // calls then fail with ENOSYS), and the loop runs dry. SIGHUP is ignored until policies can be reloaded.
@@ -56,6 +77,7 @@ int supervise_command(const SuperviseOptions& o) {
       if (sig == SIGHUP) return;
       spdlog::info("stopping on signal {}", sig);
       srv.close();
+      if (*oci_server) (*oci_server)->close();
       supervisor.close_all();
       signals->close();
     });
@@ -75,10 +97,16 @@ Subcommand add_supervise_command(CLI::App& parent) {
       parent.add_subcommand("supervise", "Serve listeners handed over by `tollgate run --supervisor` (a daemon)");
   cmd->add_option("--socket", options->socket_path, "Unix socket to accept listeners on (mode 0600)")
       ->capture_default_str();
+  cmd->add_option("--oci-socket", options->oci_socket_path,
+                  "a second socket for OCI runtimes' linux.seccomp.listenerPath (they may use --socket too)");
+  cmd->add_option("--policy-dir", options->policy_dir,
+                  "where containers' policy names resolve (default: the shipped policies)");
+  cmd->add_option("--default-policy", options->default_policy,
+                  "policy for containers whose listenerMetadata and annotations name none (default: default)");
   cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
   cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
   cmd->footer("\nStops on SIGINT, SIGTERM or SIGQUIT (exit status 0); 2 for a bad command line, 125 when the socket\n"
-              "cannot be set up. The handover protocol is described in docs/handover.md.");
+              "cannot be set up. The handover protocol is described in docs/handover.md, OCI runtimes in docs/oci.md.");
   return {cmd, [options] { return supervise_command(*options); }};
 }
 

@@ -9,6 +9,7 @@
 
 #include "core/errno_names.h"
 #include "supervisor/call_formatter.h"
+#include "supervisor/container_registry.h"
 
 namespace tollgate {
 namespace {
@@ -33,9 +34,10 @@ std::string hex(uint64_t v) {
   return buf;
 }
 
-std::string who(const CallContext& call) {
+std::string who(const CallContext& call, const TargetInfo& target) {
   const ProcessInfo* p = call.cached_process();
-  return (p != nullptr ? p->comm : std::string("?")) + "[" + std::to_string(call.pid()) + "]";
+  std::string in_container = target.container ? " in container " + target.container->container().id : "";
+  return (p != nullptr ? p->comm : std::string("?")) + "[" + std::to_string(call.pid()) + "]" + in_container;
 }
 
 std::string why(const Decision& d, const TargetInfo& target) {
@@ -86,7 +88,7 @@ void EventLog::record(const DecisionEvent& e) {
   const CallContext& call = e.call;
   const std::string rendered = format_call(call);
   if (human_lines_ && !(d.rule != nullptr && d.rule->log == LogLevel::None)) {
-    const std::string line = who(call) + " " + rendered + " -> " + describe_outcome(d) + " (" + why(d, e.target) + ")";
+    const std::string line = who(call, e.target) + " " + rendered + " -> " + describe_outcome(d) + " (" + why(d, e.target) + ")";
     if (d.verdict == Verdict::Continue || (d.rule != nullptr && d.rule->log == LogLevel::Info))
       spdlog::info("{}", line);
     else
@@ -121,6 +123,8 @@ void EventLog::record(const DecisionEvent& e) {
   j["latency_ns"] = e.latency_ns;
   j["target"] = {{"pid", e.target.pid}, {"argv", e.target.argv}};
   if (!e.target.metadata.empty()) j["metadata"] = e.target.metadata;
+  if (const auto& c = e.target.container)
+    j["container"] = {{"id", c->container().id}, {"bundle", c->container().bundle}};
   json_->info("{}", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 

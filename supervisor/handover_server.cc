@@ -10,6 +10,8 @@
 #include <cstring>
 #include <vector>
 
+#include "core/json_message_boundary.h"
+
 namespace tollgate {
 namespace {
 
@@ -117,6 +119,10 @@ class HandoverConnection {
         reject("message larger than " + std::to_string(server_.limits_.max_message_bytes) + " bytes");
         return;
       }
+      if (boundary_.feed(std::string_view(data, static_cast<size_t>(n)))) {
+        complete();
+        return;
+      }
     }
   }
 
@@ -141,6 +147,9 @@ class HandoverConnection {
   void complete() {
     if (truncated_fds_) return reject("too many file descriptors (control data truncated)");
     if (late_fds_) return reject("file descriptors after the first message");
+    nlohmann::json message = nlohmann::json::parse(buffer_, nullptr, /*allow_exceptions=*/false);
+    if (message.is_discarded()) return reject("message is not valid JSON");
+    if (is_oci_message(message)) return complete_oci(message);
     if (fds_.size() != 1)
       return reject("expected exactly one file descriptor (the seccomp listener), got " + std::to_string(fds_.size()));
     if (!is_seccomp_listener(fds_[0].get())) return reject("the file descriptor is not a seccomp listener");
@@ -148,6 +157,28 @@ class HandoverConnection {
     if (!envelope) return reject(envelope.error());
     auto accepted = server_.accept_(std::move(*envelope), std::move(fds_[0]), peer_);
     if (!accepted) return reject(accepted.error());
+    reply(nlohmann::json{{"ok", true}});
+    close(false);
+  }
+
+  // An OCI runtime's ContainerProcessState: the listener is the fd its "fds" array calls seccompFd; every
+  // other passed fd is closed (they go out of scope with fds_).
+  void complete_oci(const nlohmann::json& message) {
+    auto state = parse_oci_process_state(message);
+    if (!state) return reject("OCI state: " + state.error());
+    auto index = state->seccomp_fd_index();
+    if (!index) return reject("OCI state of container " + state->state.id + ": /fds names no \"seccompFd\"");
+    if (state->fds.size() != fds_.size())
+      return reject("OCI state of container " + state->state.id + ": /fds names " + std::to_string(state->fds.size()) +
+                    " file descriptors, " + std::to_string(fds_.size()) + " were passed");
+    UniqueFd listener = std::move(fds_[*index]);
+    fds_.clear();
+    if (!is_seccomp_listener(listener.get()))
+      return reject("OCI state of container " + state->state.id + ": seccompFd is not a seccomp listener");
+    if (!server_.oci_accept_) return reject("OCI runtimes are not served on this socket");
+    const std::string id = state->state.id;
+    auto accepted = server_.oci_accept_(std::move(*state), std::move(listener), peer_);
+    if (!accepted) return reject("container " + id + ": " + accepted.error());
     reply(nlohmann::json{{"ok", true}});
     close(false);
   }
@@ -163,6 +194,7 @@ class HandoverConnection {
   ucred peer_;
   std::string buffer_;
   std::vector<UniqueFd> fds_;
+  JsonMessageBoundary boundary_;
   bool first_read_ = true;
   bool late_fds_ = false;
   bool truncated_fds_ = false;

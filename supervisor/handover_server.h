@@ -1,5 +1,6 @@
-// The supervisor's socket: agents (and later OCI runtimes) connect, send one JSON message with the listener
-// in SCM_RIGHTS, and shut down their write side. Each connection is read without blocking, bounded in size
+// The supervisor's socket: agents and OCI runtimes connect and send one JSON message with the listener in
+// SCM_RIGHTS; agents then shut down their write side, runtimes may keep the connection open (the message
+// ends with its top-level object). Each connection is read without blocking, bounded in size
 // and time; a bad one is answered with an error and dropped without disturbing anything else.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/oci_state.h"
 #include "tollgate/envelope.h"
 #include "tollgate/unique_fd.h"
 
@@ -34,6 +36,9 @@ class HandoverServer {
   // Binds PATH (mode 0600; a stale socket nobody listens on is replaced). Error: a message for the user.
   static std::expected<std::unique_ptr<HandoverServer>, std::string> listen(uv_loop_t* loop, const std::string& path,
                                                                              AcceptFn accept, HandoverLimits limits = {});
+  // OCI runtimes (linux.seccomp.listenerPath) are served once this is set; before, their messages are refused.
+  using OciAcceptFn = std::function<std::expected<void, std::string>(OciProcessState, UniqueFd listener, const ucred& peer)>;
+  void set_oci_accept(OciAcceptFn accept) { oci_accept_ = std::move(accept); }
   ~HandoverServer();
   HandoverServer(const HandoverServer&) = delete;
   HandoverServer& operator=(const HandoverServer&) = delete;
@@ -55,6 +60,7 @@ class HandoverServer {
   std::string path_;
   UniqueFd socket_;
   AcceptFn accept_;
+  OciAcceptFn oci_accept_;
   HandoverLimits limits_;
   uv_poll_t poll_{};
   bool closing_ = false;

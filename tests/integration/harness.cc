@@ -188,13 +188,14 @@ bool eventually(const std::function<bool()>& predicate, std::chrono::millisecond
   return predicate();
 }
 
-SuperviseDaemon::SuperviseDaemon(const TempDir& dir, bool with_events)
+SuperviseDaemon::SuperviseDaemon(const TempDir& dir, bool with_events, const std::vector<std::string>& extra_args)
     : socket_(dir.file("supervise.sock")), events_(dir.file("events.jsonl")), err_(dir.file("supervise.err")) {
   std::vector<std::string> argv = {kTollgate, "supervise", "--socket", socket_, "-q"};
   if (with_events) {
     argv.push_back("--events");
     argv.push_back(events_);
   }
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<BackgroundProcess>(argv, dir.file("supervise.out"), err_);
   bool ready = eventually([&] {
     sockaddr_un addr{};

@@ -70,8 +70,9 @@ size_t stable_fd_count(pid_t pid);
 // `tollgate supervise` on a socket in a temporary directory, ready when the constructor returns.
 class SuperviseDaemon {
  public:
-  // Without events, the daemon writes nothing per decision (for load tests).
-  explicit SuperviseDaemon(const TempDir& dir, bool with_events = true);
+  // Without events, the daemon writes nothing per decision (for load tests). extra_args go to
+  // `tollgate supervise` as they are (e.g. --policy-dir).
+  explicit SuperviseDaemon(const TempDir& dir, bool with_events = true, const std::vector<std::string>& extra_args = {});
   const std::string& socket() const { return socket_; }
   const std::string& events() const { return events_; }
   pid_t pid() const { return process_->pid(); }

@@ -1,0 +1,42 @@
+// Admits the listeners OCI runtimes hand over: picks the container's policy (listenerMetadata, then the
+// io.tollgate.policy annotation, then the daemon's default), builds its decider, groups the processes of one
+// container (init and every `runc exec`) under one registry entry, and hands the listener to the supervisor.
+#pragma once
+
+#include <expected>
+#include <filesystem>
+#include <string>
+
+#include "core/oci_state.h"
+#include "supervisor/container_registry.h"
+#include "supervisor/supervisor.h"
+#include "tollgate/policy.h"
+#include "tollgate/unique_fd.h"
+
+namespace tollgate {
+
+struct OciAdmissionConfig {
+  std::filesystem::path policy_dir;
+  std::string default_policy = "default";
+};
+
+class OciAdmission {
+ public:
+  OciAdmission(Supervisor& supervisor, OciAdmissionConfig config);
+
+  // Checks that the default policy loads (a start-up error otherwise). Error: a message for the user.
+  std::expected<void, std::string> check_default_policy() const;
+  // Error: why the container's listener was refused (it is closed then: the container's notified calls
+  // fail with ENOSYS).
+  std::expected<void, std::string> admit(OciProcessState state, UniqueFd listener);
+  ContainerRegistry& registry() { return registry_; }
+
+ private:
+  std::expected<PolicyPtr, std::string> load_policy(const std::string& name) const;
+
+  Supervisor& supervisor_;
+  OciAdmissionConfig config_;
+  ContainerRegistry registry_;
+};
+
+}  // namespace tollgate
