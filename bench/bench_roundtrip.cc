@@ -1,0 +1,449 @@
+// bench_roundtrip: what one rule-decided notified call costs through the whole supervisor, next to the floor
+// (unotify_floor: the same round trip with nothing in the way), in the same run on the same machine.
+//
+// The supervisor is embedded the way `tollgate run` wires it: a policy parsed from JSON, compiled to a
+// filter, the target launched under it by launch_under_filter, its listener served by a Supervisor on a
+// libuv loop with events disabled, the loop run until the target exits. Rounds alternate floor and
+// tollgate so that drift on the machine (frequency, neighbours) hits both alike.
+//
+// Modes:
+//   deny   rule "deny" EPERM        vs  unotify_floor --sync --epoll            (an answer with a value)
+//   allow  rule "allow" (CONTINUE)  vs  unotify_floor --sync --epoll --continue
+#include <errno.h>
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <expected>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/filter_compiler.h"
+#include "agent/launcher.h"
+#include "core/policy_parser.h"
+#include "supervisor/event_log.h"
+#include "supervisor/rule_set.h"
+#include "supervisor/supervisor.h"
+
+extern char** environ;
+
+namespace tollgate::bench {
+namespace {
+
+constexpr double kTargetRatio = 1.5;
+
+struct Mode {
+  std::string name;
+  std::string rule_action;               // "deny" or "allow"
+  std::string expected;                  // bench_target's EXPECTED argument
+  std::vector<std::string> floor_flags;  // the floor run it is compared with
+};
+
+const std::vector<Mode>& all_modes() {
+  static const std::vector<Mode> modes = {
+      {"deny", "deny", "1", {"--sync", "--epoll"}},
+      {"allow", "allow", "real", {"--sync", "--epoll", "--continue"}},
+  };
+  return modes;
+}
+
+std::string policy_json(const Mode& mode) {
+  nlohmann::json rule = {{"name", "bench-getppid"}, {"syscalls", {"getppid"}}, {"action", mode.rule_action}};
+  if (mode.rule_action == "deny") rule["errno"] = "EPERM";
+  nlohmann::json doc = {
+      {"comment", "bench_roundtrip: only getppid goes to the supervisor, one rule decides it"},
+      {"defaultAction", "SCMP_ACT_ALLOW"},
+      {"syscalls", {{{"names", {"getppid"}}, {"action", "SCMP_ACT_NOTIFY"}}}},
+      {"rules", {rule}},
+  };
+  return doc.dump();
+}
+
+// What bench_target reports (see bench_target.cc).
+struct TargetNumbers {
+  double mean_ns = 0, p50_ns = 0, p99_ns = 0, max_ns = 0, wall_ns_per_call = 0, timer_ns = 0;
+  long count = 0, mismatches = 0;
+  uint64_t answered = 0;  // by the supervisor, from its stats
+};
+
+struct RoundResult {
+  double floor_ns = 0;
+  TargetNumbers tollgate;
+};
+
+bool has_cap_sys_admin() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3]{};
+  if (syscall(SYS_capget, &header, data) != 0) return false;
+  return (data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN)) != 0;
+}
+
+std::string read_all(int fd) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      return out;
+    }
+  }
+}
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("killed by ") + strsignal(WTERMSIG(status));
+  return "status " + std::to_string(status);
+}
+
+// Runs the floor program with its stdout on a pipe; returns its ns per notified syscall.
+std::expected<double, std::string> run_floor(const std::string& floor, long count, const Mode& mode) {
+  std::vector<std::string> args = {floor, "-n", std::to_string(count)};
+  args.insert(args.end(), mode.floor_flags.begin(), mode.floor_flags.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return std::unexpected(std::string("pipe2: ") + std::strerror(errno));
+  UniqueFd read_end(p[0]), write_end(p[1]);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, floor.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return std::unexpected(floor + ": " + std::strerror(rc));
+  write_end.reset();
+  const std::string out = read_all(read_end.get());
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return std::unexpected(floor + ": " + describe_status(status) + ", output: " + out);
+  char* end = nullptr;
+  const double ns = std::strtod(out.c_str(), &end);
+  if (end == out.c_str() || ns <= 0) return std::unexpected(floor + ": unexpected output: " + out);
+  return ns;
+}
+
+std::expected<TargetNumbers, std::string> parse_target_output(const std::string& out) {
+  std::map<std::string, double> kv;
+  size_t pos = 0;
+  while (pos < out.size()) {
+    size_t end = out.find_first_of(" \n", pos);
+    if (end == std::string::npos) end = out.size();
+    const std::string item = out.substr(pos, end - pos);
+    if (auto eq = item.find('='); eq != std::string::npos)
+      kv[item.substr(0, eq)] = std::strtod(item.c_str() + eq + 1, nullptr);
+    pos = end + 1;
+  }
+  for (const char* key :
+       {"count", "mean_ns", "p50_ns", "p99_ns", "max_ns", "wall_ns_per_call", "timer_ns", "mismatches"})
+    if (!kv.contains(key))
+      return std::unexpected("bench_target output lacks " + std::string(key) + ": " + out);
+  TargetNumbers t;
+  t.count = static_cast<long>(kv["count"]);
+  t.mean_ns = kv["mean_ns"];
+  t.p50_ns = kv["p50_ns"];
+  t.p99_ns = kv["p99_ns"];
+  t.max_ns = kv["max_ns"];
+  t.wall_ns_per_call = kv["wall_ns_per_call"];
+  t.timer_ns = kv["timer_ns"];
+  t.mismatches = static_cast<long>(kv["mismatches"]);
+  return t;
+}
+
+// Waits for the target through its pidfd, then stops serving so that the loop runs dry (as `tollgate run`).
+class ExitWatch {
+ public:
+  ExitWatch(uv_loop_t* loop, int pidfd, Supervisor& supervisor) : pidfd_(pidfd), supervisor_(supervisor) {
+    poll_.data = this;
+    uv_poll_init(loop, &poll_, pidfd);
+    uv_poll_start(&poll_, UV_READABLE, &ExitWatch::on_readable);
+  }
+  ExitWatch(const ExitWatch&) = delete;
+  ExitWatch& operator=(const ExitWatch&) = delete;
+  std::optional<siginfo_t> exit_info() const { return info_; }
+
+ private:
+  static void on_readable(uv_poll_t* handle, int, int) {
+    auto* self = static_cast<ExitWatch*>(handle->data);
+    siginfo_t info{};
+    const auto pidfd = static_cast<id_t>(self->pidfd_);
+    if (waitid(static_cast<idtype_t>(P_PIDFD), pidfd, &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0)
+      return;
+    self->info_ = info;
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->poll_), nullptr);
+    self->supervisor_.close_all();
+  }
+
+  int pidfd_;
+  Supervisor& supervisor_;
+  uv_poll_t poll_{};
+  std::optional<siginfo_t> info_;
+};
+
+// Everything a tollgate run needs that does not change between rounds.
+struct Prepared {
+  const Mode* mode = nullptr;
+  PolicyPtr policy;
+  std::shared_ptr<const RuleSet> rules;
+  std::vector<sock_filter> program;
+};
+
+std::expected<Prepared, std::string> prepare(const Mode& mode) {
+  auto policy = parse_policy_text(policy_json(mode), "bench-" + mode.name + ".json", PolicyParseOptions{});
+  if (!policy) return std::unexpected(policy.error().to_string());
+  auto compiled = compile_filter((*policy)->filter, FilterEnvironment::of_this_process());
+  if (!compiled) return std::unexpected("compiling the filter: " + compiled.error());
+  return Prepared{&mode, *policy, std::make_shared<RuleSet>(*policy), std::move(compiled->program)};
+}
+
+std::expected<TargetNumbers, std::string> run_tollgate(const Prepared& prepared,
+                                                       const std::string& target_path, long count) {
+  // The target writes its numbers to an inherited pipe whose number it gets on argv. launch_under_filter
+  // shares our fd table with the child until its execve, so the write end must stay open here until the
+  // target is gone; the line is far smaller than the pipe buffer, so the target never waits on us.
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return std::unexpected(std::string("pipe2: ") + std::strerror(errno));
+  UniqueFd read_end(p[0]), write_end(p[1]);
+  if (fcntl(write_end.get(), F_SETFD, 0) != 0)
+    return std::unexpected(std::string("fcntl: ") + std::strerror(errno));
+
+  EventLog events(false, std::nullopt);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::expected<TargetNumbers, std::string> result =
+      std::unexpected("the loop ended before the target exited");
+  {
+    Supervisor supervisor(&loop, events);
+    std::vector<std::string> argv = {target_path, std::to_string(count), prepared.mode->expected,
+                                     std::to_string(write_end.get())};
+    auto target =
+        launch_under_filter(LaunchRequest{target_path, argv, prepared.program, !has_cap_sys_admin()});
+    if (!target) {
+      uv_loop_close(&loop);
+      return std::unexpected("launching the target: " + target.error());
+    }
+    TargetInfo info{target->pid(), argv, prepared.policy->name, {}};
+    if (auto serving = supervisor.add_listener(target->take_listener(), info, prepared.rules); !serving) {
+      syscall(SYS_pidfd_send_signal, target->pidfd(), SIGKILL, nullptr, 0);
+      waitpid(target->pid(), nullptr, 0);
+      supervisor.close_all();
+      uv_run(&loop, UV_RUN_DEFAULT);
+      uv_loop_close(&loop);
+      return std::unexpected("serving the listener: " + serving.error());
+    }
+    ExitWatch watch(&loop, target->pidfd(), supervisor);
+    uv_run(&loop, UV_RUN_DEFAULT);
+
+    write_end.reset();
+    const std::string out = read_all(read_end.get());
+    const auto exit_info = watch.exit_info();
+    if (auto e = target->exec_error()) {
+      result = std::unexpected("cannot execute " + target_path + ": " + std::strerror(*e));
+    } else if (!exit_info) {
+      result = std::unexpected("the target's exit was not seen");
+    } else if (exit_info->si_code != CLD_EXITED || (exit_info->si_status != 0 && exit_info->si_status != 1)) {
+      result = std::unexpected("bench_target ended with code " + std::to_string(exit_info->si_code) +
+                               " status " + std::to_string(exit_info->si_status) + ", output: " + out);
+    } else {
+      result = parse_target_output(out);
+      if (result) result->answered = supervisor.stats().answered;
+    }
+  }
+  uv_loop_close(&loop);
+  return result;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// The 1-minute load average: on a machine this small a compiler next door shows up in every mean.
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double load = -1;
+  in >> load;
+  return load;
+}
+
+std::string self_dir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : exe.parent_path().string();
+}
+
+struct Options {
+  int rounds = 5;
+  long count = 200000;
+  std::string floor;
+  std::string target;
+  std::string json_path;
+  std::string only;
+};
+
+int run(const Options& o) {
+  const std::string dir = self_dir();
+  const std::string floor = o.floor.empty() ? dir + "/unotify_floor" : o.floor;
+  const std::string target = o.target.empty() ? dir + "/bench_target" : o.target;
+  for (const auto& [what, path] : {std::pair{"floor", floor}, std::pair{"target", target}}) {
+    if (access(path.c_str(), X_OK) != 0) {
+      fmt::print(stderr, "bench_roundtrip: {} program {}: {}\n", what, path, std::strerror(errno));
+      if (std::string(what) == "floor")
+        fmt::print(stderr,
+                   "  build it with `cmake --build build --target unotify_floor`, or pass --floor PATH\n");
+      return 2;
+    }
+  }
+
+  std::vector<Prepared> prepared;
+  for (const Mode& mode : all_modes()) {
+    if (!o.only.empty() && o.only != mode.name) continue;
+    auto p = prepare(mode);
+    if (!p) {
+      fmt::print(stderr, "bench_roundtrip: {} policy: {}\n", mode.name, p.error());
+      return 1;
+    }
+    prepared.push_back(std::move(*p));
+  }
+
+  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  const double load_before = load_average();
+  fmt::print("bench_roundtrip: {} rounds x {} getppid calls, {} CPUs online, load average {:.2f}, floor {}\n",
+             o.rounds, o.count, cpus, load_before, floor);
+  if (load_before > 0.5) fmt::print("  (the machine is busy: means will be noisy; p50 suffers least)\n");
+  std::map<std::string, std::vector<RoundResult>> results;
+  bool failed = false;
+  for (int round = 0; round < o.rounds && !failed; ++round) {
+    for (const Prepared& p : prepared) {
+      RoundResult r;
+      // Alternate which goes first, so that neither always runs on a warmer (or cooler) machine.
+      for (int step = 0; step < 2 && !failed; ++step) {
+        if ((step == 0) == (round % 2 == 0)) {
+          auto f = run_floor(floor, o.count, *p.mode);
+          if (!f) {
+            fmt::print(stderr, "bench_roundtrip: {}\n", f.error());
+            failed = true;
+          } else {
+            r.floor_ns = *f;
+          }
+        } else {
+          auto t = run_tollgate(p, target, o.count);
+          if (!t) {
+            fmt::print(stderr, "bench_roundtrip: {} round {}: {}\n", p.mode->name, round + 1, t.error());
+            failed = true;
+          } else {
+            r.tollgate = *t;
+          }
+        }
+      }
+      if (failed) break;
+      fmt::print(stderr, "  round {} {:5}: floor {:7.0f} ns, tollgate {:7.0f} ns\n", round + 1, p.mode->name,
+                 r.floor_ns, r.tollgate.mean_ns);
+      results[p.mode->name].push_back(r);
+    }
+  }
+  if (failed) return 1;
+
+  nlohmann::json doc = {{"count", o.count},
+                        {"rounds", o.rounds},
+                        {"cpus", cpus},
+                        {"target_ratio", kTargetRatio},
+                        {"load_before", load_before},
+                        {"load_after", load_average()}};
+  bool wrong = false;
+  for (const Prepared& p : prepared) {
+    const auto& rs = results[p.mode->name];
+    std::string floor_cmd = "unotify_floor";
+    for (const auto& f : p.mode->floor_flags) floor_cmd += " " + f;
+    fmt::print("\n{}: rule action \"{}\" vs {}\n", p.mode->name, p.mode->rule_action, floor_cmd);
+    fmt::print("  {:>6} {:>10} {:>14} {:>10} {:>10} {:>8} {:>11}\n", "round", "floor ns", "tollgate mean",
+               "p50", "p99", "ratio", "mismatches");
+    std::vector<double> floors, means, p50s, p99s;
+    nlohmann::json jrounds = nlohmann::json::array();
+    for (size_t i = 0; i < rs.size(); ++i) {
+      const RoundResult& r = rs[i];
+      fmt::print("  {:>6} {:>10.0f} {:>14.0f} {:>10.0f} {:>10.0f} {:>8.2f} {:>11}\n", i + 1, r.floor_ns,
+                 r.tollgate.mean_ns, r.tollgate.p50_ns, r.tollgate.p99_ns, r.tollgate.mean_ns / r.floor_ns,
+                 r.tollgate.mismatches);
+      floors.push_back(r.floor_ns);
+      means.push_back(r.tollgate.mean_ns);
+      p50s.push_back(r.tollgate.p50_ns);
+      p99s.push_back(r.tollgate.p99_ns);
+      if (r.tollgate.mismatches != 0 || r.tollgate.answered != static_cast<uint64_t>(r.tollgate.count))
+        wrong = true;
+      jrounds.push_back({{"floor_ns", r.floor_ns},
+                         {"tollgate",
+                          {{"mean_ns", r.tollgate.mean_ns},
+                           {"p50_ns", r.tollgate.p50_ns},
+                           {"p99_ns", r.tollgate.p99_ns},
+                           {"max_ns", r.tollgate.max_ns},
+                           {"wall_ns_per_call", r.tollgate.wall_ns_per_call},
+                           {"timer_ns", r.tollgate.timer_ns},
+                           {"mismatches", r.tollgate.mismatches},
+                           {"answered", r.tollgate.answered}}}});
+    }
+    const double floor_med = median(floors), mean_med = median(means), ratio = mean_med / floor_med;
+    fmt::print("  {:>6} {:>10.0f} {:>14.0f} {:>10.0f} {:>10.0f} {:>8.2f}\n", "median", floor_med, mean_med,
+               median(p50s), median(p99s), ratio);
+    fmt::print("  ratio tollgate/floor of the median round means: {:.2f} ({} the {:.1f} target)\n", ratio,
+               ratio <= kTargetRatio ? "within" : "ABOVE", kTargetRatio);
+    doc["modes"][p.mode->name] = {{"rule_action", p.mode->rule_action},
+                                  {"floor_command", floor_cmd},
+                                  {"rounds", jrounds},
+                                  {"floor_median_ns", floor_med},
+                                  {"tollgate_median_mean_ns", mean_med},
+                                  {"tollgate_median_p50_ns", median(p50s)},
+                                  {"tollgate_median_p99_ns", median(p99s)},
+                                  {"ratio", ratio}};
+  }
+  if (wrong)
+    fmt::print(stderr,
+               "\nbench_roundtrip: some calls got the wrong answer or went unanswered (see mismatches)\n");
+
+  if (!o.json_path.empty()) {
+    std::ofstream out(o.json_path);
+    out << doc.dump(2) << '\n';
+    if (!out) {
+      fmt::print(stderr, "bench_roundtrip: cannot write {}\n", o.json_path);
+      return 1;
+    }
+  }
+  return wrong ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace tollgate::bench
+
+int main(int argc, char** argv) {
+  tollgate::bench::Options o;
+  CLI::App app{"Supervisor round trip per notified call, against the unotify floor in the same run"};
+  app.add_option("--rounds", o.rounds, "alternating floor/tollgate rounds per mode")
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--count", o.count, "getppid calls per run")->check(CLI::Range(1L, 100000000L));
+  app.add_option("--floor", o.floor, "the unotify_floor binary (default: next to this program)");
+  app.add_option("--target", o.target, "the bench_target binary (default: next to this program)");
+  app.add_option("--json", o.json_path, "also write the numbers to this file");
+  app.add_option("--only", o.only, "run one mode only")->check(CLI::IsMember({"deny", "allow"}));
+  CLI11_PARSE(app, argc, argv);
+  return tollgate::bench::run(o);
+}
