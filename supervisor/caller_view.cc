@@ -51,12 +51,16 @@ int host_dev() {
   return fd;
 }
 
-std::expected<CallerView, int> open_caller_view(pid_t pid) {
-  if (pid <= 0) return std::unexpected(ESRCH);
-  // Opened now, while this thread still sees the host's file system.
+void open_host_dirs() {
+  host_proc();
   host_dev();
   host_sys();
   host_root();
+}
+
+std::expected<CallerView, int> open_caller_view(pid_t pid) {
+  if (pid <= 0) return std::unexpected(ESRCH);
+  open_host_dirs();  // normally done already; this thread still sees our own file system here
   CallerView v;
   auto mnt = open_proc_entry(pid, "ns/mnt", O_RDONLY);
   if (!mnt) return std::unexpected(mnt.error());

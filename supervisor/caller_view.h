@@ -40,6 +40,9 @@ std::expected<UniqueFd, int> resolve_in_caller(const CallerView& view, int dirfd
 // something outside the caller's root).
 std::expected<std::string, int> caller_path_of(int fd);
 
+// Opens the four below now (they are held for the life of the process); the emulation dispatcher calls
+// it when it starts, so that they are opened in our own root and namespace.
+void open_host_dirs();
 // The supervisor's own /proc, opened once (before any worker moves into a caller's root).
 int host_proc();
 // The supervisor's own /dev, likewise (loop devices).

@@ -1,8 +1,10 @@
 #include "supervisor/emulation_dispatcher.h"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <spdlog/spdlog.h>
 
+#include "supervisor/caller_view.h"
 #include "supervisor/emulation_handlers.h"
 
 namespace tollgate {
@@ -10,6 +12,8 @@ namespace tollgate {
 EmulationDispatcher::EmulationDispatcher(Supervisor& supervisor, unsigned max_workers)
     : supervisor_(supervisor), max_workers_(max_workers == 0 ? 1 : max_workers) {
   services_.mounts = &mounts_;
+  open_host_dirs();
+  home_ns_.reset(open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
 }
 
 EmulationDispatcher::~EmulationDispatcher() {
@@ -55,8 +59,8 @@ void EmulationDispatcher::begin(PendingCallPtr call) {
 void EmulationDispatcher::worker_main() {
   // Each worker gets its own root, cwd and mount namespace, so that joining a caller's mount namespace
   // (setns needs an unshared fs_struct) or root affects this thread only.
-  const bool own_fs = unshare(CLONE_FS) == 0;
-  if (!own_fs) spdlog::error("emulation worker: unshare(CLONE_FS) failed; file system emulations will be denied");
+  bool own_fs = unshare(CLONE_FS) == 0 && home_ns_.valid();
+  if (!own_fs) spdlog::error("emulation worker: no private fs state; file system emulations will be denied");
   while (true) {
     Job job;
     {
@@ -76,6 +80,10 @@ void EmulationDispatcher::worker_main() {
         spdlog::error("emulating {}: {}", job.call->call().syscall_name(), e.what());
         answer = Decision::deny(EPERM, "emulation failed", job.call->decision().rule);
       }
+    }
+    if (own_fs && setns(home_ns_.get(), CLONE_NEWNS) != 0) {
+      spdlog::error("emulation worker: cannot return to its own mount namespace; file system emulations will be denied");
+      own_fs = false;
     }
     Supervisor& sup = supervisor_;
     sup.post([&sup, call = std::move(job.call), answer] { sup.complete(call, answer); });

@@ -40,6 +40,9 @@ class EmulationDispatcher : public AsyncDecider {
   Supervisor& supervisor_;
   const unsigned max_workers_;
   MountRegistry mounts_;
+  // Where workers return after each job: staying in a caller's mount namespace (or root) would keep that
+  // namespace, with every mount and loop device in it, alive after the caller is gone.
+  UniqueFd home_ns_;
   EmulationServices services_;
   // Handlers built per rule, keyed by the rule's address and checked against its options, so that a later
   // policy reusing an address never gets a stale handler. Loop thread only.

@@ -17,6 +17,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "supervisor/caller_view.h"
 #include "supervisor/emulation_handlers.h"
 #include "supervisor/mount_kernel.h"
@@ -46,6 +49,19 @@ uint64_t mount_attributes(unsigned long flags, bool exec) {
 
 // Errors from resolving a caller's path: escapes and magic links are policy refusals.
 int resolution_errno(int e) { return e == EXDEV || e == ELOOP ? EPERM : e; }
+
+// mount(8) repeats a mount's per-mount options ("idmapped", "nosuid", ...) as data when remounting; the
+// flags argument already says what they mean. Anything else would change the file system itself.
+bool only_mount_flag_words(const std::string& data) {
+  static constexpr std::string_view kWords[] = {"ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec",
+                                                "relatime", "noatime", "strictatime", "nodiratime", "diratime",
+                                                "idmapped"};
+  for (const auto& [key, value] : split_mount_data(data)) {
+    if (value) return false;
+    if (std::find(std::begin(kWords), std::end(kWords), key) == std::end(kWords)) return false;
+  }
+  return true;
+}
 
 class MountHandler : public EmulationHandler {
  public:
@@ -99,7 +115,8 @@ class MountHandler : public EmulationHandler {
       if (!dev) return emulated_error(call, ENODEV, "unknown file system type");
       needs_device = *dev;
     }
-    if (remount && !data.empty()) return emulated_error(call, EPERM, "remount with data options is not emulated");
+    if (remount && !only_mount_flag_words(data))
+      return emulated_error(call, EPERM, "remount with file system data options is not emulated");
 
     if (auto e = enter_caller_view(*view); !e) return emulated_error(call, EPERM, "joining the caller's mount namespace");
     auto target_fd = resolve_in_caller(*view, AT_FDCWD, *target, O_PATH);
