@@ -185,6 +185,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (a == "exit") return static_cast<int>(num(x));
+  if (a == "fsopen") PROBE("fsopen", syscall(SYS_fsopen, "tmpfs", 0));
   if (a == "mount-data") PROBE("mount-data", mount(x, y, z, num(argc > 5 ? argv[5] : "0"), argc > 6 ? argv[6] : nullptr));
   if (a == "mount-race") return mount_race(x, y, std::strtol(z, nullptr, 0));
   if (a == "reboot-cmd") PROBE("reboot-cmd", reboot_command(x));

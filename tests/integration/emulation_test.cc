@@ -334,5 +334,47 @@ TEST(MountEmulation, KilledCallerLeavesNoLoopDeviceAndTheDaemonKeepsServing) {
       << count_open_fds(daemon.pid()) << " fds, baseline " << baseline;
 }
 
+TEST(MountEmulation, NewMountApiIsEnosysSoMountFallsBackToMount2) {
+  TempDir dir;
+  const std::string mnt = dir.file("mnt");
+  std::filesystem::create_directory(mnt);
+  ProcessResult api = run_process({kTollgate, "run", "--rootless", "--policy", kRootlessPolicy, "--", kProbe, "fsopen"});
+  EXPECT_NE(api.out.find("fsopen: ret=-1 errno=ENOSYS"), std::string::npos) << api.out << api.err;
+  ProcessResult tool = run_process({kTollgate, "run", "--rootless", "--policy", kRootlessPolicy, "--", "/bin/mount", "-t",
+                                    "tmpfs", "-o", "size=1m", "none", mnt});
+  EXPECT_EQ(tool.status, 0) << tool.err;
+  EXPECT_NE(tool.err.find("mount(\"none\", \"" + mnt + "\", \"tmpfs\""), std::string::npos) << tool.err;
+  EXPECT_TRUE(host_mounts_under(mnt).empty());
+}
+
+// ---- run --rootless ----
+
+TEST(Rootless, MapsTheInvokingUserToRootInNewNamespaces) {
+  ProcessResult r = run_process({kTollgate, "run", "-q", "--rootless", "--pidns", "--netns", "--", "/bin/sh", "-c",
+                                 "id -u; cat /proc/self/uid_map; echo pid=$$; readlink /proc/self/ns/user"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, 2), "0\n") << r.out;
+  EXPECT_NE(r.out.find("pid=1\n"), std::string::npos) << r.out;
+  char ours[64] = {};
+  ASSERT_GT(readlink("/proc/self/ns/user", ours, sizeof ours - 1), 0);
+  EXPECT_EQ(r.out.find(ours), std::string::npos) << "same user namespace as the host: " << r.out;
+}
+
+TEST(Rootless, WorksForAnUnprivilegedUserAndMountEmulationFailsClosedThere) {
+  TempDir dir;
+  const std::string mnt = dir.file("mnt");
+  std::filesystem::create_directory(mnt);
+  chmod(dir.path().c_str(), 0755);
+  // The embedded supervisor runs as that user too: it cannot join the caller's mount namespace, so it denies.
+  ProcessResult r = run_process({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", kTollgate, "run",
+                                 "--rootless", "--policy", kRootlessPolicy, "--", "/bin/sh", "-c",
+                                 "id -u; cat /proc/self/uid_map; exec " + kProbe + " mount-data none " + mnt + " tmpfs"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, 2), "0\n") << r.out;
+  EXPECT_NE(r.out.find("65534"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mount-data: ret=-1 errno=EPERM"), std::string::npos) << r.out << r.err;
+  EXPECT_TRUE(host_mounts_under(mnt).empty());
+}
+
 }  // namespace
 }  // namespace tollgate::testing
