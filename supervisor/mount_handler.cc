@@ -50,6 +50,20 @@ uint64_t mount_attributes(unsigned long flags, bool exec) {
 // Errors from resolving a caller's path: escapes and magic links are policy refusals.
 int resolution_errno(int e) { return e == EXDEV || e == ELOOP ? EPERM : e; }
 
+// The caller's namespaces, once its credentials show CAP_SYS_ADMIN over its mount namespace; re-checks
+// that the caller still waits after reading /proc. Error: the answer to give.
+std::expected<CallerView, Decision> open_mount_capable_caller(PendingCall& call) {
+  const pid_t pid = call.call().pid();
+  auto creds = read_caller_credentials(pid);
+  if (!creds) return std::unexpected(emulated_error(call, EPERM, "caller unreadable"));
+  auto view = open_caller_view(pid);
+  if (!view) return std::unexpected(emulated_error(call, EPERM, "caller view unavailable"));
+  if (!call.still_waiting()) return std::unexpected(emulated_error(call, EPERM, "caller gone"));
+  if (!caller_capable_over_mount_ns(*view, *creds, kCapSysAdmin))
+    return std::unexpected(emulated_error(call, EPERM, "caller lacks CAP_SYS_ADMIN over its mount namespace"));
+  return std::move(*view);
+}
+
 // mount(8) repeats a mount's per-mount options ("idmapped", "nosuid", ...) as data when remounting; the
 // flags argument already says what they mean. Anything else would change the file system itself.
 bool only_mount_flag_words(const std::string& data) {
@@ -97,15 +111,9 @@ class MountHandler : public EmulationHandler {
       if (!d) return emulated_error(call, EFAULT, "data");
       data = *d;
     }
-    const pid_t pid = c.pid();
-    auto creds = read_caller_credentials(pid);
-    if (!creds) return emulated_error(call, EPERM, "caller unreadable");
-    auto view = open_caller_view(pid);
-    if (!view) return emulated_error(call, EPERM, "caller view unavailable");
-    if (!call.still_waiting()) return emulated_error(call, EPERM, "caller gone");
-    // From here on only the copies are used.
-    if (!caller_capable_over_mount_ns(*view, *creds, kCapSysAdmin))
-      return emulated_error(call, EPERM, "caller lacks CAP_SYS_ADMIN over its mount namespace");
+    // Everything below acts on the copies read so far.
+    auto view = open_mount_capable_caller(call);
+    if (!view) return view.error();
 
     bool needs_device = false;
     if (!bind && !remount) {
@@ -256,14 +264,8 @@ class UmountHandler : public EmulationHandler {
     if ((flags & ~(MNT_DETACH | MNT_FORCE | UMOUNT_NOFOLLOW)) != 0) return emulated_error(call, EINVAL, "umount2 flags");
     const auto& target = c.string_arg(0);
     if (!target) return emulated_error(call, target.error() == ENAMETOOLONG ? ENAMETOOLONG : EFAULT, "target");
-    const pid_t pid = c.pid();
-    auto creds = read_caller_credentials(pid);
-    if (!creds) return emulated_error(call, EPERM, "caller unreadable");
-    auto view = open_caller_view(pid);
-    if (!view) return emulated_error(call, EPERM, "caller view unavailable");
-    if (!call.still_waiting()) return emulated_error(call, EPERM, "caller gone");
-    if (!caller_capable_over_mount_ns(*view, *creds, kCapSysAdmin))
-      return emulated_error(call, EPERM, "caller lacks CAP_SYS_ADMIN over its mount namespace");
+    auto view = open_mount_capable_caller(call);
+    if (!view) return view.error();
     if (auto e = enter_caller_view(*view); !e) return emulated_error(call, EPERM, "joining the caller's mount namespace");
     auto fd = resolve_in_caller(*view, AT_FDCWD, *target, O_PATH | ((flags & UMOUNT_NOFOLLOW) ? O_NOFOLLOW : 0));
     if (!fd) return emulated_error(call, resolution_errno(fd.error()), "target");
