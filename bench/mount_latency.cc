@@ -63,10 +63,11 @@ int time_mounts(const std::string& kind, const std::string& source, const std::s
   return 0;
 }
 
-Stats run_emulated(const std::string& self, const std::string& policy, const std::string& kind, const std::string& source,
-                   const std::string& target, int count, bool rootless) {
-  std::string cmd = std::string(TOLLGATE_BIN) + " run -q" + (rootless ? " --rootless" : "") + " --policy " + policy + " -- " +
-                    self + " --loop " + kind + " " + source + " " + target + " " + std::to_string(count);
+Stats run_emulated(const std::string& self, const std::string& policy, const std::string& kind,
+                   const std::string& source, const std::string& target, int count, bool rootless) {
+  std::string cmd = std::string(TOLLGATE_BIN) + " run -q" + (rootless ? " --rootless" : "") + " --policy " +
+                    policy + " -- " + self + " --loop " + kind + " " + source + " " + target + " " +
+                    std::to_string(count);
   FILE* p = popen(cmd.c_str(), "r");
   Stats s;
   if (p == nullptr || std::fscanf(p, "%lf %lf", &s.median, &s.mean) != 2) s = {};
@@ -101,26 +102,31 @@ int main(int argc, char** argv) {
   std::ofstream(policy) << R"({"comment": "bench", "defaultAction": "SCMP_ACT_ALLOW",
     "syscalls": [{"names": ["mount", "umount2"], "action": "SCMP_ACT_NOTIFY"}],
     "rules": [{"syscalls": ["mount"], "action": "emulate", "handler": "mount", "options": {"fstypes": {"tmpfs": []},
-                "targets": [")" << tgt << R"("], "bind_sources": [")" << src << R"("], "flags": ["bind"]}},
+                "targets": [")"
+                        << tgt << R"("], "bind_sources": [")" << src << R"("], "flags": ["bind"]}},
               {"syscalls": ["umount2"], "action": "emulate", "handler": "umount"}]})";
   char self[4096];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) return 1;
   self[n] = '\0';
 
-  std::printf("mount(2) latency, %d calls each, µs (median / mean)%s\n", count, rootless ? ", target rootless" : "");
+  std::printf("mount(2) latency, %d calls each, µs (median / mean)%s\n", count,
+              rootless ? ", target rootless" : "");
   int status = 0;
   for (const std::string kind : {"tmpfs", "bind"}) {
     std::fflush(stdout);
     // Native: this process, as root, the same loop in-process.
-    FILE* p = popen((std::string(self) + " --loop " + kind + " " + src + " " + tgt + " " + std::to_string(count)).c_str(), "r");
+    FILE* p = popen(
+        (std::string(self) + " --loop " + kind + " " + src + " " + tgt + " " + std::to_string(count)).c_str(),
+        "r");
     Stats native{};
     if (p == nullptr || std::fscanf(p, "%lf %lf", &native.median, &native.mean) != 2) status = 1;
     if (p != nullptr) pclose(p);
     Stats emulated = run_emulated(self, policy, kind, src, tgt, count, rootless);
     if (emulated.median == 0) status = 1;
-    std::printf("%-6s native %8.1f / %8.1f   emulated %8.1f / %8.1f   ratio %.2fx (median)\n", kind.c_str(), native.median,
-                native.mean, emulated.median, emulated.mean, native.median > 0 ? emulated.median / native.median : 0.0);
+    std::printf("%-6s native %8.1f / %8.1f   emulated %8.1f / %8.1f   ratio %.2fx (median)\n", kind.c_str(),
+                native.median, native.mean, emulated.median, emulated.mean,
+                native.median > 0 ? emulated.median / native.median : 0.0);
   }
   std::filesystem::remove_all(dir);
   return status;

@@ -72,7 +72,8 @@ void EmulationDispatcher::worker_main() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
-    Decision answer = Decision::deny(EPERM, "emulation worker could not join the caller", job.call->decision().rule);
+    Decision answer =
+        Decision::deny(EPERM, "emulation worker could not join the caller", job.call->decision().rule);
     if (own_fs) {
       try {
         answer = job.handler->run(*job.call, services_);
@@ -82,7 +83,9 @@ void EmulationDispatcher::worker_main() {
       }
     }
     if (own_fs && setns(home_ns_.get(), CLONE_NEWNS) != 0) {
-      spdlog::error("emulation worker: cannot return to its own mount namespace; file system emulations will be denied");
+      spdlog::error(
+          "emulation worker: cannot return to its own mount namespace; file system emulations will be "
+          "denied");
       own_fs = false;
     }
     Supervisor& sup = supervisor_;

@@ -7,9 +7,8 @@
 #include <expected>
 #include <functional>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "supervisor/pending_call.h"
 #include "tollgate/decision.h"

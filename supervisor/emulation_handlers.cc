@@ -13,7 +13,7 @@ struct Entry {
 
 // Sorted by name.
 constexpr std::array kHandlers = {
-    Entry{"mknod", &make_mknod_handler}, Entry{"mount", &make_mount_handler},
+    Entry{"mknod", &make_mknod_handler},   Entry{"mount", &make_mount_handler},
     Entry{"reboot", &make_reboot_handler}, Entry{"time", &make_time_handler},
     Entry{"umount", &make_umount_handler},
 };
@@ -26,14 +26,16 @@ static_assert(std::ranges::is_sorted(kNames), "keep the handler table sorted");
 
 }  // namespace
 
-std::span<const std::string_view> emulation_handler_names() { return kNames; }
+std::span<const std::string_view> emulation_handler_names() {
+  return kNames;
+}
 
 bool emulation_handler_exists(std::string_view name) {
   return std::ranges::binary_search(kNames, name);
 }
 
 std::expected<HandlerPtr, HandlerOptionError> make_emulation_handler(std::string_view name,
-                                                                      const nlohmann::json& options) {
+                                                                     const nlohmann::json& options) {
   for (const Entry& e : kHandlers)
     if (e.name == name) return e.make(options.is_null() ? nlohmann::json::object() : options);
   return std::unexpected(HandlerOptionError{"", "unknown emulation handler"});

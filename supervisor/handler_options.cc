@@ -17,7 +17,8 @@ bool listed(std::initializer_list<std::string_view> allowed, const std::string& 
 
 }  // namespace
 
-HandlerOptionReader::HandlerOptionReader(const nlohmann::json& options, std::initializer_list<std::string_view> known)
+HandlerOptionReader::HandlerOptionReader(const nlohmann::json& options,
+                                         std::initializer_list<std::string_view> known)
     : options_(options) {
   if (!options_.is_object()) {
     fail("", "expected an object");
@@ -84,7 +85,8 @@ std::vector<std::string> HandlerOptionReader::strings(const std::string& key,
   return out;
 }
 
-std::vector<std::pair<std::string, std::vector<std::string>>> HandlerOptionReader::string_lists(const std::string& key) {
+std::vector<std::pair<std::string, std::vector<std::string>>> HandlerOptionReader::string_lists(
+    const std::string& key) {
   std::vector<std::pair<std::string, std::vector<std::string>>> out;
   if (!options_.is_object() || !options_.contains(key)) return out;
   const auto& v = options_[key];

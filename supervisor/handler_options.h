@@ -2,11 +2,10 @@
 // JSON pointer (relative to "options"). Handlers throw nothing; the first error is kept.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "supervisor/emulation_handler.h"
 
@@ -16,10 +15,12 @@ class HandlerOptionReader {
  public:
   HandlerOptionReader(const nlohmann::json& options, std::initializer_list<std::string_view> known);
 
-  std::optional<std::string> string(const std::string& key, std::initializer_list<std::string_view> allowed = {});
+  std::optional<std::string> string(const std::string& key,
+                                    std::initializer_list<std::string_view> allowed = {});
   std::optional<double> number(const std::string& key, double min, double max);
   std::optional<bool> boolean(const std::string& key);
-  std::vector<std::string> strings(const std::string& key, std::initializer_list<std::string_view> allowed = {});
+  std::vector<std::string> strings(const std::string& key,
+                                   std::initializer_list<std::string_view> allowed = {});
   // An object of string arrays ({"tmpfs": ["size=*"]}).
   std::vector<std::pair<std::string, std::vector<std::string>>> string_lists(const std::string& key);
   bool has(const std::string& key) const { return options_.contains(key); }

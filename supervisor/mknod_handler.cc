@@ -29,7 +29,7 @@ struct Device {
   unsigned major, minor;
 };
 constexpr std::array kDevices = {
-    Device{"full", 1, 7},    Device{"null", 1, 3}, Device{"random", 1, 8}, Device{"tty", 5, 0},
+    Device{"full", 1, 7},    Device{"null", 1, 3},     Device{"random", 1, 8}, Device{"tty", 5, 0},
     Device{"urandom", 1, 9}, Device{"whiteout", 0, 0}, Device{"zero", 1, 5},
 };
 
@@ -55,8 +55,10 @@ class MknodHandler : public EmulationHandler {
     const auto mode = static_cast<mode_t>(c.arg(path_arg + 1));
     const auto dev = static_cast<dev_t>(c.arg(path_arg + 2));
     const mode_t type = mode & S_IFMT;
-    if (type != S_IFCHR && type != S_IFBLK) return {Verdict::Continue, 0, 0, call.decision().rule, "not a device"};
-    if (type == S_IFBLK || !allowed(major(dev), minor(dev))) return emulated_error(call, EPERM, "device not allowed");
+    if (type != S_IFCHR && type != S_IFBLK)
+      return {Verdict::Continue, 0, 0, call.decision().rule, "not a device"};
+    if (type == S_IFBLK || !allowed(major(dev), minor(dev)))
+      return emulated_error(call, EPERM, "device not allowed");
     const bool whiteout = major(dev) == 0 && minor(dev) == 0;
 
     const pid_t pid = c.pid();
@@ -65,7 +67,8 @@ class MknodHandler : public EmulationHandler {
     // The kernel's own rule, judged in the caller's namespace (a whiteout needs no capability).
     if (!whiteout && !creds->has_cap(kCapMknod)) return emulated_error(call, EPERM, "caller lacks CAP_MKNOD");
     const auto& path = c.string_arg(path_arg);
-    if (!path) return emulated_error(call, path.error() == ENAMETOOLONG ? ENAMETOOLONG : EFAULT, "path unreadable");
+    if (!path)
+      return emulated_error(call, path.error() == ENAMETOOLONG ? ENAMETOOLONG : EFAULT, "path unreadable");
     auto view = open_caller_view(pid);
     if (!view) return emulated_error(call, EPERM, "caller view unavailable");
     UniqueFd dirfd;
@@ -86,13 +89,18 @@ class MknodHandler : public EmulationHandler {
     std::string parent = slash == std::string::npos ? "." : p.substr(0, slash + 1);
     if (name.empty() || name == "." || name == "..") return emulated_error(call, EEXIST, "no name to create");
 
-    if (auto entered = enter_caller_view(*view); !entered) return emulated_error(call, EPERM, "joining the caller");
+    if (auto entered = enter_caller_view(*view); !entered)
+      return emulated_error(call, EPERM, "joining the caller");
     auto dir = resolve_in_caller(*view, dirfd ? dirfd.get() : AT_FDCWD, parent, O_PATH | O_DIRECTORY);
-    if (!dir) return emulated_error(call, dir.error() == EXDEV || dir.error() == ELOOP ? EPERM : dir.error(), "parent");
-    if (!caller_may_create_in(dir->get(), *creds)) return emulated_error(call, EACCES, "parent not writable by caller");
+    if (!dir)
+      return emulated_error(call, dir.error() == EXDEV || dir.error() == ELOOP ? EPERM : dir.error(),
+                            "parent");
+    if (!caller_may_create_in(dir->get(), *creds))
+      return emulated_error(call, EACCES, "parent not writable by caller");
     const mode_t perms = mode & 07777 & ~creds->umask;
     umask(0);  // this worker's own (unshared) umask must not narrow the caller's mode a second time
-    if (mknodat(dir->get(), name.c_str(), S_IFCHR | perms, dev) != 0) return emulated_error(call, errno, "mknodat");
+    if (mknodat(dir->get(), name.c_str(), S_IFCHR | perms, dev) != 0)
+      return emulated_error(call, errno, "mknodat");
     // Hand the node to the caller, and nothing else: whatever is at that name now must be the node we made.
     UniqueFd node(openat(dir->get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     struct stat st {};
@@ -119,7 +127,8 @@ std::expected<HandlerPtr, HandlerOptionError> make_mknod_handler(const nlohmann:
   std::vector<Device> devices(kDevices.begin(), kDevices.end());
   if (r.has("devices")) {
     devices.clear();
-    for (const auto& n : r.strings("devices", {"full", "null", "random", "tty", "urandom", "whiteout", "zero"}))
+    for (const auto& n :
+         r.strings("devices", {"full", "null", "random", "tty", "urandom", "whiteout", "zero"}))
       for (const Device& d : kDevices)
         if (d.name == n) devices.push_back(d);
   }

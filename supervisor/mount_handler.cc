@@ -48,7 +48,9 @@ uint64_t mount_attributes(unsigned long flags, bool exec) {
 }
 
 // Errors from resolving a caller's path: escapes and magic links are policy refusals.
-int resolution_errno(int e) { return e == EXDEV || e == ELOOP ? EPERM : e; }
+int resolution_errno(int e) {
+  return e == EXDEV || e == ELOOP ? EPERM : e;
+}
 
 // The caller's namespaces, once its credentials show CAP_SYS_ADMIN over its mount namespace; re-checks
 // that the caller still waits after reading /proc. Error: the answer to give.
@@ -60,16 +62,17 @@ std::expected<CallerView, Decision> open_mount_capable_caller(PendingCall& call)
   if (!view) return std::unexpected(emulated_error(call, EPERM, "caller view unavailable"));
   if (!call.still_waiting()) return std::unexpected(emulated_error(call, EPERM, "caller gone"));
   if (!caller_capable_over_mount_ns(*view, *creds, kCapSysAdmin))
-    return std::unexpected(emulated_error(call, EPERM, "caller lacks CAP_SYS_ADMIN over its mount namespace"));
+    return std::unexpected(
+        emulated_error(call, EPERM, "caller lacks CAP_SYS_ADMIN over its mount namespace"));
   return std::move(*view);
 }
 
 // mount(8) repeats a mount's per-mount options ("idmapped", "nosuid", ...) as data when remounting; the
 // flags argument already says what they mean. Anything else would change the file system itself.
 bool only_mount_flag_words(const std::string& data) {
-  static constexpr std::string_view kWords[] = {"ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec",
-                                                "relatime", "noatime", "strictatime", "nodiratime", "diratime",
-                                                "idmapped"};
+  static constexpr std::string_view kWords[] = {
+      "ro",   "rw",       "nosuid",  "suid",        "nodev",      "dev",      "noexec",
+      "exec", "relatime", "noatime", "strictatime", "nodiratime", "diratime", "idmapped"};
   for (const auto& [key, value] : split_mount_data(data)) {
     if (value) return false;
     if (std::find(std::begin(kWords), std::end(kWords), key) == std::end(kWords)) return false;
@@ -83,18 +86,21 @@ class MountHandler : public EmulationHandler {
 
   Decision run(PendingCall& call, const EmulationServices& services) const override {
     CallContext& c = call.call();
-    if (c.syscall_name() != "mount") return emulated_error(call, EPERM, "the mount handler only emulates mount");
+    if (c.syscall_name() != "mount")
+      return emulated_error(call, EPERM, "the mount handler only emulates mount");
     unsigned long flags = c.arg(3);
     if ((flags & kMgcMask) == kMgcValue) flags &= ~kMgcMask;
     const bool remount = flags & MS_REMOUNT, bind = flags & MS_BIND, rec = flags & MS_REC;
     const unsigned long extra = flags & ~(kHarmlessFlags | MS_REMOUNT | MS_BIND | MS_REC);
     if (extra != 0) return emulated_error(call, EPERM, "mount flags not allowed (move, propagation, ...)");
-    if ((remount && !policy_.remount) || (bind && !remount && !policy_.bind) || (rec && (!bind || !policy_.rec)))
+    if ((remount && !policy_.remount) || (bind && !remount && !policy_.bind) ||
+        (rec && (!bind || !policy_.rec)))
       return emulated_error(call, EPERM, "mount operation not allowed by the rule");
 
     // Everything from the caller's memory, once.
     const auto& target = c.string_arg(1);
-    if (!target) return emulated_error(call, target.error() == ENAMETOOLONG ? ENAMETOOLONG : EFAULT, "target");
+    if (!target)
+      return emulated_error(call, target.error() == ENAMETOOLONG ? ENAMETOOLONG : EFAULT, "target");
     std::string source, fstype, data;
     if (c.arg(0) != 0 && !remount) {
       const auto& s = c.string_arg(0);
@@ -117,8 +123,10 @@ class MountHandler : public EmulationHandler {
 
     bool needs_device = false;
     if (!bind && !remount) {
-      if (policy_.data_globs(fstype) == nullptr) return emulated_error(call, EPERM, "file system type not allowed");
-      if (!policy_.data_allowed(fstype, data)) return emulated_error(call, EPERM, "mount data option not allowed");
+      if (policy_.data_globs(fstype) == nullptr)
+        return emulated_error(call, EPERM, "file system type not allowed");
+      if (!policy_.data_allowed(fstype, data))
+        return emulated_error(call, EPERM, "mount data option not allowed");
       auto dev = filesystem_needs_device(fstype);
       if (!dev) return emulated_error(call, ENODEV, "unknown file system type");
       needs_device = *dev;
@@ -126,11 +134,13 @@ class MountHandler : public EmulationHandler {
     if (remount && !only_mount_flag_words(data))
       return emulated_error(call, EPERM, "remount with file system data options is not emulated");
 
-    if (auto e = enter_caller_view(*view); !e) return emulated_error(call, EPERM, "joining the caller's mount namespace");
+    if (auto e = enter_caller_view(*view); !e)
+      return emulated_error(call, EPERM, "joining the caller's mount namespace");
     auto target_fd = resolve_in_caller(*view, AT_FDCWD, *target, O_PATH);
     if (!target_fd) return emulated_error(call, resolution_errno(target_fd.error()), "target");
     auto target_path = caller_path_of(target_fd->get());
-    if (!target_path || !policy_.target_allowed(*target_path)) return emulated_error(call, EPERM, "target not allowed");
+    if (!target_path || !policy_.target_allowed(*target_path))
+      return emulated_error(call, EPERM, "target not allowed");
 
     if (remount) return do_remount(call, *view, target_fd->get(), flags, services);
 
@@ -139,13 +149,16 @@ class MountHandler : public EmulationHandler {
       auto src = resolve_in_caller(*view, AT_FDCWD, source, O_PATH);
       if (!src) return emulated_error(call, resolution_errno(src.error()), "bind source");
       auto src_path = caller_path_of(src->get());
-      if (!src_path || !policy_.bind_source_allowed(*src_path)) return emulated_error(call, EPERM, "bind source not allowed");
-      detached.reset(open_tree(src->get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0)));
+      if (!src_path || !policy_.bind_source_allowed(*src_path))
+        return emulated_error(call, EPERM, "bind source not allowed");
+      detached.reset(open_tree(
+          src->get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0)));
       if (!detached) return emulated_error(call, errno, "open_tree");
       mount_attr attr{};
       attr.attr_set = mount_attributes(flags, policy_.exec);
       attr.attr_clr = MOUNT_ATTR__ATIME & (attr.attr_set & MOUNT_ATTR__ATIME ? MOUNT_ATTR__ATIME : 0);
-      if (mount_setattr(detached.get(), "", AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0), &attr, sizeof attr) != 0)
+      if (mount_setattr(detached.get(), "", AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0), &attr, sizeof attr) !=
+          0)
         return emulated_error(call, errno, "mount_setattr");
     } else {
       UniqueFd device;  // kept open until the mount holds the device itself
@@ -164,7 +177,8 @@ class MountHandler : public EmulationHandler {
           // A loop device the caller set up must be backed by an allowed image, not some host disk.
           if (major(st.st_rdev) == 7) {
             auto backing = loop_backing_file(st.st_rdev);
-            if (!backing || !policy_.source_allowed(*backing)) return emulated_error(call, EPERM, "loop backing file not allowed");
+            if (!backing || !policy_.source_allowed(*backing))
+              return emulated_error(call, EPERM, "loop backing file not allowed");
           }
           device = std::move(*src);
         } else {
@@ -184,7 +198,8 @@ class MountHandler : public EmulationHandler {
         return emulated_error(call, errno, "idmapping the mount");
     }
     if (!call.still_waiting()) return emulated_error(call, EPERM, "caller gone");
-    if (move_mount(detached.get(), "", target_fd->get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+    if (move_mount(detached.get(), "", target_fd->get(), "",
+                   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
       return emulated_error(call, errno, "move_mount");
     auto id = mount_identity(detached.get());
     if (id) services.mounts->add(view->mnt_ns_id, id->id);
@@ -199,7 +214,8 @@ class MountHandler : public EmulationHandler {
 
  private:
   static bool caller_in_initial_userns(const CallerView& view) {
-    struct stat ours {}, theirs {};
+    struct stat ours {
+    }, theirs{};
     return stat("/proc/self/ns/user", &ours) == 0 && fstat(view.user_ns.get(), &theirs) == 0 &&
            ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev;
   }
@@ -219,18 +235,22 @@ class MountHandler : public EmulationHandler {
       if (fstat(device->get(), &st) != 0) return std::unexpected(errno);
       auto name = host_device_path(st.st_rdev);
       if (!name) return std::unexpected(name.error());
-      if (fsconfig(fs.get(), FSCONFIG_SET_STRING, "source", name->c_str(), 0) != 0) return std::unexpected(errno);
+      if (fsconfig(fs.get(), FSCONFIG_SET_STRING, "source", name->c_str(), 0) != 0)
+        return std::unexpected(errno);
     } else if (!source.empty()) {
-      if (fsconfig(fs.get(), FSCONFIG_SET_STRING, "source", source.c_str(), 0) != 0) return std::unexpected(errno);
+      if (fsconfig(fs.get(), FSCONFIG_SET_STRING, "source", source.c_str(), 0) != 0)
+        return std::unexpected(errno);
     }
     for (const auto& [key, value] : split_mount_data(data)) {
       const int rc = value ? fsconfig(fs.get(), FSCONFIG_SET_STRING, key.c_str(), value->c_str(), 0)
                            : fsconfig(fs.get(), FSCONFIG_SET_FLAG, key.c_str(), nullptr, 0);
       if (rc != 0) return std::unexpected(errno);
     }
-    if ((flags & MS_RDONLY) && fsconfig(fs.get(), FSCONFIG_SET_FLAG, "ro", nullptr, 0) != 0) return std::unexpected(errno);
+    if ((flags & MS_RDONLY) && fsconfig(fs.get(), FSCONFIG_SET_FLAG, "ro", nullptr, 0) != 0)
+      return std::unexpected(errno);
     if (fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) return std::unexpected(errno);
-    UniqueFd mnt(fsmount(fs.get(), FSMOUNT_CLOEXEC, static_cast<unsigned>(mount_attributes(flags, false) & 0xffffffffu)));
+    UniqueFd mnt(fsmount(fs.get(), FSMOUNT_CLOEXEC,
+                         static_cast<unsigned>(mount_attributes(flags, false) & 0xffffffffu)));
     if (!mnt) return std::unexpected(errno);
     return mnt;
   }
@@ -244,9 +264,11 @@ class MountHandler : public EmulationHandler {
       return emulated_error(call, EPERM, "remount of a mount this supervisor did not make");
     mount_attr attr{};
     attr.attr_set = mount_attributes(flags, policy_.exec);
-    attr.attr_clr = ((MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME) & ~attr.attr_set) | MOUNT_ATTR__ATIME;
+    attr.attr_clr = ((MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME) & ~attr.attr_set) |
+                    MOUNT_ATTR__ATIME;
     if (!call.still_waiting()) return emulated_error(call, EPERM, "caller gone");
-    if (mount_setattr(target, "", AT_EMPTY_PATH, &attr, sizeof attr) != 0) return emulated_error(call, errno, "mount_setattr");
+    if (mount_setattr(target, "", AT_EMPTY_PATH, &attr, sizeof attr) != 0)
+      return emulated_error(call, errno, "mount_setattr");
     return emulated_value(call, 0);
   }
 
@@ -259,15 +281,20 @@ class UmountHandler : public EmulationHandler {
  public:
   Decision run(PendingCall& call, const EmulationServices& services) const override {
     CallContext& c = call.call();
-    if (c.syscall_name() != "umount2") return emulated_error(call, EPERM, "the umount handler only emulates umount2");
+    if (c.syscall_name() != "umount2")
+      return emulated_error(call, EPERM, "the umount handler only emulates umount2");
     const auto flags = static_cast<int>(c.arg(1));
-    if ((flags & ~(MNT_DETACH | MNT_FORCE | UMOUNT_NOFOLLOW)) != 0) return emulated_error(call, EINVAL, "umount2 flags");
+    if ((flags & ~(MNT_DETACH | MNT_FORCE | UMOUNT_NOFOLLOW)) != 0)
+      return emulated_error(call, EINVAL, "umount2 flags");
     const auto& target = c.string_arg(0);
-    if (!target) return emulated_error(call, target.error() == ENAMETOOLONG ? ENAMETOOLONG : EFAULT, "target");
+    if (!target)
+      return emulated_error(call, target.error() == ENAMETOOLONG ? ENAMETOOLONG : EFAULT, "target");
     auto view = open_mount_capable_caller(call);
     if (!view) return view.error();
-    if (auto e = enter_caller_view(*view); !e) return emulated_error(call, EPERM, "joining the caller's mount namespace");
-    auto fd = resolve_in_caller(*view, AT_FDCWD, *target, O_PATH | ((flags & UMOUNT_NOFOLLOW) ? O_NOFOLLOW : 0));
+    if (auto e = enter_caller_view(*view); !e)
+      return emulated_error(call, EPERM, "joining the caller's mount namespace");
+    auto fd =
+        resolve_in_caller(*view, AT_FDCWD, *target, O_PATH | ((flags & UMOUNT_NOFOLLOW) ? O_NOFOLLOW : 0));
     if (!fd) return emulated_error(call, resolution_errno(fd.error()), "target");
     auto id = mount_identity(fd->get());
     if (!id) return emulated_error(call, EPERM, "mount id unavailable");

@@ -38,9 +38,11 @@ std::expected<std::string, int> read_at(int dir, const char* name) {
 
 std::expected<MountIdentity, int> mount_identity(int fd) {
   struct statx sx {};
-  if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID_UNIQUE, &sx) != 0) return std::unexpected(errno);
+  if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID_UNIQUE, &sx) != 0)
+    return std::unexpected(errno);
   if ((sx.stx_mask & STATX_MNT_ID_UNIQUE) == 0) return std::unexpected(ENOSYS);  // before Linux 6.8
-  return MountIdentity{sx.stx_mnt_id, (sx.stx_attributes & sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0};
+  return MountIdentity{sx.stx_mnt_id,
+                       (sx.stx_attributes & sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0};
 }
 
 std::expected<void, int> detach_mount(int fd) {

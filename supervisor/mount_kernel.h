@@ -13,7 +13,7 @@
 namespace tollgate {
 
 struct MountIdentity {
-  uint64_t id = 0;          // unique mount id (never reused)
+  uint64_t id = 0;             // unique mount id (never reused)
   bool is_mount_root = false;  // the fd is the root of its mount
 };
 std::expected<MountIdentity, int> mount_identity(int fd);

@@ -65,7 +65,8 @@ std::expected<MountPolicy, HandlerOptionError> MountPolicy::parse(const nlohmann
   p.idmap = r.boolean("idmap").value_or(false);
   auto relative = [&](const std::vector<std::string>& globs, const std::string& key) {
     for (size_t i = 0; i < globs.size(); ++i)
-      if (globs[i].front() != '/') r.fail("/" + key + "/" + std::to_string(i), "expected an absolute path glob");
+      if (globs[i].front() != '/')
+        r.fail("/" + key + "/" + std::to_string(i), "expected an absolute path glob");
   };
   relative(p.targets, "targets");
   relative(p.sources, "sources");
@@ -73,7 +74,8 @@ std::expected<MountPolicy, HandlerOptionError> MountPolicy::parse(const nlohmann
   if (p.targets.empty()) r.fail("/targets", "required: where mounts may go");
   if (p.bind && p.bind_sources.empty()) r.fail("/bind_sources", "required when \"bind\" is allowed");
   for (const auto& [name, _] : p.fstypes)
-    if (name.empty() || name.find_first_of("/ ,") != std::string::npos) r.fail("/fstypes/" + name, "not a file system type");
+    if (name.empty() || name.find_first_of("/ ,") != std::string::npos)
+      r.fail("/fstypes/" + name, "not a file system type");
   if (r.error()) return std::unexpected(*r.error());
   return p;
 }

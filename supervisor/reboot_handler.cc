@@ -28,21 +28,29 @@ class RebootHandler : public EmulationHandler {
     auto creds = read_caller_credentials(call.call().pid());
     if (!creds) return emulated_error(call, EPERM, "caller unreadable");
     if (!creds->has_cap(kCapSysBoot)) return emulated_error(call, EPERM, "caller lacks CAP_SYS_BOOT");
-    if (magic1 != LINUX_REBOOT_MAGIC1 ||
-        (magic2 != LINUX_REBOOT_MAGIC2 && magic2 != LINUX_REBOOT_MAGIC2A && magic2 != LINUX_REBOOT_MAGIC2B &&
-         magic2 != LINUX_REBOOT_MAGIC2C))
+    if (magic1 != LINUX_REBOOT_MAGIC1 || (magic2 != LINUX_REBOOT_MAGIC2 && magic2 != LINUX_REBOOT_MAGIC2A &&
+                                          magic2 != LINUX_REBOOT_MAGIC2B && magic2 != LINUX_REBOOT_MAGIC2C))
       return emulated_error(call, EINVAL, "bad reboot magic");
     RebootKind kind;
     switch (cmd) {
       case LINUX_REBOOT_CMD_RESTART:
-      case LINUX_REBOOT_CMD_RESTART2: kind = RebootKind::Restart; break;
-      case LINUX_REBOOT_CMD_HALT: kind = RebootKind::Halt; break;
-      case LINUX_REBOOT_CMD_POWER_OFF: kind = RebootKind::PowerOff; break;
+      case LINUX_REBOOT_CMD_RESTART2:
+        kind = RebootKind::Restart;
+        break;
+      case LINUX_REBOOT_CMD_HALT:
+        kind = RebootKind::Halt;
+        break;
+      case LINUX_REBOOT_CMD_POWER_OFF:
+        kind = RebootKind::PowerOff;
+        break;
       case LINUX_REBOOT_CMD_CAD_ON:
-      case LINUX_REBOOT_CMD_CAD_OFF: return emulated_value(call, 0);
+      case LINUX_REBOOT_CMD_CAD_OFF:
+        return emulated_value(call, 0);
       case LINUX_REBOOT_CMD_KEXEC:
-      case LINUX_REBOOT_CMD_SW_SUSPEND: return emulated_error(call, EPERM, "kexec and suspend act on the host");
-      default: return emulated_error(call, EINVAL, "unknown reboot command");
+      case LINUX_REBOOT_CMD_SW_SUSPEND:
+        return emulated_error(call, EPERM, "kexec and suspend act on the host");
+      default:
+        return emulated_error(call, EINVAL, "unknown reboot command");
     }
     if (!call.still_waiting()) return emulated_error(call, EPERM, "caller gone");
     if (!exit_) return emulated_value(call, 0);

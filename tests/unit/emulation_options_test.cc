@@ -12,8 +12,9 @@ namespace {
 PolicyParseOptions real_handlers() {
   PolicyParseOptions o;
   o.handler_exists = emulation_handler_exists;
-  o.handler_options_error = [](std::string_view name, const nlohmann::json& options)
-      -> std::optional<std::pair<std::string, std::string>> {
+  o.handler_options_error =
+      [](std::string_view name,
+         const nlohmann::json& options) -> std::optional<std::pair<std::string, std::string>> {
     auto made = make_emulation_handler(name, options);
     if (made) return std::nullopt;
     return std::make_pair(made.error().json_pointer, made.error().message);
@@ -22,8 +23,10 @@ PolicyParseOptions real_handlers() {
 }
 
 PolicyError load_error(const std::string& handler, const std::string& options) {
-  const std::string text = R"({"defaultAction": "SCMP_ACT_ALLOW", "rules": [{"syscalls": ["mount"], "action": "emulate",
-      "handler": ")" + handler + R"(", "options": )" + options + "}]}";
+  const std::string text =
+      R"({"defaultAction": "SCMP_ACT_ALLOW", "rules": [{"syscalls": ["mount"], "action": "emulate",
+      "handler": ")" +
+      handler + R"(", "options": )" + options + "}]}";
   auto p = parse_policy_text(text, "t.json", real_handlers());
   if (p) {
     ADD_FAILURE() << handler << " accepted " << options;
@@ -33,7 +36,8 @@ PolicyError load_error(const std::string& handler, const std::string& options) {
 }
 
 TEST(EmulationHandlers, RegistryNamesEveryHandler) {
-  for (std::string_view name : {"mknod", "mount", "reboot", "time", "umount"}) EXPECT_TRUE(emulation_handler_exists(name)) << name;
+  for (std::string_view name : {"mknod", "mount", "reboot", "time", "umount"})
+    EXPECT_TRUE(emulation_handler_exists(name)) << name;
   EXPECT_FALSE(emulation_handler_exists("bind-mount"));
   EXPECT_FALSE(make_emulation_handler("bind-mount", nlohmann::json::object()).has_value());
 }
@@ -59,7 +63,8 @@ TEST(EmulationHandlers, BadOptionsNameTheirJsonPointer) {
       {"mknod", R"({"devices": ["null", "sda"]})", "/rules/0/options/devices/1", "unknown value"},
       {"mount", R"({"fstypes": {"tmpfs": []}})", "/rules/0/options/targets", "required"},
       {"mount", R"({"targets": ["mnt/*"]})", "/rules/0/options/targets/0", "absolute"},
-      {"mount", R"({"targets": ["/mnt"], "fstypes": {"tmpfs": "size=*"}})", "/rules/0/options/fstypes/tmpfs", "array"},
+      {"mount", R"({"targets": ["/mnt"], "fstypes": {"tmpfs": "size=*"}})", "/rules/0/options/fstypes/tmpfs",
+       "array"},
       {"mount", R"({"targets": ["/mnt"], "flags": ["bind"]})", "/rules/0/options/bind_sources", "required"},
       {"mount", R"({"targets": ["/mnt"], "flags": ["move"]})", "/rules/0/options/flags/0", "unknown value"},
       {"mount", R"({"targets": ["/mnt"], "idmap": "yes"})", "/rules/0/options/idmap", "true or false"},
@@ -68,12 +73,14 @@ TEST(EmulationHandlers, BadOptionsNameTheirJsonPointer) {
   for (const Case& c : cases) {
     PolicyError e = load_error(c.handler, c.options);
     EXPECT_EQ(e.json_pointer, c.pointer) << c.handler << " " << c.options << ": " << e.message;
-    EXPECT_NE(e.message.find(c.message), std::string::npos) << c.handler << " " << c.options << ": " << e.message;
+    EXPECT_NE(e.message.find(c.message), std::string::npos)
+        << c.handler << " " << c.options << ": " << e.message;
   }
 }
 
 TEST(MountPolicy, MatchesTypesDataAndResolvedPaths) {
-  auto p = MountPolicy::parse(nlohmann::json::parse(R"({"fstypes": {"tmpfs": ["size=*", "mode=*"], "ext4": []},
+  auto p =
+      MountPolicy::parse(nlohmann::json::parse(R"({"fstypes": {"tmpfs": ["size=*", "mode=*"], "ext4": []},
       "targets": ["/mnt", "/mnt/*"], "sources": ["/srv/images/*.img"], "flags": ["bind"], "bind_sources": ["/srv/*"]})"));
   ASSERT_TRUE(p.has_value()) << p.error().message;
   EXPECT_NE(p->data_globs("tmpfs"), nullptr);
