@@ -11,6 +11,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <string_view>
 
 #include "supervisor/caller_view.h"
@@ -104,7 +106,9 @@ std::expected<std::string, int> host_device_path(dev_t device) {
   return path;
 }
 
-std::expected<bool, int> filesystem_needs_device(const std::string& fstype) {
+namespace {
+
+std::expected<bool, int> read_filesystem_needs_device(const std::string& fstype) {
   auto list = read_at(host_proc(), "filesystems");
   if (!list) return std::unexpected(list.error());
   std::string_view rest = *list;
@@ -117,6 +121,25 @@ std::expected<bool, int> filesystem_needs_device(const std::string& fstype) {
     if (line.substr(tab + 1) == fstype) return line.substr(0, tab) != "nodev";
   }
   return std::unexpected(ENODEV);
+}
+
+}  // namespace
+
+std::expected<bool, int> filesystem_needs_device(const std::string& fstype) {
+  // Known types stay known (modules are not unloaded while in use); unknown ones are asked again, since a
+  // module may be loaded meanwhile. Saves reading /proc/filesystems on every mount.
+  static std::mutex mutex;
+  static std::map<std::string, bool> known;
+  {
+    std::lock_guard lock(mutex);
+    if (auto it = known.find(fstype); it != known.end()) return it->second;
+  }
+  auto answer = read_filesystem_needs_device(fstype);
+  if (answer) {
+    std::lock_guard lock(mutex);
+    known.emplace(fstype, *answer);
+  }
+  return answer;
 }
 
 }  // namespace tollgate
