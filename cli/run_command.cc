@@ -187,7 +187,10 @@ int run_command(const RunOptions& o) {
     early_signals.release();  // anything that came meanwhile is forwarded now
     uv_run(&loop, UV_RUN_DEFAULT);
     result = watch.status().value_or(exit_code::kInternal);
-    if (reboot_status >= 0) result = reboot_status;
+    if (reboot_status >= 0) {
+      result = reboot_status;
+      if (!o.quiet) spdlog::warn("the command called reboot(2): its process tree was ended (exit status {})", result);
+    }
     if (auto exec_error = target->exec_error()) {
       report_error("cannot execute " + *executable + ": " + std::strerror(*exec_error));
       result = *exec_error == ENOENT ? exit_code::kNotFound : exit_code::kCannotExecute;

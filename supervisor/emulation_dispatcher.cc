@@ -4,6 +4,8 @@
 #include <sched.h>
 #include <spdlog/spdlog.h>
 
+#include <system_error>
+
 #include "supervisor/caller_view.h"
 #include "supervisor/emulation_handlers.h"
 
@@ -50,8 +52,23 @@ void EmulationDispatcher::begin(PendingCallPtr call) {
   }
   {
     std::lock_guard lock(mutex_);
+    if (queue_.size() >= kMaxQueued) {
+      // Overload: fail closed at once rather than hold callers for an unbounded time.
+      supervisor_.complete(call, Decision::deny(EPERM, "emulation queue full", rule));
+      return;
+    }
+    if (idle_ == 0 && workers_.size() < max_workers_) {
+      try {
+        workers_.emplace_back([this] { worker_main(); });
+      } catch (const std::system_error& e) {
+        spdlog::error("starting an emulation worker: {}", e.what());
+        if (workers_.empty()) {
+          supervisor_.complete(call, Decision::deny(EPERM, "no emulation worker", rule));
+          return;
+        }
+      }
+    }
     queue_.push_back(Job{std::move(call), std::move(handler)});
-    if (idle_ == 0 && workers_.size() < max_workers_) workers_.emplace_back([this] { worker_main(); });
   }
   wake_.notify_one();
 }

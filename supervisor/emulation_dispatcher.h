@@ -37,6 +37,7 @@ class EmulationDispatcher : public AsyncDecider {
   HandlerPtr handler_for(const Rule& rule);
   void worker_main();
 
+  static constexpr size_t kMaxQueued = 4096;
   Supervisor& supervisor_;
   const unsigned max_workers_;
   MountRegistry mounts_;

@@ -73,6 +73,15 @@ std::expected<MountPolicy, HandlerOptionError> MountPolicy::parse(const nlohmann
   relative(p.bind_sources, "bind_sources");
   if (p.targets.empty()) r.fail("/targets", "required: where mounts may go");
   if (p.bind && p.bind_sources.empty()) r.fail("/bind_sources", "required when \"bind\" is allowed");
+  // These take their contents from the mounting task's namespaces (pid, net, ipc, cgroup): mounted by a
+  // supervisor thread they would show the host's, not the container's.
+  static constexpr std::string_view kNamespaced[] = {"proc",   "sysfs",   "mqueue",
+                                                     "cgroup", "cgroup2", "devpts"};
+  for (const auto& [name, _] : p.fstypes)
+    for (std::string_view n : kNamespaced)
+      if (name == n)
+        r.fail("/fstypes/" + name,
+               "not emulated: it would show the supervisor's namespaces, not the caller's");
   for (const auto& [name, _] : p.fstypes)
     if (name.empty() || name.find_first_of("/ ,") != std::string::npos)
       r.fail("/fstypes/" + name, "not a file system type");
