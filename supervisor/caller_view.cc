@@ -59,6 +59,8 @@ std::expected<CallerView, int> open_caller_view(pid_t pid) {
   if (!mnt) return std::unexpected(mnt.error());
   auto user = open_proc_entry(pid, "ns/user", O_RDONLY);
   if (!user) return std::unexpected(user.error());
+  auto pidns = open_proc_entry(pid, "ns/pid", O_RDONLY);
+  if (!pidns) return std::unexpected(pidns.error());
   auto root = open_proc_entry(pid, "root", O_PATH | O_DIRECTORY);
   if (!root) return std::unexpected(root.error());
   auto cwd = open_proc_entry(pid, "cwd", O_PATH | O_DIRECTORY);
@@ -68,6 +70,7 @@ std::expected<CallerView, int> open_caller_view(pid_t pid) {
   v.mnt_ns_id = st.st_ino;
   v.mnt_ns = std::move(*mnt);
   v.user_ns = std::move(*user);
+  v.pid_ns = std::move(*pidns);
   v.root = std::move(*root);
   v.cwd = std::move(*cwd);
   return v;

@@ -16,7 +16,7 @@
 namespace tollgate {
 
 struct CallerView {
-  UniqueFd mnt_ns, user_ns, root, cwd;
+  UniqueFd mnt_ns, user_ns, pid_ns, root, cwd;
   uint64_t mnt_ns_id = 0;  // the mount namespace's inode number
 };
 

@@ -185,12 +185,21 @@ class MountHandler : public EmulationHandler {
           return emulated_error(call, ENOTBLK, "source is not a block device or image");
         }
       }
-      auto made = build_mount(fstype, needs_device ? &device : nullptr, source, data, flags);
+      std::expected<UniqueFd, int> made = std::unexpected(EPERM);
+      auto build = [&] { made = build_mount(fstype, needs_device ? &device : nullptr, source, data, flags); };
+      if (fstype == "proc") {
+        // proc shows the pid namespace of whoever creates it: create it from inside the caller's.
+        if (auto ran = run_in_pid_namespace(view->pid_ns.get(), build); !ran)
+          made = std::unexpected(ran.error());
+      } else {
+        build();
+      }
       if (!made) return emulated_error(call, made.error(), "building the mount");
       detached = std::move(*made);
     }
 
-    if (policy_.idmap && !bind && !caller_in_initial_userns(*view)) {
+    // proc has no idmapped mounts: its owners come from the processes it shows.
+    if (policy_.idmap && !bind && fstype != "proc" && !caller_in_initial_userns(*view)) {
       mount_attr attr{};
       attr.attr_set = MOUNT_ATTR_IDMAP;
       attr.userns_fd = static_cast<uint64_t>(view->user_ns.get());

@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/loop.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <string_view>
+#include <vector>
 
 #include "supervisor/caller_view.h"
 
@@ -140,6 +143,34 @@ std::expected<bool, int> filesystem_needs_device(const std::string& fstype) {
     known.emplace(fstype, *answer);
   }
   return answer;
+}
+
+namespace {
+
+int run_function(void* arg) {
+  (*static_cast<const std::function<void()>*>(arg))();
+  return 0;
+}
+
+}  // namespace
+
+std::expected<void, int> run_in_pid_namespace(int pid_ns, const std::function<void()>& fn) {
+  UniqueFd home(openat(host_proc(), "thread-self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
+  if (!home) return std::unexpected(errno);
+  // setns(CLONE_NEWPID) changes only where this thread's next child is born; it is put back below.
+  if (setns(pid_ns, CLONE_NEWPID) != 0) return std::unexpected(errno);
+  constexpr size_t kStack = 256 * 1024;
+  std::vector<char> stack(kStack);
+  // CLONE_VFORK: this thread sleeps until the child exits, so the child may use its memory (and its
+  // thread-local state) freely; CLONE_FILES: the fds it opens are ours. Not CLONE_THREAD: a thread cannot live in another pid namespace.
+  const pid_t child = clone(run_function, stack.data() + kStack, CLONE_VM | CLONE_FILES | CLONE_VFORK | SIGCHLD,
+                            const_cast<std::function<void()>*>(&fn));
+  const int clone_error = errno;
+  const bool restored = setns(home.get(), CLONE_NEWPID) == 0;
+  if (child > 0) waitpid(child, nullptr, __WALL);
+  if (child < 0) return std::unexpected(clone_error);
+  if (!restored) return std::unexpected(EPERM);
+  return {};
 }
 
 }  // namespace tollgate

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <string>
 
 #include "tollgate/unique_fd.h"
@@ -31,6 +32,10 @@ std::expected<std::string, int> loop_backing_file(dev_t device);
 // The block device's node in our /dev ("/dev/loop0"), checked to be that very device; this thread must
 // have our root. Error: errno.
 std::expected<std::string, int> host_device_path(dev_t device);
+
+// Runs fn in a short-lived child (sharing our memory, this thread waiting) that lives in the pid namespace
+// `pid_ns`: for file systems whose contents come from the mounting task's pid namespace (proc).
+std::expected<void, int> run_in_pid_namespace(int pid_ns, const std::function<void()>& fn);
 
 // From /proc/filesystems: nullopt when the kernel does not know the type.
 std::expected<bool, int> filesystem_needs_device(const std::string& fstype);

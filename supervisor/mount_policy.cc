@@ -73,10 +73,10 @@ std::expected<MountPolicy, HandlerOptionError> MountPolicy::parse(const nlohmann
   relative(p.bind_sources, "bind_sources");
   if (p.targets.empty()) r.fail("/targets", "required: where mounts may go");
   if (p.bind && p.bind_sources.empty()) r.fail("/bind_sources", "required when \"bind\" is allowed");
-  // These take their contents from the mounting task's namespaces (pid, net, ipc, cgroup): mounted by a
-  // supervisor thread they would show the host's, not the container's.
-  static constexpr std::string_view kNamespaced[] = {"proc",   "sysfs",   "mqueue",
-                                                     "cgroup", "cgroup2", "devpts"};
+  // These take their contents from the mounting task's namespaces (net, ipc, cgroup): mounted by a
+  // supervisor thread they would show the host's, not the container's. (proc is made from inside the
+  // caller's pid namespace.)
+  static constexpr std::string_view kNamespaced[] = {"sysfs", "mqueue", "cgroup", "cgroup2", "devpts"};
   for (const auto& [name, _] : p.fstypes)
     for (std::string_view n : kNamespaced)
       if (name == n)

@@ -378,6 +378,27 @@ TEST(MountEmulation, NewMountApiIsEnosysSoMountFallsBackToMount2) {
   EXPECT_TRUE(host_mounts_under(mnt).empty());
 }
 
+TEST(MountEmulation, ProcInTheCallersPidNamespaceShowsOnlyItsProcesses) {
+  TempDir dir;
+  const std::string mnt = dir.file("proc");
+  std::filesystem::create_directory(mnt);
+  const std::string script = "mount -t proc proc " + mnt + " && ls " + mnt +
+                             " | grep -c '^[0-9]' && readlink " + mnt + "/self && grep ' " + mnt +
+                             " ' /proc/self/mountinfo";
+  ProcessResult r = run_process({kTollgate, "run", "--rootless", "--pidns", "--policy", kRootlessPolicy, "--",
+                                 "/bin/sh", "-c", script});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  std::istringstream out(r.out);
+  int processes = 0;
+  std::string self;
+  out >> processes >> self;
+  EXPECT_GE(processes, 1);
+  EXPECT_LE(processes, 4) << "the host's processes are visible: " << r.out;  // sh, ls, grep at most
+  EXPECT_LT(std::stoi(self), 10) << "self is not a pid of the new namespace: " << r.out;
+  EXPECT_NE(r.out.find("nosuid,nodev,noexec"), std::string::npos) << r.out;
+  EXPECT_TRUE(host_mounts_under(mnt).empty());
+}
+
 // ---- run --rootless ----
 
 TEST(Rootless, MapsTheInvokingUserToRootInNewNamespaces) {

@@ -68,7 +68,7 @@ TEST(EmulationHandlers, BadOptionsNameTheirJsonPointer) {
       {"mount", R"({"targets": ["/mnt"], "flags": ["bind"]})", "/rules/0/options/bind_sources", "required"},
       {"mount", R"({"targets": ["/mnt"], "flags": ["move"]})", "/rules/0/options/flags/0", "unknown value"},
       {"mount", R"({"targets": ["/mnt"], "idmap": "yes"})", "/rules/0/options/idmap", "true or false"},
-      {"mount", R"({"targets": ["/mnt"], "fstypes": {"proc": []}})", "/rules/0/options/fstypes/proc",
+      {"mount", R"({"targets": ["/mnt"], "fstypes": {"sysfs": []}})", "/rules/0/options/fstypes/sysfs",
        "namespaces"},
       {"umount", R"({"x": 1})", "/rules/0/options", "no options"},
   };
