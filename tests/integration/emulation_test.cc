@@ -245,6 +245,11 @@ TEST(MountEmulation, RefusalsMountNothingAnywhere) {
     EXPECT_NE(r.out.find("mount-data: ret=-1 errno=EPERM"), std::string::npos)
         << args[2] << " " << args[3] << ": " << r.out << r.err;
   }
+  // A kernel failure comes back as the kernel's errno, not EPERM.
+  ProcessResult missing = run_process({kTollgate, "run", "--rootless", "--policy", kRootlessPolicy, "--",
+                                       kProbe, "mount-data", "none", dir.file("missing"), "tmpfs"});
+  EXPECT_NE(missing.out.find("mount-data: ret=-1 errno=ENOENT"), std::string::npos)
+      << missing.out << missing.err;
   // MS_MOVE (8192) and propagation changes are never emulated.
   ProcessResult move = run_process({kTollgate, "run", "--rootless", "--policy", kRootlessPolicy, "--", kProbe,
                                     "mount-data", "none", mnt, "tmpfs", "8192"});
