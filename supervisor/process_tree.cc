@@ -65,4 +65,16 @@ int kill_process_tree(pid_t root) {
   return static_cast<int>(signalled.size());
 }
 
+bool in_process_tree(pid_t pid, pid_t ancestor) {
+  if (pid <= 0 || ancestor <= 0) return false;
+  auto map = parents();
+  for (int depth = 0; depth < 4096 && pid > 1; ++depth) {
+    if (pid == ancestor) return true;
+    auto it = map.find(pid);
+    if (it == map.end()) return false;
+    pid = it->second;
+  }
+  return pid == ancestor;
+}
+
 }  // namespace tollgate

@@ -9,4 +9,7 @@ namespace tollgate {
 // Returns how many processes were signalled.
 int kill_process_tree(pid_t root);
 
+// Whether `pid` is `ancestor` or one of its descendants now (by /proc's parent links).
+bool in_process_tree(pid_t pid, pid_t ancestor);
+
 }  // namespace tollgate

@@ -56,8 +56,10 @@ class RebootHandler : public EmulationHandler {
     if (!exit_) return emulated_value(call, 0);
     // Report first: the launcher must know why its target is about to die before it sees it exit.
     if (services.container_rebooted) services.container_rebooted(call.target(), kind);
-    kill_process_tree(call.target().pid);
-    if (call.target().pid != call.call().pid()) kill_process_tree(call.call().pid());
+    // The target's tree, as its agent named it, only when the caller is part of it: a pid from a
+    // handover envelope must never aim the kill at some other process.
+    const pid_t caller = call.call().pid();
+    kill_process_tree(in_process_tree(caller, call.target().pid) ? call.target().pid : caller);
     return emulated_value(call, 0);  // nobody is left to read it
   }
 
