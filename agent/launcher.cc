@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 extern char** environ;
@@ -42,6 +43,10 @@ struct LaunchState {
   bool set_no_new_privs = false;
   sigset_t parent_mask{};
   sigset_t child_mask{};
+
+  // Rootless: the child waits (before its filter exists) until we have written its id maps.
+  enum class Maps : int { Pending, Ready, Failed };
+  std::atomic<Maps> maps{Maps::Pending};
 
   std::atomic<LaunchStage> stage{LaunchStage::Started};
   std::atomic<int> listener{-1};
@@ -70,6 +75,10 @@ long install_filter(const sock_fprog* prog) {
 // Runs in the cloned child, on its own stack but in our address space: only async-signal-safe calls.
 int child_main(void* arg) {
   auto* s = static_cast<LaunchState*>(arg);
+  // Our new user namespace has no id maps until the parent writes them; nothing here may depend on ids
+  // before that, and the filter comes only afterwards.
+  while (s->maps.load(std::memory_order_acquire) == LaunchState::Maps::Pending) sched_yield();
+  if (s->maps.load(std::memory_order_acquire) == LaunchState::Maps::Failed) _exit(125);
   // Our signal handlers (libuv's) must not run here; exec would reset them anyway, but a signal could
   // arrive before it. Reset every disposition, then install the mask the program is to start with.
   struct sigaction dfl {};
@@ -116,6 +125,28 @@ std::optional<int> LaunchedTarget::exec_error() const {
   return std::nullopt;
 }
 
+namespace {
+
+bool write_proc_file(pid_t pid, const char* name, const std::string& text) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
+  UniqueFd fd(open(path, O_WRONLY | O_CLOEXEC));
+  return fd && write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+}
+
+// Maps our uid and gid to root in the child's new user namespace. setgroups must be denied first, or an
+// unprivileged writer may not write gid_map.
+std::optional<std::string> write_id_maps(pid_t pid) {
+  if (!write_proc_file(pid, "setgroups", "deny")) return std::string("setgroups: ") + std::strerror(errno);
+  if (!write_proc_file(pid, "uid_map", "0 " + std::to_string(geteuid()) + " 1\n"))
+    return std::string("uid_map: ") + std::strerror(errno);
+  if (!write_proc_file(pid, "gid_map", "0 " + std::to_string(getegid()) + " 1\n"))
+    return std::string("gid_map: ") + std::strerror(errno);
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::expected<LaunchedTarget, std::string> launch_under_filter(const LaunchRequest& request) {
   auto state = std::make_unique<LaunchState>();
   state->executable = request.executable;
@@ -136,11 +167,27 @@ std::expected<LaunchedTarget, std::string> launch_under_filter(const LaunchReque
   state->child_mask = request.signal_mask.value_or(state->parent_mask);
   int pidfd = -1;
   char* stack_top = static_cast<char*>(state->stack) + LaunchState::kStackSize;
-  pid_t pid = clone(child_main, stack_top, CLONE_VM | CLONE_FILES | CLONE_PIDFD | SIGCHLD, state.get(), &pidfd);
+  int flags = CLONE_VM | CLONE_FILES | CLONE_PIDFD | SIGCHLD;
+  if (request.rootless) {
+    flags |= CLONE_NEWUSER | CLONE_NEWNS;
+    if (request.new_pid_namespace) flags |= CLONE_NEWPID;
+    if (request.new_net_namespace) flags |= CLONE_NEWNET;
+  } else {
+    state->maps.store(LaunchState::Maps::Ready);
+  }
+  pid_t pid = clone(child_main, stack_top, flags, state.get(), &pidfd);
   const int clone_errno = errno;
   pthread_sigmask(SIG_SETMASK, &state->parent_mask, nullptr);
   if (pid < 0) return std::unexpected(std::string("clone: ") + std::strerror(clone_errno));
   UniqueFd pidfd_owner(pidfd);
+  if (request.rootless) {
+    auto failed = write_id_maps(pid);
+    state->maps.store(failed ? LaunchState::Maps::Failed : LaunchState::Maps::Ready, std::memory_order_release);
+    if (failed) {
+      waitpid(pid, nullptr, 0);
+      return std::unexpected("rootless: writing the id maps: " + *failed);
+    }
+  }
 
   // Usually a few microseconds: the child runs prctl and seccomp.
   for (unsigned spins = 1; state->stage.load(std::memory_order_acquire) == LaunchStage::Started; ++spins) {

@@ -24,6 +24,11 @@ struct LaunchRequest {
   bool set_no_new_privs = false;  // required when the caller lacks CAP_SYS_ADMIN
   // The signal mask the program starts with; default: the caller's mask at launch time.
   std::optional<sigset_t> signal_mask;
+  // New user and mount namespaces, the caller's uid/gid mapped to root inside (like `unshare -Urm`). The
+  // maps are written from outside before the child installs the filter.
+  bool rootless = false;
+  bool new_pid_namespace = false;  // with rootless: the program is pid 1 of a new pid namespace
+  bool new_net_namespace = false;  // with rootless: a new network namespace (loopback only)
 };
 
 struct LaunchState;  // shared with the child until it has exec'd; lives until the target is reaped

@@ -31,6 +31,9 @@ struct RunOptions {
   std::optional<std::string> events_path;
   std::vector<std::string> metadata;  // key=value
   std::vector<std::string> command;
+  bool rootless = false;  // new user + mount namespaces, our uid/gid mapped to root inside
+  bool pidns = false;     // with rootless: a new pid namespace too
+  bool netns = false;     // with rootless: a new network namespace too
 };
 
 struct SuperviseOptions {

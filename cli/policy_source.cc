@@ -24,6 +24,12 @@ PolicyParseOptions parse_options_for(PolicyFlavor flavor) {
   PolicyParseOptions o;
   o.flavor = flavor;
   o.handler_exists = [](std::string_view name) { return emulation_handler_exists(name); };
+  o.handler_options_error = [](std::string_view name,
+                                const nlohmann::json& options) -> std::optional<std::pair<std::string, std::string>> {
+    auto made = make_emulation_handler(name, options);
+    if (made) return std::nullopt;
+    return std::make_pair(made.error().json_pointer, made.error().message);
+  };
   return o;
 }
 

@@ -17,6 +17,7 @@
 #include "cli/exit_codes.h"
 #include "cli/logging.h"
 #include "cli/signal_forwarder.h"
+#include "supervisor/emulation_dispatcher.h"
 #include "supervisor/rule_set.h"
 #include "supervisor/supervisor.h"
 
@@ -137,8 +138,20 @@ int run_command(const RunOptions& o) {
   int result = exit_code::kInternal;
   {
     Supervisor supervisor(&loop, *events);
-    auto target = launch_under_filter(LaunchRequest{*executable, o.command, std::move(compiled->program),
-                                                    !has_cap_sys_admin(), early_signals.original_mask()});
+    EmulationDispatcher emulator(supervisor);
+    supervisor.set_emulator(&emulator);
+    std::atomic<int> reboot_status{-1};
+    emulator.on_container_reboot([&reboot_status](const TargetInfo&, RebootKind kind) {
+      reboot_status = kind == RebootKind::Restart ? exit_code::kRebootRestart
+                      : kind == RebootKind::Halt  ? exit_code::kRebootHalt
+                                                  : exit_code::kRebootPowerOff;
+    });
+    LaunchRequest launch{*executable, o.command, std::move(compiled->program), !has_cap_sys_admin(),
+                         early_signals.original_mask()};
+    launch.rootless = o.rootless;
+    launch.new_pid_namespace = o.pidns;
+    launch.new_net_namespace = o.netns;
+    auto target = launch_under_filter(launch);
     if (!target) {
       report_error(target.error());
       uv_loop_close(&loop);
@@ -174,6 +187,10 @@ int run_command(const RunOptions& o) {
     early_signals.release();  // anything that came meanwhile is forwarded now
     uv_run(&loop, UV_RUN_DEFAULT);
     result = watch.status().value_or(exit_code::kInternal);
+    if (reboot_status >= 0) {
+      result = reboot_status;
+      if (!o.quiet) spdlog::warn("the command called reboot(2): its process tree was ended (exit status {})", result);
+    }
     if (auto exec_error = target->exec_error()) {
       report_error("cannot execute " + *executable + ": " + std::strerror(*exec_error));
       result = *exec_error == ENOENT ? exit_code::kNotFound : exit_code::kCannotExecute;
@@ -197,11 +214,17 @@ Subcommand add_run_command(CLI::App& parent) {
   cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
   cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
   cmd->add_option("--metadata", options->metadata, "KEY=VALUE attached to this target's events (repeatable)");
+  cmd->add_flag("--rootless", options->rootless,
+                "start the command in new user and mount namespaces with your uid/gid mapped to root (unshare -Urm)");
+  cmd->add_flag("--pidns", options->pidns, "with --rootless: a new pid namespace too");
+  cmd->add_flag("--netns", options->netns, "with --rootless: a new network namespace too");
   cmd->add_option("command", options->command, "the command and its arguments (after --)")->required();
   cmd->footer(
       "\nExit status: the command's own; 128+N when it was killed by signal N; 2 for a bad command line or\n"
       "policy; 125 when tollgate itself failed; 126 when the command could not be executed; 127 when it was\n"
-      "not found. SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to the command.\n\n"
+      "not found. 120, 121 or 122 when the command rebooted (restart, halt, power off) under a reboot rule with\n"
+      "mode \"exit\" and its process tree was ended. SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to the\n"
+      "command.\n\n"
       "Example: tollgate run -- sh -c 'mount -t tmpfs none /mnt; echo rc=$?'");
   return {cmd, [options] { return run_command(*options); }};
 }

@@ -12,6 +12,7 @@
 #include "cli/logging.h"
 #include "cli/oci_admission.h"
 #include "cli/signal_forwarder.h"
+#include "supervisor/emulation_dispatcher.h"
 #include "supervisor/handover_server.h"
 #include "supervisor/rule_set.h"
 #include "supervisor/supervisor.h"
@@ -35,6 +36,8 @@ int supervise_command(const SuperviseOptions& o) {
   int result = 0;
   {
     Supervisor supervisor(&loop, *events);
+    EmulationDispatcher emulator(supervisor);
+    supervisor.set_emulator(&emulator);
     auto accept = [&](HandoverEnvelope envelope, UniqueFd listener, const ucred&) -> std::expected<void, std::string> {
       const PolicyFlavor flavor = envelope.policy_flavor == "docker" ? PolicyFlavor::DockerProfile : PolicyFlavor::Tollgate;
       auto policy = parse_policy_json(envelope.policy_document, envelope.policy_name, parse_options_for(flavor));

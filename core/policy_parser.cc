@@ -365,6 +365,8 @@ class Parser {
         fail(ptr + "/handler", "unknown emulation handler " + quote_name(r.handler));
       if (v.contains("options"))
         r.handler_options = require_type(v["options"], json::value_t::object, ptr + "/options", "an object");
+      if (auto bad = options_.handler_options_error(r.handler, r.handler_options))
+        fail(ptr + "/options" + bad->first, bad->second);
     } else if (v.contains("handler") || v.contains("options")) {
       fail(ptr + (v.contains("handler") ? "/handler" : "/options"), "only \"emulate\" rules take a handler");
     }

@@ -3,6 +3,8 @@
 
 #include <expected>
 #include <functional>
+#include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 
@@ -23,6 +25,12 @@ struct PolicyParseOptions {
   PolicyFlavor flavor = PolicyFlavor::Tollgate;
   // Emulation handlers this build has; an "emulate" rule naming another is a load error.
   std::function<bool(std::string_view)> handler_exists = [](std::string_view) { return false; };
+  // What is wrong with an emulate rule's "options" for its handler: {JSON pointer relative to "options",
+  // message}, or nullopt when they are fine.
+  std::function<std::optional<std::pair<std::string, std::string>>(std::string_view, const nlohmann::json&)>
+      handler_options_error = [](std::string_view, const nlohmann::json&) {
+        return std::optional<std::pair<std::string, std::string>>();
+      };
 };
 
 struct PolicyError {

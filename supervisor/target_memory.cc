@@ -35,3 +35,27 @@ std::expected<std::string, int> read_target_string(pid_t pid, uint64_t address, 
 }
 
 }  // namespace tollgate
+
+namespace tollgate {
+
+std::expected<void, int> read_target_bytes(pid_t pid, uint64_t address, void* out, size_t len) {
+  if (address == 0) return std::unexpected(EFAULT);
+  iovec local{out, len};
+  iovec remote{reinterpret_cast<void*>(address), len};
+  ssize_t got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  if (got < 0) return std::unexpected(errno);
+  if (static_cast<size_t>(got) != len) return std::unexpected(EFAULT);
+  return {};
+}
+
+std::expected<void, int> write_target_bytes(pid_t pid, uint64_t address, const void* data, size_t len) {
+  if (address == 0) return std::unexpected(EFAULT);
+  iovec local{const_cast<void*>(data), len};
+  iovec remote{reinterpret_cast<void*>(address), len};
+  ssize_t put = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+  if (put < 0) return std::unexpected(errno);
+  if (static_cast<size_t>(put) != len) return std::unexpected(EFAULT);
+  return {};
+}
+
+}  // namespace tollgate

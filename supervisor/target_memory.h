@@ -16,3 +16,12 @@ inline constexpr size_t kMaxTargetString = 4096;  // PATH_MAX, and more than any
 std::expected<std::string, int> read_target_string(pid_t pid, uint64_t address, size_t max_len = kMaxTargetString);
 
 }  // namespace tollgate
+
+namespace tollgate {
+
+// Exactly `len` bytes at `address` into `out`. Error: errno (EFAULT for a short or bad read).
+std::expected<void, int> read_target_bytes(pid_t pid, uint64_t address, void* out, size_t len);
+// Writes a result back into the caller's memory (adjtimex's struct). Error: errno.
+std::expected<void, int> write_target_bytes(pid_t pid, uint64_t address, const void* data, size_t len);
+
+}  // namespace tollgate

@@ -20,10 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace {
 
@@ -81,6 +83,59 @@ int getppid_loop(long count, const char* expect) {
   return wrong == 0 ? 0 : 3;
 }
 
+// A second thread rewrites the target path between an allowed and a denied one (same length) while the
+// main thread mounts tmpfs; after each success, checks which of the two got the mount.
+int mount_race(const std::string& allowed, const std::string& denied, long attempts) {
+  if (allowed.size() != denied.size()) return 2;
+  static char buffer[4096];
+  memcpy(buffer, allowed.c_str(), allowed.size() + 1);
+  static std::atomic<bool> stop{false};
+  std::thread flipper([&] {
+    for (unsigned i = 0; !stop.load(std::memory_order_relaxed); ++i)
+      memcpy(buffer, (i & 1) ? denied.c_str() : allowed.c_str(), allowed.size());
+  });
+  struct stat parent {};
+  stat((allowed + "/..").c_str(), &parent);
+  auto mounted = [&](const std::string& p) {
+    struct stat st {};
+    return stat(p.c_str(), &st) == 0 && st.st_dev != parent.st_dev;
+  };
+  long ok = 0, wrong = 0, left = 0;
+  for (long i = 0; i < attempts; ++i) {
+    if (mount("none", buffer, "tmpfs", 0, nullptr) != 0) continue;
+    ++ok;
+    if (mounted(denied)) {
+      ++wrong;
+      umount2(denied.c_str(), MNT_DETACH);
+    }
+    if (mounted(allowed) && umount2(allowed.c_str(), 0) != 0) ++left;
+  }
+  stop = true;
+  flipper.join();
+  std::printf("mount-race: attempts=%ld mounted=%ld wrong=%ld left=%ld\n", attempts, ok, wrong, left);
+  return 0;
+}
+
+long reboot_command(std::string_view kind) {
+  const unsigned cmd = kind == "restart" ? 0x01234567u : kind == "halt" ? 0xCDEF0123u : 0x4321FEDCu;
+  return syscall(SYS_reboot, 0xfee1deadu, 672274793u, cmd, nullptr);
+}
+
+// settimeofday to now + offset seconds; prints the clock before and after so callers can compare.
+int settimeofday_offset(long offset) {
+  timeval now{};
+  gettimeofday(&now, nullptr);
+  timeval target = now;
+  target.tv_sec += offset;
+  errno = 0;
+  long r = syscall(SYS_settimeofday, &target, nullptr);
+  const int err = errno;
+  timeval after{};
+  gettimeofday(&after, nullptr);
+  std::printf("clock moved by %ld s\n", static_cast<long>(after.tv_sec - now.tv_sec));
+  return report("settimeofday", r, err);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -130,6 +185,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (a == "exit") return static_cast<int>(num(x));
+  if (a == "fsopen") PROBE("fsopen", syscall(SYS_fsopen, "tmpfs", 0));
+  if (a == "mount-data") PROBE("mount-data", mount(x, y, z, num(argc > 5 ? argv[5] : "0"), argc > 6 ? argv[6] : nullptr));
+  if (a == "mount-race") return mount_race(x, y, std::strtol(z, nullptr, 0));
+  if (a == "reboot-cmd") PROBE("reboot-cmd", reboot_command(x));
+  if (a == "settimeofday-offset") return settimeofday_offset(std::strtol(x, nullptr, 0));
+  if (a == "mknod-dev") PROBE("mknod-dev", mknod(x, (std::string_view(y) == "b" ? S_IFBLK : S_IFCHR) | 0666,
+                                             makedev(num(z), num(argc > 5 ? argv[5] : "0"))));
   std::fprintf(stderr, "tg_probe: unknown action %s\n", argv[1]);
   return 2;
 }

@@ -42,7 +42,7 @@ TEST_F(DefaultPolicyTest, SensitiveCallsAreDeniedWithEpermAndLogged) {
       {{"settimeofday"}, "settimeofday"},
       {{"clock_settime"}, "clock_settime"},
       {{"reboot"}, "reboot"},
-      {{"mknod", dir.file("null")}, "mknodat"},
+      {{"mknod-dev", dir.file("sda"), "b", "8", "0"}, "mknodat"},  // null is emulated: emulated_syscalls_test
   };
   for (const auto& call : calls) {
     ProcessResult r = run(call.probe_args);
@@ -65,7 +65,7 @@ TEST_F(DefaultPolicyTest, SensitiveCallsAreDeniedWithEpermAndLogged) {
   EXPECT_EQ(all[0]["strings"]["1"], mnt);
   EXPECT_EQ(all[0]["strings"]["2"], "tmpfs");
   EXPECT_EQ(all[0]["comm"], "tg_probe");
-  EXPECT_FALSE(std::filesystem::exists(dir.file("null")));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("sda")));
 }
 
 TEST_F(DefaultPolicyTest, OrdinaryCallsNeverReachTheSupervisor) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/syscall_names.h"
+#include "supervisor/emulation_handlers.h"
 
 #ifndef TOLLGATE_SOURCE_POLICY_DIR
 #error "TOLLGATE_SOURCE_POLICY_DIR must name the source tree's policies directory"
@@ -22,7 +23,12 @@ using namespace std::chrono_literals;
 
 constexpr const char* kPodmanProfile = "/usr/share/containers/seccomp.json";
 
-PolicyParseOptions tollgate_options() { return PolicyParseOptions{}; }
+// With this build's emulation handlers, as `tollgate run` parses (the shipped policies name them).
+PolicyParseOptions tollgate_options() {
+  PolicyParseOptions o;
+  o.handler_exists = emulation_handler_exists;
+  return o;
+}
 
 PolicyParseOptions docker_options() {
   PolicyParseOptions o;
