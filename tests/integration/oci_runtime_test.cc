@@ -58,8 +58,8 @@ class OciTest : public ::testing::Test {
     std::filesystem::create_directories(policy_dir());
     write_file(
         policy_dir() + "/time-ok.json",
-        policy(
-            R"({"name": "allow-settimeofday", "syscalls": ["settimeofday"], "action": "allow", "comment": "test"})"));
+        policy(R"({"name": "pretend-settimeofday", "syscalls": ["settimeofday"], "action": "emulate",
+                   "handler": "time", "options": {"mode": "pretend"}, "comment": "test"})"));
     write_file(policy_dir() + "/fallback.json", policy(deny_settimeofday("EXDEV")));
     for (const auto& e : kErrnos)
       write_file(policy_dir() + "/errno-" + e + ".json", policy(deny_settimeofday(e)));
@@ -109,14 +109,17 @@ TEST_P(OciRuntimeTest, NotifiedCallsGetTheSelectedPolicysDecisionsInsideTheConta
                      {"sh", "-c", "tg_probe settimeofday; tg_probe mount none /mnt tmpfs"});
   ProcessResult r = run_process(c->run_argv(), seconds(60));
   EXPECT_EQ(r.status, 0) << r.err;
-  // settimeofday: the policy allows it (CONTINUE) and the kernel runs it; mount: the policy's EPERM.
+  // settimeofday: emulated by the time handler in pretend mode (success, clock untouched); mount: the
+  // policy's EPERM.
   EXPECT_NE(r.out.find("settimeofday: ret=0 errno=0"), std::string::npos) << r.out << r.err;
   EXPECT_NE(r.out.find("mount: ret=-1 errno=EPERM"), std::string::npos) << r.out << r.err;
 
   ASSERT_TRUE(eventually([&] { return events_of(daemon_->events(), c->id()).size() == 2; }))
       << read_file(daemon_->events());
   auto events = events_of(daemon_->events(), c->id());
-  EXPECT_EQ(events[0]["rule"], "allow-settimeofday");
+  EXPECT_EQ(events[0]["rule"], "pretend-settimeofday");
+  EXPECT_EQ(events[0]["action"], "value") << events[0].dump();  // the handler's answer: 0
+  EXPECT_EQ(events[0]["reason"], "emulated") << events[0].dump();
   EXPECT_EQ(events[1]["rule"], "deny-mount");
   for (const auto& e : events) {
     EXPECT_EQ(e["policy"], "time-ok.json");
