@@ -66,46 +66,33 @@ uint32_t native_audit_arch() {
   return seccomp_arch_native();
 }
 
-std::string_view native_arch_name() {
-  switch (seccomp_arch_native()) {
-    case SCMP_ARCH_X86_64:
-      return "x86_64";
-    case SCMP_ARCH_X86:
-      return "x86";
-    case SCMP_ARCH_AARCH64:
-      return "aarch64";
-    case SCMP_ARCH_ARM:
-      return "arm";
-    case SCMP_ARCH_PPC64LE:
-      return "ppc64le";
-    case SCMP_ARCH_S390X:
-      return "s390x";
-    case SCMP_ARCH_RISCV64:
-      return "riscv64";
-    default:
-      return "unknown";
-  }
+namespace {
+
+// libseccomp's architecture token, the name tollgate prints, and the Go name Docker profiles use in
+// includes/excludes.arches.
+struct ArchNames {
+  uint32_t scmp_arch;
+  std::string_view name;
+  std::string_view go_name;
+};
+
+constexpr ArchNames kArchNames[] = {
+    {SCMP_ARCH_X86_64, "x86_64", "amd64"}, {SCMP_ARCH_X86, "x86", "386"},
+    {SCMP_ARCH_AARCH64, "aarch64", "arm64"}, {SCMP_ARCH_ARM, "arm", "arm"},
+    {SCMP_ARCH_PPC64LE, "ppc64le", "ppc64le"}, {SCMP_ARCH_S390X, "s390x", "s390x"},
+    {SCMP_ARCH_RISCV64, "riscv64", "riscv64"},
+};
+
+const ArchNames* native_arch() {
+  for (const auto& a : kArchNames)
+    if (a.scmp_arch == seccomp_arch_native()) return &a;
+  return nullptr;
 }
 
-std::string_view native_go_arch_name() {
-  switch (seccomp_arch_native()) {
-    case SCMP_ARCH_X86_64:
-      return "amd64";
-    case SCMP_ARCH_X86:
-      return "386";
-    case SCMP_ARCH_AARCH64:
-      return "arm64";
-    case SCMP_ARCH_ARM:
-      return "arm";
-    case SCMP_ARCH_PPC64LE:
-      return "ppc64le";
-    case SCMP_ARCH_S390X:
-      return "s390x";
-    case SCMP_ARCH_RISCV64:
-      return "riscv64";
-    default:
-      return "unknown";
-  }
-}
+}  // namespace
+
+std::string_view native_arch_name() { return native_arch() != nullptr ? native_arch()->name : "unknown"; }
+
+std::string_view native_go_arch_name() { return native_arch() != nullptr ? native_arch()->go_name : "unknown"; }
 
 }  // namespace tollgate
