@@ -98,6 +98,8 @@ std::string_view to_string(Verdict verdict) {
     case Verdict::Value: return "value";
     case Verdict::Emulate: return "emulate";
     case Verdict::Ask: return "ask";
+    case Verdict::Kill: return "kill";
+    case Verdict::Trap: return "trap";
   }
   return "?";
 }

@@ -1,0 +1,81 @@
+#include "cli/run_mode.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+#include "agent/profile_variants.h"
+#include "supervisor/audit_recorder.h"
+#include "supervisor/audit_report.h"
+#include "supervisor/profile_suggestion.h"
+#include "supervisor/explain_decider.h"
+#include "supervisor/rule_set.h"
+
+namespace tollgate {
+namespace {
+
+std::expected<void, std::string> write_json(const std::string& path, const nlohmann::json& doc) {
+  std::ofstream out(path, std::ios::trunc);
+  out << doc.dump(2) << "\n";
+  out.close();
+  if (!out) return std::unexpected("cannot write " + path);
+  return {};
+}
+
+// At exit: the summary on stderr, then the report and the suggested profile if asked for.
+std::expected<void, std::string> finish_audit(const RunOptions& o, const ProfileJudge& judge,
+                                              const AuditRecorder& recorder) {
+  const auto findings = recorder.findings();
+  std::fputs(audit_summary(findings).c_str(), stderr);
+  std::vector<std::string> changes;
+  if (o.suggest_path || o.report_path) {
+    auto suggested = suggest_profile(judge.profile(), judge.environment(), findings);
+    if (!suggested) return std::unexpected("--suggest: " + suggested.error());
+    changes = suggested->changes;
+    if (o.suggest_path)
+      if (auto w = write_json(*o.suggest_path, suggested->document); !w) return w;
+  }
+  if (o.report_path)
+    if (auto w = write_json(*o.report_path, audit_report(judge.profile().source_path, o.command, findings, changes)); !w)
+      return w;
+  return {};
+}
+
+}  // namespace
+
+void add_diagnostic_options(CLI::App& cmd, RunOptions& o) {
+  cmd.add_flag("--explain", o.explain,
+               "enforce the profile exactly, and print every call it denies, kills or traps with the entry responsible");
+  cmd.add_flag("--audit", o.audit,
+               "enforce nothing: report every call the profile would deny, kill or trap, and let it run");
+  cmd.add_option("--report", o.report_path, "audit: write a JSON report to FILE at exit");
+  cmd.add_option("--suggest", o.suggest_path,
+                 "audit: write the profile with the minimal change that would have allowed the run to FILE");
+}
+
+std::expected<PreparedRun, std::string> prepare_run(const RunOptions& o, const PolicyPtr& policy) {
+  const int modes = int(o.explain) + int(o.audit) + int(o.learn_output.has_value());
+  if (modes > 1) return std::unexpected("--explain, --audit and learn exclude each other");
+  if ((o.report_path || o.suggest_path) && !o.audit) return std::unexpected("--report and --suggest need --audit");
+  if (modes == 1 && o.supervisor_socket)
+    return std::unexpected("--explain, --audit and learn run the supervisor here; drop --supervisor");
+  auto rules = std::make_shared<RuleSet>(policy);
+  if (modes == 0) return PreparedRun{policy->filter, rules};
+
+  auto judge = ProfileJudge::create(policy, FilterEnvironment::of_this_process());
+  if (!judge) return std::unexpected(policy->source_path + ": " + judge.error());
+  auto shared_judge = std::make_shared<const ProfileJudge>(std::move(*judge));
+  if (o.explain)
+    return PreparedRun{notify_instead_of_denying(policy->filter), std::make_shared<ExplainDecider>(shared_judge, rules)};
+  if (o.audit) {
+    auto recorder = std::make_shared<AuditRecorder>();
+    PreparedRun run{notify_instead_of_denying(policy->filter),
+                    std::make_shared<AuditDecider>(shared_judge, rules, recorder)};
+    run.finish = [&o, shared_judge, recorder] { return finish_audit(o, *shared_judge, *recorder); };
+    return run;
+  }
+  return std::unexpected("not implemented");
+}
+
+}  // namespace tollgate
