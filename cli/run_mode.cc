@@ -6,9 +6,11 @@
 #include <fstream>
 
 #include "agent/profile_variants.h"
+#include "cli/policy_source.h"
 #include "supervisor/audit_recorder.h"
 #include "supervisor/audit_report.h"
 #include "supervisor/profile_suggestion.h"
+#include "supervisor/syscall_learner.h"
 #include "supervisor/explain_decider.h"
 #include "supervisor/rule_set.h"
 
@@ -42,6 +44,20 @@ std::expected<void, std::string> finish_audit(const RunOptions& o, const Profile
   return {};
 }
 
+// At exit: the learned profile, or the --merge profile with the minimal change that allows what was seen.
+std::expected<void, std::string> finish_learn(const RunOptions& o, const SyscallLearner& learner) {
+  if (!o.learn_merge) return write_json(*o.learn_output, learner.profile(o.command));
+  auto base = load_policy_file(*o.learn_merge, parse_options_for(PolicyFlavor::DockerProfile));
+  if (!base) return std::unexpected("--merge: " + base.error().to_string());
+  const std::vector<AuditFinding> seen = learner.seen();
+  std::vector<const AuditFinding*> findings;
+  for (const AuditFinding& f : seen) findings.push_back(&f);
+  auto merged = suggest_profile(**base, FilterEnvironment::of_this_process(), findings);
+  if (!merged) return std::unexpected("--merge: " + merged.error());
+  for (const std::string& change : merged->changes) std::fprintf(stderr, "tollgate: learn: %s\n", change.c_str());
+  return write_json(*o.learn_output, merged->document);
+}
+
 }  // namespace
 
 void add_diagnostic_options(CLI::App& cmd, RunOptions& o) {
@@ -62,12 +78,16 @@ std::expected<PreparedRun, std::string> prepare_run(const RunOptions& o, const P
     return std::unexpected("--explain, --audit and learn run the supervisor here; drop --supervisor");
   auto rules = std::make_shared<RuleSet>(policy);
   if (modes == 0) return PreparedRun{policy->filter, rules};
+  if (o.learn_output) {
+    auto learner = std::make_shared<SyscallLearner>();
+    PreparedRun run{notify_everything(), learner};
+    run.finish = [&o, learner] { return finish_learn(o, *learner); };
+    return run;
+  }
 
   auto judge = ProfileJudge::create(policy, FilterEnvironment::of_this_process());
   if (!judge) return std::unexpected(policy->source_path + ": " + judge.error());
   auto shared_judge = std::make_shared<const ProfileJudge>(std::move(*judge));
-  if (o.explain)
-    return PreparedRun{notify_instead_of_denying(policy->filter), std::make_shared<ExplainDecider>(shared_judge, rules)};
   if (o.audit) {
     auto recorder = std::make_shared<AuditRecorder>();
     PreparedRun run{notify_instead_of_denying(policy->filter),
@@ -75,7 +95,7 @@ std::expected<PreparedRun, std::string> prepare_run(const RunOptions& o, const P
     run.finish = [&o, shared_judge, recorder] { return finish_audit(o, *shared_judge, *recorder); };
     return run;
   }
-  return std::unexpected("not implemented");
+  return PreparedRun{notify_instead_of_denying(policy->filter), std::make_shared<ExplainDecider>(shared_judge, rules)};
 }
 
 }  // namespace tollgate

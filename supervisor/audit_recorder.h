@@ -16,7 +16,7 @@
 
 #include "supervisor/call_context.h"
 #include "supervisor/decider.h"
-#include "supervisor/profile_judge.h"
+#include "agent/profile_judge.h"
 #include "supervisor/rule_set.h"
 
 namespace tollgate {

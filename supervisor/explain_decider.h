@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "supervisor/decider.h"
-#include "supervisor/profile_judge.h"
+#include "agent/profile_judge.h"
 #include "supervisor/rule_set.h"
 
 namespace tollgate {

@@ -1,4 +1,4 @@
-#include "supervisor/profile_judge.h"
+#include "agent/profile_judge.h"
 
 #include <algorithm>
 #include <array>
