@@ -14,7 +14,7 @@ std::string enforced_outcome(const ProfileJudgement& j) {
     case FilterAction::Trace: return "= -1 ENOSYS (no tracer)";
     case FilterAction::KillProcess:
     case FilterAction::KillThread: return "killed by SIGSYS";
-    case FilterAction::Trap: return "= -1 ENOSYS, SIGSYS sent";
+    case FilterAction::Trap: return "SIGSYS sent, then = -1 ENOSYS";
     case FilterAction::Allow:
     case FilterAction::Log: return "allowed";
     case FilterAction::Notify: return "notified";

@@ -94,17 +94,18 @@ bool Supervisor::answer(Listener& listener, const CallContext& call, uint64_t id
   }
   // Explain mode's KILL/TRAP: a pidfd checked against this very call, and the event recorded before the
   // caller dies, since it may be the last anyone hears of it.
-  UniqueFd caller;
   const bool signals = decision.verdict == Verdict::Kill || decision.verdict == Verdict::Trap;
   if (signals) {
-    auto pidfd = open_caller_pidfd(listener.fd(), id, call.pid());
-    if (!pidfd) {
+    auto caller = open_caller_pidfd(listener.fd(), id, call.pid());
+    if (!caller) {
       ++stats_.targets_gone;
       return false;
     }
-    caller = std::move(*pidfd);
     if (events_.enabled()) events_.record(DecisionEvent{call, decision, listener.target(), monotonic_ns() - started_ns});
-    if (decision.verdict == Verdict::Kill) send_signal(caller, fatal_signal_for(call.pid()));
+    // Sent before the answer: the filter waits killable-only (WAIT_KILLABLE_RECV), so an uncaught SIGSYS
+    // kills the caller inside the call, and a caught one (TRAP) is handled as the call returns, as the kernel
+    // would do it.
+    send_signal(*caller, decision.verdict == Verdict::Kill ? fatal_signal_for(call.pid()) : SIGSYS);
   }
   seccomp_notif_resp& resp = listener.buffers().response();
   fill_response(resp, id, decision);
@@ -118,7 +119,6 @@ bool Supervisor::answer(Listener& listener, const CallContext& call, uint64_t id
     return false;
   }
   ++stats_.answered;
-  if (decision.verdict == Verdict::Trap) send_signal(caller, SIGSYS);
   if (events_.enabled() && !signals) events_.record(DecisionEvent{call, decision, listener.target(), monotonic_ns() - started_ns});
   return true;
 }

@@ -17,7 +17,7 @@ enum class Verdict {
   Emulate,   // a handler does the call on the caller's behalf
   Ask,       // a person decides
   // Explain mode, for a profile's KILL and TRAP actions: the event is recorded first, then the caller gets
-  // SIGSYS (Kill: before the answer, so the call never returns; Trap: after an ENOSYS answer).
+  // SIGSYS (Kill: SIGKILL instead if SIGSYS is caught, blocked or ignored), then the answer ENOSYS.
   Kill,
   Trap,
 };
