@@ -6,6 +6,7 @@
 
 #include "agent/filter_compiler.h"
 #include "agent/profile_variants.h"
+#include "core/arg_condition.h"
 #include "core/errno_names.h"
 #include "core/policy_parser.h"
 #include "core/seccomp_bpf_evaluator.h"
@@ -54,9 +55,7 @@ std::string describe_entry(const SyscallEntry& entry) {
 }
 
 std::string describe_conditions(const SyscallEntry& entry) {
-  std::array<unsigned, 6> per_index{};
-  for (const auto& c : entry.args) ++per_index[c.index];
-  const bool any = std::any_of(per_index.begin(), per_index.end(), [](unsigned n) { return n > 1; });
+  const bool any = conditions_are_alternatives(entry.args);
   std::string s;
   for (size_t i = 0; i < entry.args.size(); ++i) {
     if (i > 0) s += any ? " or " : " and ";
@@ -77,24 +76,9 @@ std::string why_not_applicable(const SyscallEntry& entry, const FilterEnvironmen
 
 }  // namespace
 
-bool condition_holds(const ArgCondition& c, uint64_t arg) {
-  switch (c.op) {
-    case ArgOp::NotEqual: return arg != c.value;
-    case ArgOp::LessThan: return arg < c.value;
-    case ArgOp::LessEqual: return arg <= c.value;
-    case ArgOp::Equal: return arg == c.value;
-    case ArgOp::GreaterEqual: return arg >= c.value;
-    case ArgOp::GreaterThan: return arg > c.value;
-    case ArgOp::MaskedEqual: return (arg & c.value) == c.value_two;
-  }
-  return false;
-}
-
 bool entry_args_match(const SyscallEntry& entry, const uint64_t (&args)[6]) {
   if (entry.args.empty()) return true;
-  std::array<unsigned, 6> per_index{};
-  for (const auto& c : entry.args) ++per_index[c.index];
-  const bool any = std::any_of(per_index.begin(), per_index.end(), [](unsigned n) { return n > 1; });
+  const bool any = conditions_are_alternatives(entry.args);
   auto holds = [&](const ArgCondition& c) { return condition_holds(c, args[c.index]); };
   return any ? std::any_of(entry.args.begin(), entry.args.end(), holds)
              : std::all_of(entry.args.begin(), entry.args.end(), holds);

@@ -50,7 +50,6 @@ class ProfileJudge {
 // Whether an entry's argument conditions hold for these arguments, with the filter compiler's semantics:
 // all conditions (AND), or any of them (OR) when an argument index repeats, as Docker's profiles rely on.
 bool entry_args_match(const SyscallEntry& entry, const uint64_t (&args)[6]);
-bool condition_holds(const ArgCondition& c, uint64_t arg);
 
 // "SCMP_ACT_ERRNO(EPERM)", "SCMP_ACT_KILL_PROCESS"
 std::string describe_action(FilterAction action, std::optional<int> errno_ret);

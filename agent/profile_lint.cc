@@ -9,6 +9,7 @@
 #include "agent/filter_compiler.h"
 #include "agent/profile_judge.h"
 #include "agent/profile_variants.h"
+#include "core/arg_condition.h"
 #include "core/policy_parser.h"
 #include "core/syscall_names.h"
 #include "core/syscall_signatures.h"
@@ -220,11 +221,8 @@ class Linter {
     seccomp_data base{};
     base.nr = nr;
     base.arch = native_audit_arch();
-    std::array<unsigned, 6> per_index{};
-    for (const auto& c : e.args) ++per_index[c.index];
-    const bool any = std::any_of(per_index.begin(), per_index.end(), [](unsigned n) { return n > 1; });
     std::vector<seccomp_data> out;
-    if (!any) {
+    if (!conditions_are_alternatives(e.args)) {
       for (const auto& c : e.args) {
         auto v = satisfying(c);
         if (!v) return {};
