@@ -151,6 +151,7 @@ int run_command(const RunOptions& o) {
       return exit_code::kInternal;
     }
     TargetInfo info{target->pid(), o.command, policy->name, parse_metadata(o.metadata)};
+    info.metadata.insert(prepared->metadata.begin(), prepared->metadata.end());
     UniqueFd listener = target->take_listener();
     std::expected<void, std::string> serving;
     if (o.supervisor_socket) {

@@ -11,8 +11,7 @@
 #include "supervisor/audit_report.h"
 #include "supervisor/profile_suggestion.h"
 #include "supervisor/syscall_learner.h"
-#include "supervisor/explain_decider.h"
-#include "supervisor/rule_set.h"
+#include "supervisor/mode_decider.h"
 
 namespace tollgate {
 namespace {
@@ -26,20 +25,20 @@ std::expected<void, std::string> write_json(const std::string& path, const nlohm
 }
 
 // At exit: the summary on stderr, then the report and the suggested profile if asked for.
-std::expected<void, std::string> finish_audit(const RunOptions& o, const ProfileJudge& judge,
+std::expected<void, std::string> finish_audit(const RunOptions& o, const PolicyPtr& policy,
                                               const AuditRecorder& recorder) {
   const auto findings = recorder.findings();
   std::fputs(audit_summary(findings).c_str(), stderr);
   std::vector<std::string> changes;
   if (o.suggest_path || o.report_path) {
-    auto suggested = suggest_profile(judge.profile(), judge.environment(), findings);
+    auto suggested = suggest_profile(*policy, FilterEnvironment::of_this_process(), findings);
     if (!suggested) return std::unexpected("--suggest: " + suggested.error());
     changes = suggested->changes;
     if (o.suggest_path)
       if (auto w = write_json(*o.suggest_path, suggested->document); !w) return w;
   }
   if (o.report_path)
-    if (auto w = write_json(*o.report_path, audit_report(judge.profile().source_path, o.command, findings, changes)); !w)
+    if (auto w = write_json(*o.report_path, audit_report(policy->source_path, o.command, findings, changes)); !w)
       return w;
   return {};
 }
@@ -74,28 +73,25 @@ std::expected<PreparedRun, std::string> prepare_run(const RunOptions& o, const P
   const int modes = int(o.explain) + int(o.audit) + int(o.learn_output.has_value());
   if (modes > 1) return std::unexpected("--explain, --audit and learn exclude each other");
   if ((o.report_path || o.suggest_path) && !o.audit) return std::unexpected("--report and --suggest need --audit");
-  if (modes == 1 && o.supervisor_socket)
-    return std::unexpected("--explain, --audit and learn run the supervisor here; drop --supervisor");
-  auto rules = std::make_shared<RuleSet>(policy);
-  if (modes == 0) return PreparedRun{policy->filter, rules};
+  if (o.supervisor_socket && (o.learn_output || o.report_path || o.suggest_path))
+    return std::unexpected("learn, --report and --suggest collect their results here; drop --supervisor");
   if (o.learn_output) {
     auto learner = std::make_shared<SyscallLearner>();
     PreparedRun run{notify_everything(), learner};
     run.finish = [&o, learner] { return finish_learn(o, *learner); };
     return run;
   }
-
-  auto judge = ProfileJudge::create(policy, FilterEnvironment::of_this_process());
-  if (!judge) return std::unexpected(policy->source_path + ": " + judge.error());
-  auto shared_judge = std::make_shared<const ProfileJudge>(std::move(*judge));
-  if (o.audit) {
-    auto recorder = std::make_shared<AuditRecorder>();
-    PreparedRun run{notify_instead_of_denying(policy->filter),
-                    std::make_shared<AuditDecider>(shared_judge, rules, recorder)};
-    run.finish = [&o, shared_judge, recorder] { return finish_audit(o, *shared_judge, *recorder); };
-    return run;
-  }
-  return PreparedRun{notify_instead_of_denying(policy->filter), std::make_shared<ExplainDecider>(shared_judge, rules)};
+  const std::string mode = o.explain ? "explain" : o.audit ? "audit" : "enforce";
+  auto recorder = o.audit ? std::make_shared<AuditRecorder>() : nullptr;
+  auto decider = decider_for_mode(mode, policy, recorder);
+  if (!decider) return std::unexpected(decider.error());
+  if (modes == 0) return PreparedRun{policy->filter, *decider};
+  // A daemon given the target learns the mode from its metadata.
+  PreparedRun run{notify_instead_of_denying(policy->filter), *decider};
+  run.metadata[std::string(kModeMetadataKey)] = mode;
+  if (o.audit && !o.supervisor_socket)
+    run.finish = [&o, policy, recorder] { return finish_audit(o, policy, *recorder); };
+  return run;
 }
 
 }  // namespace tollgate

@@ -5,6 +5,7 @@
 
 #include <expected>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,7 @@ namespace tollgate {
 struct PreparedRun {
   FilterLayer filter;  // what the target is started under
   std::shared_ptr<const Decider> decider;
+  std::map<std::string, std::string> metadata;  // added to the target's: tells a daemon the mode
   // After the target exited. Error: a message (a report could not be written).
   std::function<std::expected<void, std::string>()> finish = [] { return std::expected<void, std::string>{}; };
 };

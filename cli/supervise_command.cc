@@ -12,6 +12,7 @@
 #include "cli/logging.h"
 #include "cli/signal_forwarder.h"
 #include "supervisor/handover_server.h"
+#include "supervisor/mode_decider.h"
 #include "supervisor/rule_set.h"
 #include "supervisor/supervisor.h"
 
@@ -38,9 +39,12 @@ int supervise_command(const SuperviseOptions& o) {
       const PolicyFlavor flavor = envelope.policy_flavor == "docker" ? PolicyFlavor::DockerProfile : PolicyFlavor::Tollgate;
       auto policy = parse_policy_json(envelope.policy_document, envelope.policy_name, parse_options_for(flavor));
       if (!policy) return std::unexpected("policy " + policy.error().to_string());
+      auto mode = envelope.metadata.find(std::string(kModeMetadataKey));
+      auto decider = decider_for_mode(mode != envelope.metadata.end() ? mode->second : "", *policy);
+      if (!decider) return std::unexpected(decider.error());
       TargetInfo info{envelope.pid, std::move(envelope.argv), envelope.policy_name, std::move(envelope.metadata)};
       spdlog::debug("supervising pid {} under {}", info.pid, info.policy_name);
-      return supervisor.add_listener(std::move(listener), std::move(info), std::make_shared<RuleSet>(*policy));
+      return supervisor.add_listener(std::move(listener), std::move(info), *decider);
     };
     auto server = HandoverServer::listen(&loop, o.socket_path, accept);
     if (!server) {

@@ -98,5 +98,21 @@ TEST(Audit, NothingToReportWhenTheProfileAllowsEverythingUsed) {
   EXPECT_EQ(count_lines(dir.file("events.jsonl")), 0u) << "no call may reach the supervisor";
 }
 
+TEST(Audit, WorksThroughASuperviseDaemonButReportsStayLocal) {
+  TempDir dir;
+  const std::string profile = podman_without_statx(dir, 1);
+  SuperviseDaemon daemon(dir);
+  ProcessResult audited = run_process({kTollgate, "run", "-q", "--audit", "--supervisor", daemon.socket(),
+                                       "--profile", profile, "--", "ls", "-l", "/"});
+  EXPECT_EQ(audited.status, 0) << audited.err;
+  EXPECT_TRUE(eventually([&] { return read_file(daemon.events()).find("allowed (audit)") != std::string::npos; }))
+      << read_file(daemon.events());
+  // Negative: the report is written by the process that saw the calls, so it cannot come from a daemon.
+  ProcessResult refused = run_process({kTollgate, "run", "--audit", "--supervisor", daemon.socket(), "--report",
+                                       dir.file("r.json"), "--profile", profile, "--", "ls"});
+  EXPECT_EQ(refused.status, 2);
+  EXPECT_NE(refused.err.find("drop --supervisor"), std::string::npos) << refused.err;
+}
+
 }  // namespace
 }  // namespace tollgate::testing

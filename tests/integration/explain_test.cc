@@ -103,11 +103,29 @@ TEST(Explain, TrapSendsSigsysAfterTheCallFails) {
   EXPECT_NE(explained.err.find("SCMP_ACT_TRAP"), std::string::npos) << explained.err;
 }
 
-TEST(Explain, RefusesToRunThroughADaemon) {
-  ProcessResult r = run_process({kTollgate, "run", "--explain", "--profile", kPodmanProfile, "--supervisor",
-                                 "/nonexistent.sock", "--", kProbe, "getpid"});
-  EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("--supervisor"), std::string::npos) << r.err;
+TEST(Explain, WorksThroughASuperviseDaemon) {
+  // The agent installs the explain filter and tags the target's metadata; the daemon judges and explains.
+  TempDir dir;
+  const std::string profile = podman_without_statx(dir, 1);
+  SuperviseDaemon daemon(dir);
+  const ProcessResult plain = run_under(profile, {"ls", "-l", "/"}, false);
+  const ProcessResult explained =
+      run_under(profile, {"ls", "-l", "/"}, true, {"--supervisor", daemon.socket()});
+  EXPECT_EQ(explained.status, plain.status) << explained.err;
+  EXPECT_EQ(program_lines(explained.err), program_lines(plain.err));
+  EXPECT_TRUE(eventually([&] { return count_lines(daemon.events()) > 0; }));
+  const std::string events = read_file(daemon.events());
+  EXPECT_NE(events.find("statx is not allowed by any rule"), std::string::npos) << events;
+  EXPECT_NE(events.find("\"tollgate.mode\":\"explain\""), std::string::npos) << events;
+}
+
+TEST(Explain, BadCombinationsAreUsageErrors) {
+  ProcessResult both = run_process({kTollgate, "run", "--explain", "--audit", "--profile", kPodmanProfile, "--", "true"});
+  EXPECT_EQ(both.status, 2);
+  EXPECT_NE(both.err.find("exclude each other"), std::string::npos) << both.err;
+  ProcessResult report = run_process({kTollgate, "run", "--report", "/dev/null", "--profile", kPodmanProfile, "--", "true"});
+  EXPECT_EQ(report.status, 2);
+  EXPECT_NE(report.err.find("need --audit"), std::string::npos) << report.err;
 }
 
 }  // namespace
