@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 #include "agent/profile_variants.h"
 #include "cli/policy_source.h"
@@ -16,12 +17,21 @@
 namespace tollgate {
 namespace {
 
-std::expected<void, std::string> write_json(const std::string& path, const nlohmann::json& doc) {
+template <typename Json>
+std::expected<void, std::string> write_json(const std::string& path, const Json& doc) {
   std::ofstream out(path, std::ios::trunc);
   out << doc.dump(2) << "\n";
   out.close();
   if (!out) return std::unexpected("cannot write " + path);
   return {};
+}
+
+std::optional<std::string> file_text(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 // At exit: the summary on stderr, then the report and the suggested profile if asked for.
@@ -31,7 +41,7 @@ std::expected<void, std::string> finish_audit(const RunOptions& o, const PolicyP
   std::fputs(audit_summary(findings).c_str(), stderr);
   std::vector<std::string> changes;
   if (o.suggest_path || o.report_path) {
-    auto suggested = suggest_profile(*policy, FilterEnvironment::of_this_process(), findings);
+    auto suggested = suggest_profile(*policy, FilterEnvironment::of_this_process(), findings, file_text(policy->source_path));
     if (!suggested) return std::unexpected("--suggest: " + suggested.error());
     changes = suggested->changes;
     if (o.suggest_path)
@@ -51,7 +61,7 @@ std::expected<void, std::string> finish_learn(const RunOptions& o, const Syscall
   const std::vector<AuditFinding> seen = learner.seen();
   std::vector<const AuditFinding*> findings;
   for (const AuditFinding& f : seen) findings.push_back(&f);
-  auto merged = suggest_profile(**base, FilterEnvironment::of_this_process(), findings);
+  auto merged = suggest_profile(**base, FilterEnvironment::of_this_process(), findings, file_text(*o.learn_merge));
   if (!merged) return std::unexpected("--merge: " + merged.error());
   for (const std::string& change : merged->changes) std::fprintf(stderr, "tollgate: learn: %s\n", change.c_str());
   return write_json(*o.learn_output, merged->document);

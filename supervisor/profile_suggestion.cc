@@ -10,7 +10,8 @@
 namespace tollgate {
 namespace {
 
-using nlohmann::json;
+// Ordered, so that the suggestion keeps the profile's own key order and diffs against it cleanly.
+using json = nlohmann::ordered_json;
 
 constexpr int kMaxRounds = 4;
 
@@ -112,14 +113,22 @@ class Editor {
 }  // namespace
 
 std::expected<SuggestedProfile, std::string> suggest_profile(const Policy& profile, const FilterEnvironment& env,
-                                                             const std::vector<const AuditFinding*>& findings) {
+                                                             const std::vector<const AuditFinding*>& findings,
+                                                             const std::optional<std::string>& original_text) {
   SuggestedProfile out;
-  json doc = profile.document;
+  json doc = json::parse(profile.document.dump());
+  if (original_text) {
+    try {
+      doc = json::parse(*original_text);
+    } catch (const json::parse_error&) {
+      // The policy came from elsewhere (a merged document); the parsed copy will do.
+    }
+  }
   if (!doc.contains("syscalls") || !doc["syscalls"].is_array()) doc["syscalls"] = json::array();
   Editor editor(doc, env);
   const PolicyParseOptions options{PolicyFlavor::DockerProfile};
   for (int round = 0; round <= kMaxRounds; ++round) {
-    auto candidate = parse_policy_json(doc, profile.source_path, options);
+    auto candidate = parse_policy_json(nlohmann::json::parse(doc.dump()), profile.source_path, options);
     if (!candidate) return std::unexpected("the suggested profile does not parse: " + candidate.error().to_string());
     auto judge = ProfileJudge::create(*candidate, env);
     if (!judge) return std::unexpected("the suggested profile does not compile: " + judge.error());

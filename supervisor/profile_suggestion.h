@@ -6,6 +6,7 @@
 #pragma once
 
 #include <expected>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,12 +18,14 @@
 namespace tollgate {
 
 struct SuggestedProfile {
-  nlohmann::json document;           // valid Docker/OCI profile JSON
+  nlohmann::ordered_json document;   // valid Docker/OCI profile JSON, in the profile's own key order
   std::vector<std::string> changes;  // one line each, for the report
 };
 
+// original_text: the profile file as written, whose key order the suggestion keeps.
 // Error: the change could not be made to work (a message naming the syscall).
 std::expected<SuggestedProfile, std::string> suggest_profile(const Policy& profile, const FilterEnvironment& env,
-                                                             const std::vector<const AuditFinding*>& findings);
+                                                             const std::vector<const AuditFinding*>& findings,
+                                                             const std::optional<std::string>& original_text = {});
 
 }  // namespace tollgate
