@@ -87,10 +87,12 @@ std::optional<uint64_t> satisfying(const ArgCondition& c) {
 
 class Linter {
  public:
-  Linter(const Policy& p, const FilterEnvironment& env) : p_(p), env_(env) {}
+  Linter(const Policy& p, const FilterEnvironment& env, const std::set<std::string>* kernel)
+      : p_(p), env_(env), kernel_(kernel) {}
 
   std::vector<LintFinding> run() {
     skipped_names();
+    unknown_to_kernel();
     conditions();
     duplicates();
     ineffective();
@@ -122,6 +124,19 @@ class Linter {
       add(meant_for_here ? LintSeverity::Warning : LintSeverity::Note, "not-on-this-arch", s.json_pointer,
           "\"" + s.name + "\" is " + describe(SyscallNameProblem::NotOnThisArch) +
               (meant_for_here ? ", though the entry is meant for " + env_.go_arch : " (fine in a multi-architecture profile)"));
+    }
+  }
+
+  // Harmless for the filter (the kernel answers ENOSYS whatever the profile says), but worth knowing.
+  void unknown_to_kernel() {
+    if (kernel_ == nullptr) return;
+    for (const SyscallEntry& e : f().syscalls) {
+      if (!entry_applies(e, env_)) continue;
+      for (size_t i = 0; i < e.names.size(); ++i)
+        if (!kernel_->contains(e.names[i]))
+          add(LintSeverity::Note, "not-in-this-kernel", e.json_pointer + "/names/" + std::to_string(i),
+              "\"" + e.names[i] + "\" is not implemented by this kernel (" + std::to_string(env_.kernel.major) + "." +
+                  std::to_string(env_.kernel.minor) + "): it fails with ENOSYS whatever the profile says");
     }
   }
 
@@ -268,13 +283,15 @@ class Linter {
 
   const Policy& p_;
   const FilterEnvironment& env_;
+  const std::set<std::string>* kernel_;
   std::vector<LintFinding> out_;
 };
 
 }  // namespace
 
-std::vector<LintFinding> lint_profile(const Policy& profile, const FilterEnvironment& env) {
-  return Linter(profile, env).run();
+std::vector<LintFinding> lint_profile(const Policy& profile, const FilterEnvironment& env,
+                                      const std::set<std::string>* kernel_syscalls) {
+  return Linter(profile, env, kernel_syscalls).run();
 }
 
 int lint_exit_status(const std::vector<LintFinding>& findings) {

@@ -3,6 +3,7 @@
 // conditions that can never hold, and deny rules that are easy to get around under an ALLOW default.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,9 @@ struct LintFinding {
   std::string message;
 };
 
-std::vector<LintFinding> lint_profile(const Policy& profile, const FilterEnvironment& env);
+// kernel_syscalls: what the running kernel implements (kernel_syscall_names()); without it that check is skipped.
+std::vector<LintFinding> lint_profile(const Policy& profile, const FilterEnvironment& env,
+                                      const std::set<std::string>* kernel_syscalls = nullptr);
 
 // 0 clean (notes only), 1 warnings, 2 errors.
 int lint_exit_status(const std::vector<LintFinding>& findings);

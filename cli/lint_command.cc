@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "agent/kernel_syscalls.h"
 #include "agent/profile_lint.h"
 #include "cli/commands.h"
 #include "cli/policy_source.h"
@@ -21,8 +22,10 @@ int lint_command(const LintOptions& o) {
   auto profile = load_policy_file(o.profile, parse_options_for(PolicyFlavor::DockerProfile));
   if (!profile)
     findings.push_back({LintSeverity::Error, "does-not-parse", profile.error().json_pointer, profile.error().message});
-  else
-    findings = lint_profile(**profile, FilterEnvironment::of_this_process());
+  else {
+    const auto kernel = kernel_syscall_names();
+    findings = lint_profile(**profile, FilterEnvironment::of_this_process(), kernel ? &*kernel : nullptr);
+  }
 
   if (o.json) {
     std::printf("%s\n", lint_report(o.profile, findings).dump(2).c_str());
@@ -54,9 +57,9 @@ Subcommand add_lint_command(CLI::App& parent) {
   cmd->add_flag("-v,--verbose", options->verbose, "also list the notes (e.g. names of other architectures)");
   cmd->footer(
       "\nChecks: names unknown to this libseccomp (silently skipped: the statx story), names that are not\n"
-      "syscalls on this architecture, duplicate entries, entries whose action never takes effect, includes/\n"
-      "excludes and argument conditions that can never hold, and deny rules that an ALLOW default lets\n"
-      "programs get around (denying open but not openat).\n\n"
+      "syscalls on this architecture or not in this kernel, duplicate entries, entries whose action never\n"
+      "takes effect, includes/excludes and argument conditions that can never hold, and deny rules that an\n"
+      "ALLOW default lets programs get around (denying open but not openat).\n\n"
       "Exit status: 0 clean (notes only), 1 warnings, 2 errors (the profile does not parse or compile).");
   return {cmd, [options] { return lint_command(*options); }};
 }

@@ -10,8 +10,10 @@ namespace tollgate::testing {
 namespace {
 
 TEST(Lint, PodmansUnmodifiedProfileIsClean) {
-  // Nothing in it is wrong on this machine. What lint notes (not warnings) are the names of other
-  // architectures in its multi-architecture allow list (_llseek, chown32, ...), which is by design.
+  // Nothing in it is wrong on this machine: exit 0, no warnings. What lint notes is harmless and by design:
+  // the names of other architectures in its multi-architecture allow list (_llseek, chown32, ...), and
+  // syscalls this kernel no longer has (nfsservctl, query_module, lookup_dcookie since Linux 6.8,
+  // epoll_ctl_old/epoll_wait_old), which fail with ENOSYS whatever the profile says.
   ProcessResult r = run_process({kTollgate, "lint", kPodmanProfile});
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("0 error(s), 0 warning(s)"), std::string::npos) << r.out;
@@ -20,7 +22,10 @@ TEST(Lint, PodmansUnmodifiedProfileIsClean) {
   auto report = nlohmann::json::parse(json.out);
   EXPECT_EQ(report["warnings"], 0);
   EXPECT_GT(report["notes"].get<int>(), 0);
-  for (const auto& f : report["findings"]) EXPECT_EQ(f["check"], "not-on-this-arch") << f.dump();
+  for (const auto& f : report["findings"]) {
+    EXPECT_EQ(f["severity"], "note") << f.dump();
+    EXPECT_TRUE(f["check"] == "not-on-this-arch" || f["check"] == "not-in-this-kernel") << f.dump();
+  }
 }
 
 TEST(Lint, StoryOneANameThisLibseccompDoesNotKnowIsAWarning) {

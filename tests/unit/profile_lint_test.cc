@@ -41,6 +41,18 @@ TEST(ProfileLint, UnknownNamesAndOtherArchitectures) {
   EXPECT_EQ(lint_exit_status(f), 1);
 }
 
+TEST(ProfileLint, NamesTheKernelDoesNotImplementAreNotes) {
+  const std::string text = R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+      {"names": ["read", "lookup_dcookie"], "action": "SCMP_ACT_ALLOW"}]})";
+  auto p = parse_policy_text(text, "p.json", PolicyParseOptions{PolicyFlavor::DockerProfile});
+  ASSERT_TRUE(p.has_value());
+  const std::set<std::string> kernel = {"read", "write"};
+  auto f = lint_profile(**p, FilterEnvironment{{}, "amd64", {6, 8}}, &kernel);
+  ASSERT_EQ(checks(f), std::vector<std::string>{"not-in-this-kernel"});
+  EXPECT_EQ(f[0].pointer, "/syscalls/0/names/1");
+  EXPECT_EQ(lint_exit_status(f), 0);
+}
+
 TEST(ProfileLint, DuplicatesAndIneffectiveEntries) {
   EXPECT_EQ(checks(lint(R"({"names": ["read", "read"], "action": "SCMP_ACT_ALLOW"})")),
             std::vector<std::string>{"duplicate"});
