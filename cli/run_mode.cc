@@ -10,9 +10,9 @@
 #include "cli/policy_source.h"
 #include "supervisor/audit_recorder.h"
 #include "supervisor/audit_report.h"
+#include "supervisor/mode_decider.h"
 #include "supervisor/profile_suggestion.h"
 #include "supervisor/syscall_learner.h"
-#include "supervisor/mode_decider.h"
 
 namespace tollgate {
 namespace {
@@ -86,6 +86,10 @@ std::expected<PreparedRun, std::string> prepare_run(const RunOptions& o, const P
   if (o.supervisor_socket && (o.learn_output || o.report_path || o.suggest_path))
     return std::unexpected("learn, --report and --suggest collect their results here; drop --supervisor");
   if (o.learn_output) {
+    // A --merge base that does not load is found now, not after the whole run.
+    if (o.learn_merge)
+      if (auto base = load_policy_file(*o.learn_merge, parse_options_for(PolicyFlavor::DockerProfile)); !base)
+        return std::unexpected("--merge: " + base.error().to_string());
     auto learner = std::make_shared<SyscallLearner>();
     PreparedRun run{notify_everything(), learner};
     run.finish = [&o, learner] { return finish_learn(o, *learner); };

@@ -125,5 +125,16 @@ TEST(LearnMerge, CommentsRecordTheArgumentsOfSensitiveSyscalls) {
   EXPECT_TRUE(found) << learned.dump(2);
 }
 
+TEST(LearnMerge, ABaseThatDoesNotLoadStopsBeforeTheCommandRuns) {
+  TempDir dir;
+  write_file(dir.file("broken.json"), R"({"syscalls": []})");
+  ProcessResult r = run_process({kTollgate, "learn", "--merge", dir.file("broken.json"), "-o", dir.file("out.json"),
+                                 "--", "/bin/touch", dir.file("ran")});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("/defaultAction"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("ran")));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out.json")));
+}
+
 }  // namespace
 }  // namespace tollgate::testing
