@@ -27,14 +27,22 @@ bool names(const SyscallEntry& entry, std::string_view name) {
 
 FilterAction kind_of(uint32_t action) {
   switch (action & SECCOMP_RET_ACTION_FULL) {
-    case SECCOMP_RET_KILL_PROCESS: return FilterAction::KillProcess;
-    case SECCOMP_RET_KILL_THREAD: return FilterAction::KillThread;
-    case SECCOMP_RET_TRAP: return FilterAction::Trap;
-    case SECCOMP_RET_ERRNO: return FilterAction::Errno;
-    case SECCOMP_RET_USER_NOTIF: return FilterAction::Notify;
-    case SECCOMP_RET_TRACE: return FilterAction::Trace;
-    case SECCOMP_RET_LOG: return FilterAction::Log;
-    case SECCOMP_RET_ALLOW: return FilterAction::Allow;
+    case SECCOMP_RET_KILL_PROCESS:
+      return FilterAction::KillProcess;
+    case SECCOMP_RET_KILL_THREAD:
+      return FilterAction::KillThread;
+    case SECCOMP_RET_TRAP:
+      return FilterAction::Trap;
+    case SECCOMP_RET_ERRNO:
+      return FilterAction::Errno;
+    case SECCOMP_RET_USER_NOTIF:
+      return FilterAction::Notify;
+    case SECCOMP_RET_TRACE:
+      return FilterAction::Trace;
+    case SECCOMP_RET_LOG:
+      return FilterAction::Log;
+    case SECCOMP_RET_ALLOW:
+      return FilterAction::Allow;
   }
   return FilterAction::KillProcess;
 }
@@ -49,7 +57,8 @@ std::string short_names(const SyscallEntry& entry) {
 }
 
 std::string describe_entry(const SyscallEntry& entry) {
-  std::string s = entry.json_pointer + " " + short_names(entry) + " " + describe_action(entry.action, entry.errno_ret);
+  std::string s =
+      entry.json_pointer + " " + short_names(entry) + " " + describe_action(entry.action, entry.errno_ret);
   if (!entry.comment.empty()) s += " \"" + entry.comment + "\"";
   return s;
 }
@@ -70,8 +79,10 @@ std::string why_not_applicable(const SyscallEntry& entry, const FilterEnvironmen
     if (!env.bounding_caps.contains(cap)) return "needs " + cap;
   for (const auto& cap : entry.excludes.caps)
     if (env.bounding_caps.contains(cap)) return "does not apply with " + cap;
-  if (!entry.includes.arches.empty() || !entry.excludes.arches.empty()) return "does not apply on " + env.go_arch;
-  return "does not apply to kernel " + std::to_string(env.kernel.major) + "." + std::to_string(env.kernel.minor);
+  if (!entry.includes.arches.empty() || !entry.excludes.arches.empty())
+    return "does not apply on " + env.go_arch;
+  return "does not apply to kernel " + std::to_string(env.kernel.major) + "." +
+         std::to_string(env.kernel.minor);
 }
 
 }  // namespace
@@ -86,20 +97,28 @@ bool entry_args_match(const SyscallEntry& entry, const uint64_t (&args)[6]) {
 
 std::string describe_action(FilterAction action, std::optional<int> errno_ret) {
   std::string s(to_string(action));
-  if (action == FilterAction::Errno || action == FilterAction::Trace) s += "(" + errno_name(errno_ret.value_or(EPERM)) + ")";
+  if (action == FilterAction::Errno || action == FilterAction::Trace)
+    s += "(" + errno_name(errno_ret.value_or(EPERM)) + ")";
   return s;
 }
 
 std::string describe_condition(const ArgCondition& c) {
   const std::string arg = "arg" + std::to_string(c.index);
   switch (c.op) {
-    case ArgOp::NotEqual: return arg + " != " + hex(c.value);
-    case ArgOp::LessThan: return arg + " < " + hex(c.value);
-    case ArgOp::LessEqual: return arg + " <= " + hex(c.value);
-    case ArgOp::Equal: return arg + " == " + hex(c.value);
-    case ArgOp::GreaterEqual: return arg + " >= " + hex(c.value);
-    case ArgOp::GreaterThan: return arg + " > " + hex(c.value);
-    case ArgOp::MaskedEqual: return arg + " & " + hex(c.value) + " == " + hex(c.value_two);
+    case ArgOp::NotEqual:
+      return arg + " != " + hex(c.value);
+    case ArgOp::LessThan:
+      return arg + " < " + hex(c.value);
+    case ArgOp::LessEqual:
+      return arg + " <= " + hex(c.value);
+    case ArgOp::Equal:
+      return arg + " == " + hex(c.value);
+    case ArgOp::GreaterEqual:
+      return arg + " >= " + hex(c.value);
+    case ArgOp::GreaterThan:
+      return arg + " > " + hex(c.value);
+    case ArgOp::MaskedEqual:
+      return arg + " & " + hex(c.value) + " == " + hex(c.value_two);
   }
   return arg;
 }
@@ -117,14 +136,16 @@ ProfileJudgement ProfileJudge::judge(const seccomp_data& data, std::string_view 
   j.action = result.value_or(SECCOMP_RET_KILL_PROCESS);
   j.kind = kind_of(j.action);
   j.error = static_cast<int>(j.action & SECCOMP_RET_DATA);
-  const std::string name = syscall_name.empty() ? "syscall " + std::to_string(data.nr) : std::string(syscall_name);
+  const std::string name =
+      syscall_name.empty() ? "syscall " + std::to_string(data.nr) : std::string(syscall_name);
   uint64_t args[6];
   std::copy(std::begin(data.args), std::end(data.args), args);
 
   const FilterLayer& filter = profile_->filter;
   for (size_t i = 0; i < filter.syscalls.size(); ++i) {
     const SyscallEntry& entry = filter.syscalls[i];
-    if (!names(entry, syscall_name) || !entry_applies(entry, env_) || !entry_args_match(entry, args)) continue;
+    if (!names(entry, syscall_name) || !entry_applies(entry, env_) || !entry_args_match(entry, args))
+      continue;
     if (filter_return_value(entry.action, entry.errno_ret) != j.action) continue;
     j.entry = &entry;
     j.entry_index = static_cast<int>(i);
@@ -146,7 +167,8 @@ ProfileJudgement ProfileJudge::judge(const seccomp_data& data, std::string_view 
   return j;
 }
 
-void ProfileJudge::explain_default(ProfileJudgement& j, const seccomp_data& data, std::string_view name) const {
+void ProfileJudge::explain_default(ProfileJudgement& j, const seccomp_data& data,
+                                   std::string_view name) const {
   std::vector<std::string> notes;
   for (const SyscallEntry& entry : profile_->filter.syscalls) {
     if (!names(entry, name)) continue;
@@ -172,7 +194,8 @@ void ProfileJudge::explain_default(ProfileJudgement& j, const seccomp_data& data
   j.why = std::string(name) + " matched no rule: ";
   for (size_t i = 0; i < notes.size(); ++i) j.why += (i ? "; " : "") + notes[i];
   bool conditioned = false;
-  for (const SyscallEntry& entry : profile_->filter.syscalls) conditioned = conditioned || (names(entry, name) && !entry.args.empty());
+  for (const SyscallEntry& entry : profile_->filter.syscalls)
+    conditioned = conditioned || (names(entry, name) && !entry.args.empty());
   if (conditioned) {
     j.why += " (here";
     for (unsigned i = 0; i < 6; ++i) {

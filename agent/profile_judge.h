@@ -20,12 +20,12 @@ namespace tollgate {
 struct ProfileJudgement {
   uint32_t action = SECCOMP_RET_KILL_PROCESS;  // what P's filter returns, SECCOMP_RET_* | data
   FilterAction kind = FilterAction::KillProcess;
-  int error = 0;                                 // ERRNO / TRACE data
-  const SyscallEntry* entry = nullptr;           // the responsible entry; nullptr: defaultAction (or unknown)
+  int error = 0;                        // ERRNO / TRACE data
+  const SyscallEntry* entry = nullptr;  // the responsible entry; nullptr: defaultAction (or unknown)
   int entry_index = -1;
-  bool by_default = false;                       // the defaultAction decided
-  std::string rule;                              // "defaultAction SCMP_ACT_ERRNO(38)" / "/syscalls/0 [..] ..."
-  std::string why;                               // "statx is not allowed by any rule"
+  bool by_default = false;  // the defaultAction decided
+  std::string rule;         // "defaultAction SCMP_ACT_ERRNO(38)" / "/syscalls/0 [..] ..."
+  std::string why;          // "statx is not allowed by any rule"
 };
 
 class ProfileJudge {

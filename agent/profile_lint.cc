@@ -18,10 +18,10 @@ namespace tollgate {
 namespace {
 
 // The architecture names Docker/moby accept in includes/excludes "arches".
-constexpr std::string_view kGoArches[] = {"386",    "amd64",      "arm",         "arm64",   "loong64", "mips",
-                                          "mips64", "mips64le",   "mips64n32",   "mips64n32le", "mipsle", "ppc",
-                                          "ppc64",  "ppc64le",    "riscv64",     "s390",    "s390x",   "x32",
-                                          "x86",    "parisc",     "parisc64"};
+constexpr std::string_view kGoArches[] = {"386",    "amd64",    "arm",       "arm64",       "loong64", "mips",
+                                          "mips64", "mips64le", "mips64n32", "mips64n32le", "mipsle",  "ppc",
+                                          "ppc64",  "ppc64le",  "riscv64",   "s390",        "s390x",   "x32",
+                                          "x86",    "parisc",   "parisc64"};
 
 // Syscalls that do the same job: denying one while the default allows the others stops nothing.
 const std::vector<std::vector<std::string_view>> kEquivalents = {
@@ -76,11 +76,16 @@ std::optional<uint64_t> satisfying(const ArgCondition& c) {
   switch (c.op) {
     case ArgOp::Equal:
     case ArgOp::GreaterEqual:
-    case ArgOp::LessEqual: return c.value;
-    case ArgOp::NotEqual: return c.value + 1;
-    case ArgOp::GreaterThan: return c.value == UINT64_MAX ? std::nullopt : std::optional(c.value + 1);
-    case ArgOp::LessThan: return c.value == 0 ? std::nullopt : std::optional(c.value - 1);
-    case ArgOp::MaskedEqual: return (c.value_two & ~c.value) != 0 ? std::nullopt : std::optional(c.value_two);
+    case ArgOp::LessEqual:
+      return c.value;
+    case ArgOp::NotEqual:
+      return c.value + 1;
+    case ArgOp::GreaterThan:
+      return c.value == UINT64_MAX ? std::nullopt : std::optional(c.value + 1);
+    case ArgOp::LessThan:
+      return c.value == 0 ? std::nullopt : std::optional(c.value - 1);
+    case ArgOp::MaskedEqual:
+      return (c.value_two & ~c.value) != 0 ? std::nullopt : std::optional(c.value_two);
   }
   return std::nullopt;
 }
@@ -119,11 +124,12 @@ class Linter {
         add(LintSeverity::Warning, "unknown-to-libseccomp", s.json_pointer, m);
         continue;
       }
-      const bool meant_for_here =
-          std::find(e.includes.arches.begin(), e.includes.arches.end(), env_.go_arch) != e.includes.arches.end();
+      const bool meant_for_here = std::find(e.includes.arches.begin(), e.includes.arches.end(),
+                                            env_.go_arch) != e.includes.arches.end();
       add(meant_for_here ? LintSeverity::Warning : LintSeverity::Note, "not-on-this-arch", s.json_pointer,
           "\"" + s.name + "\" is " + describe(SyscallNameProblem::NotOnThisArch) +
-              (meant_for_here ? ", though the entry is meant for " + env_.go_arch : " (fine in a multi-architecture profile)"));
+              (meant_for_here ? ", though the entry is meant for " + env_.go_arch
+                              : " (fine in a multi-architecture profile)"));
     }
   }
 
@@ -135,8 +141,9 @@ class Linter {
       for (size_t i = 0; i < e.names.size(); ++i)
         if (!kernel_->contains(e.names[i]))
           add(LintSeverity::Note, "not-in-this-kernel", e.json_pointer + "/names/" + std::to_string(i),
-              "\"" + e.names[i] + "\" is not implemented by this kernel (" + std::to_string(env_.kernel.major) + "." +
-                  std::to_string(env_.kernel.minor) + "): it fails with ENOSYS whatever the profile says");
+              "\"" + e.names[i] + "\" is not implemented by this kernel (" +
+                  std::to_string(env_.kernel.major) + "." + std::to_string(env_.kernel.minor) +
+                  "): it fails with ENOSYS whatever the profile says");
     }
   }
 
@@ -148,7 +155,8 @@ class Linter {
           if (!known_capability(cap))
             add(LintSeverity::Warning, "unknown-capability", where + "/caps",
                 "\"" + cap + "\" is not a capability" +
-                    (cond == &e.includes ? ": the entry can never apply" : ": this exclusion never takes effect"));
+                    (cond == &e.includes ? ": the entry can never apply"
+                                         : ": this exclusion never takes effect"));
         for (const auto& arch : cond->arches)
           if (!known_arch(arch))
             add(LintSeverity::Warning, "unknown-arch", where + "/arches",
@@ -157,8 +165,10 @@ class Linter {
       }
       for (const auto& cap : e.includes.caps)
         if (std::find(e.excludes.caps.begin(), e.excludes.caps.end(), cap) != e.excludes.caps.end())
-          add(LintSeverity::Warning, "never-applies", e.json_pointer, "includes and excludes both name " + cap);
-      if (e.includes.min_kernel && e.excludes.min_kernel && !(*e.includes.min_kernel < *e.excludes.min_kernel))
+          add(LintSeverity::Warning, "never-applies", e.json_pointer,
+              "includes and excludes both name " + cap);
+      if (e.includes.min_kernel && e.excludes.min_kernel &&
+          !(*e.includes.min_kernel < *e.excludes.min_kernel))
         add(LintSeverity::Warning, "never-applies", e.json_pointer,
             "includes.minKernel is not below excludes.minKernel: no kernel satisfies both");
       for (size_t i = 0; i < e.args.size(); ++i) {
@@ -179,7 +189,8 @@ class Linter {
   static bool same_rule(const SyscallEntry& a, const SyscallEntry& b) {
     auto key = [](const SyscallEntry& e) {
       std::vector<std::array<uint64_t, 4>> args;
-      for (const auto& c : e.args) args.push_back({c.index, c.value, c.value_two, static_cast<uint64_t>(c.op)});
+      for (const auto& c : e.args)
+        args.push_back({c.index, c.value, c.value_two, static_cast<uint64_t>(c.op)});
       return std::tuple(e.action, e.errno_ret.value_or(EPERM), args, e.includes.caps, e.includes.arches,
                         e.includes.min_kernel, e.excludes.caps, e.excludes.arches, e.excludes.min_kernel);
     };
@@ -193,7 +204,8 @@ class Linter {
       std::set<std::string> here;
       for (const std::string& name : e.names) {
         if (!here.insert(name).second) {
-          add(LintSeverity::Warning, "duplicate", e.json_pointer + "/names", "\"" + name + "\" is listed twice");
+          add(LintSeverity::Warning, "duplicate", e.json_pointer + "/names",
+              "\"" + name + "\" is listed twice");
           continue;
         }
         auto [it, fresh] = first.try_emplace(name, i);
@@ -223,8 +235,9 @@ class Linter {
           const ProfileJudgement j = judge->judge(data, name);
           if (j.action == expected) continue;
           add(LintSeverity::Warning, "ineffective", e.json_pointer,
-              "its " + describe_action(e.action, e.errno_ret) + " for " + name + " never takes effect here: the filter gives " +
-                  describe_action(j.kind, j.error) + " (" + j.rule + ")");
+              "its " + describe_action(e.action, e.errno_ret) + " for " + name +
+                  " never takes effect here: the filter gives " + describe_action(j.kind, j.error) + " (" +
+                  j.rule + ")");
           break;
         }
       }
@@ -268,7 +281,8 @@ class Linter {
           if (!resolve_native_syscall(n)) continue;
           bool denied = false;
           for (const SyscallEntry& other : f().syscalls)
-            denied = denied || (is_denying(other.action) && other.args.empty() && entry_applies(other, env_) && lists(other, n));
+            denied = denied || (is_denying(other.action) && other.args.empty() &&
+                                entry_applies(other, env_) && lists(other, n));
           if (!denied) open.push_back(std::string(n));
         }
         if (open.empty()) continue;
@@ -276,7 +290,8 @@ class Linter {
         for (const auto& n : open) alt += (alt.empty() ? "" : ", ") + n;
         add(LintSeverity::Warning, "bypassable", e.json_pointer,
             "denies " + std::string(group.front()) + "-like calls but the defaultAction " +
-                std::string(tollgate::to_string(f().default_action)) + " still allows " + alt + ", which do the same job");
+                std::string(tollgate::to_string(f().default_action)) + " still allows " + alt +
+                ", which do the same job");
       }
     }
   }
@@ -305,9 +320,12 @@ int lint_exit_status(const std::vector<LintFinding>& findings) {
 
 std::string_view to_string(LintSeverity s) {
   switch (s) {
-    case LintSeverity::Note: return "note";
-    case LintSeverity::Warning: return "warning";
-    case LintSeverity::Error: return "error";
+    case LintSeverity::Note:
+      return "note";
+    case LintSeverity::Warning:
+      return "warning";
+    case LintSeverity::Error:
+      return "error";
   }
   return "?";
 }
@@ -317,10 +335,14 @@ nlohmann::json lint_report(const std::string& file, const std::vector<LintFindin
   std::map<std::string, int> counts{{"error", 0}, {"warning", 0}, {"note", 0}};
   for (const auto& f : findings) {
     ++counts[std::string(to_string(f.severity))];
-    list.push_back({{"severity", to_string(f.severity)}, {"check", f.check}, {"pointer", f.pointer}, {"message", f.message}});
+    list.push_back({{"severity", to_string(f.severity)},
+                    {"check", f.check},
+                    {"pointer", f.pointer},
+                    {"message", f.message}});
   }
-  return {{"profile", file},     {"findings", list},           {"errors", counts["error"]},
-          {"warnings", counts["warning"]}, {"notes", counts["note"]}, {"exit_status", lint_exit_status(findings)}};
+  return {{"profile", file},           {"findings", list},
+          {"errors", counts["error"]}, {"warnings", counts["warning"]},
+          {"notes", counts["note"]},   {"exit_status", lint_exit_status(findings)}};
 }
 
 }  // namespace tollgate

@@ -3,11 +3,10 @@
 // conditions that can never hold, and deny rules that are easy to get around under an ALLOW default.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "agent/filter_environment.h"
 #include "tollgate/policy.h"
@@ -23,7 +22,8 @@ struct LintFinding {
   std::string message;
 };
 
-// kernel_syscalls: what the running kernel implements (kernel_syscall_names()); without it that check is skipped.
+// kernel_syscalls: what the running kernel implements (kernel_syscall_names()); without it that check is
+// skipped.
 std::vector<LintFinding> lint_profile(const Policy& profile, const FilterEnvironment& env,
                                       const std::set<std::string>* kernel_syscalls = nullptr);
 

@@ -11,7 +11,8 @@ Subcommand add_learn_command(CLI::App& parent) {
   options->learn_output.emplace();
   CLI::App* cmd = parent.add_subcommand(
       "learn", "Run a command with every syscall recorded (and allowed), and write the profile it needs");
-  cmd->add_option("-o,--output", *options->learn_output, "where to write the learned profile (Docker/OCI JSON)")
+  cmd->add_option("-o,--output", *options->learn_output,
+                  "where to write the learned profile (Docker/OCI JSON)")
       ->required();
   cmd->add_option("--merge", options->learn_merge,
                   "add what the run needs to this existing profile instead of writing a fresh allow-list")

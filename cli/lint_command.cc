@@ -1,6 +1,6 @@
-// `tollgate lint PROFILE`: what this machine will make of a Docker/OCI profile. Exit 0 clean, 1 warnings, 2 errors.
+// `tollgate lint PROFILE`: what this machine will make of a Docker/OCI profile. Exit 0 clean, 1 warnings, 2
+// errors.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "agent/kernel_syscalls.h"
@@ -21,7 +21,8 @@ int lint_command(const LintOptions& o) {
   std::vector<LintFinding> findings;
   auto profile = load_policy_file(o.profile, parse_options_for(PolicyFlavor::DockerProfile));
   if (!profile)
-    findings.push_back({LintSeverity::Error, "does-not-parse", profile.error().json_pointer, profile.error().message});
+    findings.push_back(
+        {LintSeverity::Error, "does-not-parse", profile.error().json_pointer, profile.error().message});
   else {
     const auto kernel = kernel_syscall_names();
     findings = lint_profile(**profile, FilterEnvironment::of_this_process(), kernel ? &*kernel : nullptr);

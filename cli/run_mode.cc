@@ -1,7 +1,6 @@
 #include "cli/run_mode.h"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -41,14 +40,16 @@ std::expected<void, std::string> finish_audit(const RunOptions& o, const PolicyP
   std::fputs(audit_summary(findings).c_str(), stderr);
   std::vector<std::string> changes;
   if (o.suggest_path || o.report_path) {
-    auto suggested = suggest_profile(*policy, FilterEnvironment::of_this_process(), findings, file_text(policy->source_path));
+    auto suggested = suggest_profile(*policy, FilterEnvironment::of_this_process(), findings,
+                                     file_text(policy->source_path));
     if (!suggested) return std::unexpected("--suggest: " + suggested.error());
     changes = suggested->changes;
     if (o.suggest_path)
       if (auto w = write_json(*o.suggest_path, suggested->document); !w) return w;
   }
   if (o.report_path)
-    if (auto w = write_json(*o.report_path, audit_report(policy->source_path, o.command, findings, changes)); !w)
+    if (auto w = write_json(*o.report_path, audit_report(policy->source_path, o.command, findings, changes));
+        !w)
       return w;
   return {};
 }
@@ -61,9 +62,11 @@ std::expected<void, std::string> finish_learn(const RunOptions& o, const Syscall
   const std::vector<AuditFinding> seen = learner.seen();
   std::vector<const AuditFinding*> findings;
   for (const AuditFinding& f : seen) findings.push_back(&f);
-  auto merged = suggest_profile(**base, FilterEnvironment::of_this_process(), findings, file_text(*o.learn_merge));
+  auto merged =
+      suggest_profile(**base, FilterEnvironment::of_this_process(), findings, file_text(*o.learn_merge));
   if (!merged) return std::unexpected("--merge: " + merged.error());
-  for (const std::string& change : merged->changes) std::fprintf(stderr, "tollgate: learn: %s\n", change.c_str());
+  for (const std::string& change : merged->changes)
+    std::fprintf(stderr, "tollgate: learn: %s\n", change.c_str());
   return write_json(*o.learn_output, merged->document);
 }
 
@@ -71,7 +74,8 @@ std::expected<void, std::string> finish_learn(const RunOptions& o, const Syscall
 
 void add_diagnostic_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_flag("--explain", o.explain,
-               "enforce the profile exactly, and print every call it denies, kills or traps with the entry responsible");
+               "enforce the profile exactly, and print every call it denies, kills or traps with the entry "
+               "responsible");
   cmd.add_flag("--audit", o.audit,
                "enforce nothing: report every call the profile would deny, kill or trap, and let it run");
   cmd.add_option("--report", o.report_path, "audit: write a JSON report to FILE at exit");
@@ -82,7 +86,8 @@ void add_diagnostic_options(CLI::App& cmd, RunOptions& o) {
 std::expected<PreparedRun, std::string> prepare_run(const RunOptions& o, const PolicyPtr& policy) {
   const int modes = int(o.explain) + int(o.audit) + int(o.learn_output.has_value());
   if (modes > 1) return std::unexpected("--explain, --audit and learn exclude each other");
-  if ((o.report_path || o.suggest_path) && !o.audit) return std::unexpected("--report and --suggest need --audit");
+  if ((o.report_path || o.suggest_path) && !o.audit)
+    return std::unexpected("--report and --suggest need --audit");
   if (o.supervisor_socket && (o.learn_output || o.report_path || o.suggest_path))
     return std::unexpected("learn, --report and --suggest collect their results here; drop --supervisor");
   if (o.learn_output) {

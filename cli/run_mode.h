@@ -24,7 +24,9 @@ struct PreparedRun {
   std::shared_ptr<const Decider> decider;
   std::map<std::string, std::string> metadata;  // added to the target's: tells a daemon the mode
   // After the target exited. Error: a message (a report could not be written).
-  std::function<std::expected<void, std::string>()> finish = [] { return std::expected<void, std::string>{}; };
+  std::function<std::expected<void, std::string>()> finish = [] {
+    return std::expected<void, std::string>{};
+  };
 };
 
 // --explain, --audit, --report, --suggest on `run`.

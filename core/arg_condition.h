@@ -13,13 +13,20 @@ namespace tollgate {
 
 inline bool condition_holds(const ArgCondition& c, uint64_t arg) {
   switch (c.op) {
-    case ArgOp::NotEqual: return arg != c.value;
-    case ArgOp::LessThan: return arg < c.value;
-    case ArgOp::LessEqual: return arg <= c.value;
-    case ArgOp::Equal: return arg == c.value;
-    case ArgOp::GreaterEqual: return arg >= c.value;
-    case ArgOp::GreaterThan: return arg > c.value;
-    case ArgOp::MaskedEqual: return (arg & c.value) == c.value_two;
+    case ArgOp::NotEqual:
+      return arg != c.value;
+    case ArgOp::LessThan:
+      return arg < c.value;
+    case ArgOp::LessEqual:
+      return arg <= c.value;
+    case ArgOp::Equal:
+      return arg == c.value;
+    case ArgOp::GreaterEqual:
+      return arg >= c.value;
+    case ArgOp::GreaterThan:
+      return arg > c.value;
+    case ArgOp::MaskedEqual:
+      return (arg & c.value) == c.value_two;
   }
   return false;
 }

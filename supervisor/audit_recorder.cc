@@ -13,7 +13,8 @@ void AuditRecorder::record(CallContext& call, const ProfileJudgement& j) {
   auto [it, fresh] = groups_.try_emplace({nr, j.entry_index, j.action});
   AuditFinding& f = it->second;
   if (fresh) {
-    f.syscall = call.syscall_name().empty() ? "syscall_" + std::to_string(nr) : std::string(call.syscall_name());
+    f.syscall =
+        call.syscall_name().empty() ? "syscall_" + std::to_string(nr) : std::string(call.syscall_name());
     f.nr = nr;
     f.judgement = j;
     // Strings are read for the first call of each group only: audit must stay cheap when a call repeats.
@@ -33,7 +34,8 @@ void AuditRecorder::record(CallContext& call, const ProfileJudgement& j) {
 std::vector<const AuditFinding*> AuditRecorder::findings() const {
   std::vector<const AuditFinding*> out;
   for (const auto& [_, f] : groups_) out.push_back(&f);
-  std::stable_sort(out.begin(), out.end(), [](const AuditFinding* a, const AuditFinding* b) { return a->syscall < b->syscall; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const AuditFinding* a, const AuditFinding* b) { return a->syscall < b->syscall; });
   return out;
 }
 

@@ -14,9 +14,9 @@
 #include <tuple>
 #include <vector>
 
+#include "agent/profile_judge.h"
 #include "supervisor/call_context.h"
 #include "supervisor/decider.h"
-#include "agent/profile_judge.h"
 #include "supervisor/rule_set.h"
 
 namespace tollgate {
@@ -28,7 +28,7 @@ struct AuditFinding {
   uint64_t count = 0;
   std::set<pid_t> pids;
   std::set<std::string> comms;
-  std::string example;  // the first call, formatted
+  std::string example;                               // the first call, formatted
   std::vector<std::array<uint64_t, 6>> arg_samples;  // distinct argument tuples, at most kMaxSamples
   static constexpr size_t kMaxSamples = 64;
 };

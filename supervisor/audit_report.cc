@@ -11,9 +11,13 @@ std::string clip(const std::string& s, size_t width) {
   return s.size() <= width ? s : s.substr(0, width - 3) + "...";
 }
 
-std::string pad(const std::string& s, size_t width) { return s + std::string(width > s.size() ? width - s.size() : 1, ' '); }
+std::string pad(const std::string& s, size_t width) {
+  return s + std::string(width > s.size() ? width - s.size() : 1, ' ');
+}
 
-std::string where(const ProfileJudgement& j) { return j.entry != nullptr ? j.entry->json_pointer : "defaultAction"; }
+std::string where(const ProfileJudgement& j) {
+  return j.entry != nullptr ? j.entry->json_pointer : "defaultAction";
+}
 
 }  // namespace
 
@@ -22,12 +26,12 @@ std::string audit_summary(const std::vector<const AuditFinding*>& findings) {
   size_t name_width = 8;
   for (const AuditFinding* f : findings) name_width = std::max(name_width, f->syscall.size() + 2);
   std::string out = "audit: calls the profile would have denied (all were allowed):\n";
-  out += pad("SYSCALL", name_width) + pad("COUNT", 8) + pad("PROCS", 7) + pad("WOULD BE", 18) + pad("RULE", 16) +
-         "EXAMPLE\n";
+  out += pad("SYSCALL", name_width) + pad("COUNT", 8) + pad("PROCS", 7) + pad("WOULD BE", 18) +
+         pad("RULE", 16) + "EXAMPLE\n";
   for (const AuditFinding* f : findings) {
-    out += pad(f->syscall, name_width) + pad(std::to_string(f->count), 8) + pad(std::to_string(f->pids.size()), 7) +
-           pad(enforced_outcome(f->judgement).substr(0, 17), 18) + pad(where(f->judgement), 16) + clip(f->example, 100) +
-           "\n";
+    out += pad(f->syscall, name_width) + pad(std::to_string(f->count), 8) +
+           pad(std::to_string(f->pids.size()), 7) + pad(enforced_outcome(f->judgement).substr(0, 17), 18) +
+           pad(where(f->judgement), 16) + clip(f->example, 100) + "\n";
   }
   return out;
 }

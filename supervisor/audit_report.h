@@ -1,10 +1,9 @@
 // What audit mode says at exit: a summary table for people (stderr) and a JSON report for tools.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "supervisor/audit_recorder.h"
 

@@ -4,38 +4,58 @@
 
 namespace tollgate {
 
-ExplainDecider::ExplainDecider(std::shared_ptr<const ProfileJudge> judge, std::shared_ptr<const RuleSet> rules)
+ExplainDecider::ExplainDecider(std::shared_ptr<const ProfileJudge> judge,
+                               std::shared_ptr<const RuleSet> rules)
     : judge_(std::move(judge)), rules_(std::move(rules)) {}
 
 std::string enforced_outcome(const ProfileJudgement& j) {
   switch (j.kind) {
-    case FilterAction::Errno: return "= -1 " + errno_name(j.error);
+    case FilterAction::Errno:
+      return "= -1 " + errno_name(j.error);
     // With no tracer attached, the kernel fails a TRACE call with ENOSYS.
-    case FilterAction::Trace: return "= -1 ENOSYS (no tracer)";
+    case FilterAction::Trace:
+      return "= -1 ENOSYS (no tracer)";
     case FilterAction::KillProcess:
-    case FilterAction::KillThread: return "killed by SIGSYS";
-    case FilterAction::Trap: return "SIGSYS sent, then = -1 ENOSYS";
+    case FilterAction::KillThread:
+      return "killed by SIGSYS";
+    case FilterAction::Trap:
+      return "SIGSYS sent, then = -1 ENOSYS";
     case FilterAction::Allow:
-    case FilterAction::Log: return "allowed";
-    case FilterAction::Notify: return "notified";
+    case FilterAction::Log:
+      return "allowed";
+    case FilterAction::Notify:
+      return "notified";
   }
   return "?";
 }
 
-std::string responsible_rule(const ProfileJudgement& j) { return j.rule + ": " + j.why; }
+std::string responsible_rule(const ProfileJudgement& j) {
+  return j.rule + ": " + j.why;
+}
 
 Decision ExplainDecider::decide(CallContext& call) const {
   const ProfileJudgement j = judge_->judge(call.notification().data, call.syscall_name());
   Decision d;
   switch (j.kind) {
-    case FilterAction::Notify: return rules_->decide(call);
+    case FilterAction::Notify:
+      return rules_->decide(call);
     case FilterAction::Allow:
-    case FilterAction::Log: d = {Verdict::Continue, 0, 0, nullptr, "explain: the profile allows it"}; break;
-    case FilterAction::Errno: d = Decision::deny(j.error, "explain: the profile denies it"); break;
-    case FilterAction::Trace: d = Decision::deny(ENOSYS, "explain: the profile traces it, no tracer"); break;
+    case FilterAction::Log:
+      d = {Verdict::Continue, 0, 0, nullptr, "explain: the profile allows it"};
+      break;
+    case FilterAction::Errno:
+      d = Decision::deny(j.error, "explain: the profile denies it");
+      break;
+    case FilterAction::Trace:
+      d = Decision::deny(ENOSYS, "explain: the profile traces it, no tracer");
+      break;
     case FilterAction::KillProcess:
-    case FilterAction::KillThread: d = {Verdict::Kill, ENOSYS, 0, nullptr, "explain: the profile kills the caller"}; break;
-    case FilterAction::Trap: d = {Verdict::Trap, ENOSYS, 0, nullptr, "explain: the profile traps it"}; break;
+    case FilterAction::KillThread:
+      d = {Verdict::Kill, ENOSYS, 0, nullptr, "explain: the profile kills the caller"};
+      break;
+    case FilterAction::Trap:
+      d = {Verdict::Trap, ENOSYS, 0, nullptr, "explain: the profile traps it"};
+      break;
   }
   d.explanation = enforced_outcome(j) + "  <- " + responsible_rule(j);
   return d;

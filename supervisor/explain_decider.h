@@ -6,8 +6,8 @@
 
 #include <memory>
 
-#include "supervisor/decider.h"
 #include "agent/profile_judge.h"
+#include "supervisor/decider.h"
 #include "supervisor/rule_set.h"
 
 namespace tollgate {

@@ -23,7 +23,9 @@ seccomp_data data_for(const AuditFinding& f, const std::array<uint64_t, 6>& args
   return d;
 }
 
-bool plain(const SyscallEntry& e) { return e.args.empty() && e.includes.empty() && e.excludes.empty(); }
+bool plain(const SyscallEntry& e) {
+  return e.args.empty() && e.includes.empty() && e.excludes.empty();
+}
 
 // P's main allow entry: the unconditional ALLOW entry with the most names.
 int main_allow_entry(const FilterLayer& filter) {
@@ -37,7 +39,8 @@ int main_allow_entry(const FilterLayer& filter) {
 }
 
 // The argument indices P's own ALLOW entries for `name` condition on (applicable ones only).
-std::set<unsigned> conditioned_indices(const FilterLayer& filter, const FilterEnvironment& env, const std::string& name) {
+std::set<unsigned> conditioned_indices(const FilterLayer& filter, const FilterEnvironment& env,
+                                       const std::string& name) {
   std::set<unsigned> out;
   for (const SyscallEntry& e : filter.syscalls) {
     if (e.action != FilterAction::Allow || e.args.empty() || !entry_applies(e, env)) continue;
@@ -52,8 +55,8 @@ class Editor {
   Editor(json doc, const FilterEnvironment& env) : doc_(std::move(doc)), env_(env) {}
 
   // One fix for one call that the candidate `current` still denies.
-  void fix(const Policy& current, const ProfileJudgement& j, const AuditFinding& f, const std::array<uint64_t, 6>& args,
-           std::vector<std::string>& changes) {
+  void fix(const Policy& current, const ProfileJudgement& j, const AuditFinding& f,
+           const std::array<uint64_t, 6>& args, std::vector<std::string>& changes) {
     if (j.entry != nullptr) {
       if (!removed_.insert({j.entry_index, f.syscall}).second) return;
       changes.push_back("removed " + f.syscall + " from " + j.entry->json_pointer + " (" +
@@ -81,7 +84,8 @@ class Editor {
     const int main = main_allow_entry(current.filter);
     if (main >= 0) {
       doc_["syscalls"][main]["names"].push_back(f.syscall);
-      changes.push_back("added " + f.syscall + " to the allow entry " + current.filter.syscalls[main].json_pointer);
+      changes.push_back("added " + f.syscall + " to the allow entry " +
+                        current.filter.syscalls[main].json_pointer);
     } else {
       doc_["syscalls"].push_back(
           {{"names", {f.syscall}}, {"action", "SCMP_ACT_ALLOW"}, {"comment", "added by tollgate audit"}});
@@ -97,7 +101,8 @@ class Editor {
       names.erase(std::remove(names.begin(), names.end(), json(name)), names.end());
       if (names.empty()) emptied.insert(index);
     }
-    for (auto it = emptied.rbegin(); it != emptied.rend(); ++it) doc_["syscalls"].erase(static_cast<size_t>(*it));
+    for (auto it = emptied.rbegin(); it != emptied.rend(); ++it)
+      doc_["syscalls"].erase(static_cast<size_t>(*it));
     removed_.clear();
     return doc_;
   }
@@ -112,9 +117,9 @@ class Editor {
 
 }  // namespace
 
-std::expected<SuggestedProfile, std::string> suggest_profile(const Policy& profile, const FilterEnvironment& env,
-                                                             const std::vector<const AuditFinding*>& findings,
-                                                             const std::optional<std::string>& original_text) {
+std::expected<SuggestedProfile, std::string> suggest_profile(
+    const Policy& profile, const FilterEnvironment& env, const std::vector<const AuditFinding*>& findings,
+    const std::optional<std::string>& original_text) {
   SuggestedProfile out;
   json doc = json::parse(profile.document.dump());
   if (original_text) {
@@ -129,7 +134,8 @@ std::expected<SuggestedProfile, std::string> suggest_profile(const Policy& profi
   const PolicyParseOptions options{PolicyFlavor::DockerProfile};
   for (int round = 0; round <= kMaxRounds; ++round) {
     auto candidate = parse_policy_json(nlohmann::json::parse(doc.dump()), profile.source_path, options);
-    if (!candidate) return std::unexpected("the suggested profile does not parse: " + candidate.error().to_string());
+    if (!candidate)
+      return std::unexpected("the suggested profile does not parse: " + candidate.error().to_string());
     auto judge = ProfileJudge::create(*candidate, env);
     if (!judge) return std::unexpected("the suggested profile does not compile: " + judge.error());
     bool denied = false;

@@ -6,11 +6,10 @@
 #pragma once
 
 #include <expected>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "agent/filter_environment.h"
 #include "supervisor/audit_recorder.h"
@@ -24,8 +23,8 @@ struct SuggestedProfile {
 
 // original_text: the profile file as written, whose key order the suggestion keeps.
 // Error: the change could not be made to work (a message naming the syscall).
-std::expected<SuggestedProfile, std::string> suggest_profile(const Policy& profile, const FilterEnvironment& env,
-                                                             const std::vector<const AuditFinding*>& findings,
-                                                             const std::optional<std::string>& original_text = {});
+std::expected<SuggestedProfile, std::string> suggest_profile(
+    const Policy& profile, const FilterEnvironment& env, const std::vector<const AuditFinding*>& findings,
+    const std::optional<std::string>& original_text = {});
 
 }  // namespace tollgate

@@ -34,7 +34,8 @@ const Sensitive* sensitive(std::string_view name) {
 // "SCMP_ARCH_X86_64": the learned profile is valid for the architecture it was learned on.
 std::string scmp_arch_name() {
   std::string a(native_arch_name());
-  std::transform(a.begin(), a.end(), a.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(a.begin(), a.end(), a.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return "SCMP_ARCH_" + a;
 }
 
@@ -45,7 +46,8 @@ Decision SyscallLearner::decide(CallContext& call) const {
   ++s.count;
   std::array<uint64_t, 6> args;
   std::copy(std::begin(call.notification().data.args), std::end(call.notification().data.args), args.begin());
-  if (s.samples.size() < AuditFinding::kMaxSamples && std::find(s.samples.begin(), s.samples.end(), args) == s.samples.end())
+  if (s.samples.size() < AuditFinding::kMaxSamples &&
+      std::find(s.samples.begin(), s.samples.end(), args) == s.samples.end())
     s.samples.push_back(args);
   return {Verdict::Continue, 0, 0, nullptr, "learn: recorded"};
 }
@@ -62,7 +64,8 @@ std::vector<AuditFinding> SyscallLearner::seen() const {
     f.arg_samples = s.samples;
     out.push_back(std::move(f));
   }
-  std::sort(out.begin(), out.end(), [](const AuditFinding& a, const AuditFinding& b) { return a.syscall < b.syscall; });
+  std::sort(out.begin(), out.end(),
+            [](const AuditFinding& a, const AuditFinding& b) { return a.syscall < b.syscall; });
   return out;
 }
 

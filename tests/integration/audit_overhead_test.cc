@@ -1,6 +1,7 @@
 // Audit mode's cost: with a candidate profile that denies nothing the workload uses, no call reaches user
-// space, so a syscall-heavy run costs what it costs under the candidate alone. A test of its own, run serially
-// (RUN_SERIAL in tests/CMakeLists.txt): timing next to other tests on two cores measures the neighbours.
+// space, so a syscall-heavy run costs what it costs under the candidate alone. A test of its own, run
+// serially (RUN_SERIAL in tests/CMakeLists.txt): timing next to other tests on two cores measures the
+// neighbours.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
@@ -20,7 +21,8 @@ double cpu_seconds_of(const std::vector<std::string>& argv) {
   getrusage(RUSAGE_CHILDREN, &after);
   EXPECT_EQ(r.status, 0) << r.err;
   auto seconds = [](const rusage& u) {
-    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
   };
   return seconds(after) - seconds(before);
 }
@@ -31,8 +33,9 @@ TEST(Audit, OverheadOnASyscallHeavyWorkloadIsWithinFivePercent) {
   TempDir dir;
   const std::vector<std::string> work = {"sh", "-c", "find /usr >/dev/null"};
   std::vector<std::string> alone = {kTollgate, "run", "-q", "--profile", kPodmanProfile, "--"};
-  std::vector<std::string> audited = {kTollgate, "run", "-q", "--audit", "--profile", kPodmanProfile,
-                                      "--events", dir.file("events.jsonl"), "--"};
+  std::vector<std::string> audited = {kTollgate,   "run",          "-q",       "--audit",
+                                      "--profile", kPodmanProfile, "--events", dir.file("events.jsonl"),
+                                      "--"};
   alone.insert(alone.end(), work.begin(), work.end());
   audited.insert(audited.end(), work.begin(), work.end());
   cpu_seconds_of(alone);  // warm the page cache
@@ -44,8 +47,8 @@ TEST(Audit, OverheadOnASyscallHeavyWorkloadIsWithinFivePercent) {
   EXPECT_EQ(count_lines(dir.file("events.jsonl")), 0u);
   RecordProperty("alone_ms", std::to_string(best_alone * 1000));
   RecordProperty("audit_ms", std::to_string(best_audit * 1000));
-  std::printf("find /usr, CPU time: alone %.1f ms, audit %.1f ms (%.1f%%)\n", best_alone * 1000, best_audit * 1000,
-              (best_audit / best_alone - 1) * 100);
+  std::printf("find /usr, CPU time: alone %.1f ms, audit %.1f ms (%.1f%%)\n", best_alone * 1000,
+              best_audit * 1000, (best_audit / best_alone - 1) * 100);
   EXPECT_LE(best_audit, best_alone * 1.05);
 }
 

@@ -18,8 +18,11 @@ struct Audited {
 
 Audited audit(const TempDir& dir, const std::string& profile, const std::vector<std::string>& command,
               const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> argv = {kTollgate, "run", "-q", "--audit", "--profile", profile,
-                                   "--report", dir.file("report.json"), "--suggest", dir.file("suggested.json")};
+  std::vector<std::string> argv = {kTollgate,   "run",
+                                   "-q",        "--audit",
+                                   "--profile", profile,
+                                   "--report",  dir.file("report.json"),
+                                   "--suggest", dir.file("suggested.json")};
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.push_back("--");
   argv.insert(argv.end(), command.begin(), command.end());
@@ -55,7 +58,8 @@ TEST(Audit, StoryTwoLsSucceedsStatxIsReportedAndTheSuggestionAllowsTheRun) {
   nlohmann::json suggested = nlohmann::json::parse(read_file(a.suggested));
   const auto& allow = suggested["syscalls"][1]["names"];
   EXPECT_NE(std::find(allow.begin(), allow.end(), "statx"), allow.end());
-  ProcessResult again = run_process({kTollgate, "run", "--explain", "--profile", a.suggested, "--", "ls", "-l", "/"});
+  ProcessResult again =
+      run_process({kTollgate, "run", "--explain", "--profile", a.suggested, "--", "ls", "-l", "/"});
   EXPECT_EQ(again.status, 0) << again.err;
   EXPECT_EQ(lines_with(again.err, "<- "), 0u) << again.err;
   EXPECT_EQ(run_process({kTollgate, "lint", a.suggested}).status, 0);
@@ -68,11 +72,11 @@ TEST(Audit, ArgumentConditionedRulesGetArgumentConditionedSuggestions) {
   const nlohmann::json* persona = finding(a.report, "personality");
   ASSERT_NE(persona, nullptr) << a.report.dump(2);
   // Podman allows personality for five values of arg0: the suggestion allows the value seen, not all of them.
-  ProcessResult seen = run_process({kTollgate, "run", "--explain", "--profile", a.suggested, "--", kProbe,
-                                    "personality", "0x40000"});
+  ProcessResult seen = run_process(
+      {kTollgate, "run", "--explain", "--profile", a.suggested, "--", kProbe, "personality", "0x40000"});
   EXPECT_NE(seen.out.find("personality: ret=0"), std::string::npos) << seen.out << seen.err;
-  ProcessResult other = run_process({kTollgate, "run", "--explain", "--profile", a.suggested, "--", kProbe,
-                                     "personality", "0x80000"});
+  ProcessResult other = run_process(
+      {kTollgate, "run", "--explain", "--profile", a.suggested, "--", kProbe, "personality", "0x80000"});
   EXPECT_NE(other.out.find("personality: ret=-1 errno=ENOSYS"), std::string::npos) << other.out << other.err;
 }
 
@@ -84,8 +88,8 @@ TEST(Audit, AnExplicitDenyEntryLosesTheNameInTheSuggestion) {
   const nlohmann::json* swapoff = finding(a.report, "swapoff");
   ASSERT_NE(swapoff, nullptr);
   EXPECT_EQ((*swapoff)["rule"], "/syscalls/0");
-  ProcessResult again = run_process({kTollgate, "run", "--explain", "--profile", a.suggested, "--", kProbe,
-                                     "swapoff", "/nonexistent"});
+  ProcessResult again = run_process(
+      {kTollgate, "run", "--explain", "--profile", a.suggested, "--", kProbe, "swapoff", "/nonexistent"});
   EXPECT_NE(again.out.find("swapoff: ret=-1 errno=ENOENT"), std::string::npos) << again.out << again.err;
 }
 
@@ -105,11 +109,12 @@ TEST(Audit, WorksThroughASuperviseDaemonButReportsStayLocal) {
   ProcessResult audited = run_process({kTollgate, "run", "-q", "--audit", "--supervisor", daemon.socket(),
                                        "--profile", profile, "--", "ls", "-l", "/"});
   EXPECT_EQ(audited.status, 0) << audited.err;
-  EXPECT_TRUE(eventually([&] { return read_file(daemon.events()).find("allowed (audit)") != std::string::npos; }))
-      << read_file(daemon.events());
+  EXPECT_TRUE(eventually([&] {
+    return read_file(daemon.events()).find("allowed (audit)") != std::string::npos;
+  })) << read_file(daemon.events());
   // Negative: the report is written by the process that saw the calls, so it cannot come from a daemon.
-  ProcessResult refused = run_process({kTollgate, "run", "--audit", "--supervisor", daemon.socket(), "--report",
-                                       dir.file("r.json"), "--profile", profile, "--", "ls"});
+  ProcessResult refused = run_process({kTollgate, "run", "--audit", "--supervisor", daemon.socket(),
+                                       "--report", dir.file("r.json"), "--profile", profile, "--", "ls"});
   EXPECT_EQ(refused.status, 2);
   EXPECT_NE(refused.err.find("drop --supervisor"), std::string::npos) << refused.err;
 }

@@ -1,6 +1,6 @@
-// `tollgate run --explain --profile P`: P is enforced exactly (same errno, same exit status), and every call P
-// denies, kills or traps is printed with the entry responsible. Story 1 of issue 4: statx missing from Podman's
-// allow list.
+// `tollgate run --explain --profile P`: P is enforced exactly (same errno, same exit status), and every call
+// P denies, kills or traps is printed with the entry responsible. Story 1 of issue 4: statx missing from
+// Podman's allow list.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -13,8 +13,10 @@ namespace {
 ProcessResult run_under(const std::string& profile, const std::vector<std::string>& command, bool explain,
                         const std::vector<std::string>& extra = {}) {
   std::vector<std::string> argv = {kTollgate, "run", "--profile", profile};
-  if (explain) argv.push_back("--explain");
-  else argv.push_back("-q");
+  if (explain)
+    argv.push_back("--explain");
+  else
+    argv.push_back("-q");
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.push_back("--");
   argv.insert(argv.end(), command.begin(), command.end());
@@ -31,16 +33,17 @@ void expect_story_one(std::optional<int> errno_ret, const std::string& errno_tex
   EXPECT_EQ(explained.status, plain.status) << explained.err;
   EXPECT_EQ(program_lines(explained.err), program_lines(plain.err));
   EXPECT_GT(lines_with(explained.err, "statx(AT_FDCWD, \"/\", AT_SYMLINK_NOFOLLOW"), 0u) << explained.err;
-  EXPECT_GT(lines_with(explained.err, "= -1 " + errno_text + "  <- defaultAction SCMP_ACT_ERRNO(" + errno_text +
-                                          "): statx is not allowed by any rule"),
+  EXPECT_GT(lines_with(explained.err, "= -1 " + errno_text + "  <- defaultAction SCMP_ACT_ERRNO(" +
+                                          errno_text + "): statx is not allowed by any rule"),
             0u)
       << explained.err;
-  EXPECT_EQ(lines_with(explained.err, "<- "), lines_with(explained.err, "statx(")) << "only statx is denied: "
-                                                                                     << explained.err;
+  EXPECT_EQ(lines_with(explained.err, "<- "), lines_with(explained.err, "statx("))
+      << "only statx is denied: " << explained.err;
 }
 
 TEST(Explain, StoryOnePodmansDefaultEnosysLetsLsFallBack) {
-  // Podman's defaultErrnoRet is ENOSYS: glibc falls back to newfstatat, ls works, and explain still shows why.
+  // Podman's defaultErrnoRet is ENOSYS: glibc falls back to newfstatat, ls works, and explain still shows
+  // why.
   expect_story_one(std::nullopt, "ENOSYS");
 }
 
@@ -64,13 +67,15 @@ TEST(Explain, NamesTheRuleForAnEntryMatchAndArgumentConditions) {
   // entries it missed and with what argument.
   ProcessResult persona = run_under(kPodmanProfile, {kProbe, "personality", "0x40000"}, true);
   EXPECT_NE(persona.out.find("personality: ret=-1 errno=ENOSYS"), std::string::npos) << persona.out;
-  EXPECT_NE(persona.err.find("/syscalls/2 SCMP_ACT_ALLOW only when arg0 == 0"), std::string::npos) << persona.err;
+  EXPECT_NE(persona.err.find("/syscalls/2 SCMP_ACT_ALLOW only when arg0 == 0"), std::string::npos)
+      << persona.err;
   EXPECT_NE(persona.err.find("(here arg0 = 0x40000)"), std::string::npos) << persona.err;
 }
 
 TEST(Explain, AllowedCallsStayInTheKernelAndPrintNothing) {
   TempDir dir;
-  ProcessResult r = run_under(kPodmanProfile, {kProbe, "getpid"}, true, {"--events", dir.file("events.jsonl")});
+  ProcessResult r =
+      run_under(kPodmanProfile, {kProbe, "getpid"}, true, {"--events", dir.file("events.jsonl")});
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("getpid: ret="), std::string::npos);
   EXPECT_EQ(lines_with(r.err, "tollgate:"), 0u) << r.err;
@@ -86,9 +91,10 @@ TEST(Explain, KillIsReportedBeforeTheProcessDiesWithTheKernelsStatus) {
   EXPECT_EQ(plain.status, 128 + SIGSYS);
   EXPECT_EQ(explained.status, plain.status);
   EXPECT_EQ(explained.out, "") << "the call must never return to the program";
-  EXPECT_NE(explained.err.find("getppid() killed by SIGSYS  <- rule /syscalls/0 (getppid) SCMP_ACT_KILL_PROCESS "
-                               "\"no parent lookups\""),
-            std::string::npos)
+  EXPECT_NE(
+      explained.err.find("getppid() killed by SIGSYS  <- rule /syscalls/0 (getppid) SCMP_ACT_KILL_PROCESS "
+                         "\"no parent lookups\""),
+      std::string::npos)
       << explained.err;
 }
 
@@ -120,10 +126,12 @@ TEST(Explain, WorksThroughASuperviseDaemon) {
 }
 
 TEST(Explain, BadCombinationsAreUsageErrors) {
-  ProcessResult both = run_process({kTollgate, "run", "--explain", "--audit", "--profile", kPodmanProfile, "--", "true"});
+  ProcessResult both =
+      run_process({kTollgate, "run", "--explain", "--audit", "--profile", kPodmanProfile, "--", "true"});
   EXPECT_EQ(both.status, 2);
   EXPECT_NE(both.err.find("exclude each other"), std::string::npos) << both.err;
-  ProcessResult report = run_process({kTollgate, "run", "--report", "/dev/null", "--profile", kPodmanProfile, "--", "true"});
+  ProcessResult report =
+      run_process({kTollgate, "run", "--report", "/dev/null", "--profile", kPodmanProfile, "--", "true"});
   EXPECT_EQ(report.status, 2);
   EXPECT_NE(report.err.find("need --audit"), std::string::npos) << report.err;
 }

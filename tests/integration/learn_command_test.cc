@@ -3,10 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/integration/harness.h"
 #include "tests/integration/profile_variants.h"
@@ -55,7 +54,8 @@ TEST_P(Learn, TheLearnedProfileRunsTheProgramAndEverySyscallInItIsNeeded) {
   const nlohmann::json learned = learn(dir, command);
   EXPECT_EQ(learned["defaultAction"], "SCMP_ACT_ERRNO");
   auto run = [&](const std::string& profile, bool explain) {
-    std::vector<std::string> argv = {kTollgate, "run", explain ? "--explain" : "-q", "--profile", profile, "--"};
+    std::vector<std::string> argv = {kTollgate,   "run",   explain ? "--explain" : "-q",
+                                     "--profile", profile, "--"};
     argv.insert(argv.end(), command.begin(), command.end());
     return run_process(argv);
   };
@@ -102,13 +102,13 @@ INSTANTIATE_TEST_SUITE_P(Programs, Learn,
 TEST(LearnMerge, AddsOnlyWhatTheExistingProfileLacks) {
   TempDir dir;
   const std::string base = podman_without_statx(dir, 1);
-  ProcessResult r = run_process({kTollgate, "learn", "--merge", base, "-o", dir.file("merged.json"), "--", "ls",
-                                 "-l", "/"});
+  ProcessResult r = run_process(
+      {kTollgate, "learn", "--merge", base, "-o", dir.file("merged.json"), "--", "ls", "-l", "/"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("added statx to the allow entry /syscalls/1"), std::string::npos) << r.err;
   EXPECT_EQ(lines_with(r.err, "learn: "), 1u) << "only statx was missing: " << r.err;
-  ProcessResult again = run_process({kTollgate, "run", "--explain", "--profile", dir.file("merged.json"), "--",
-                                     "ls", "-l", "/"});
+  ProcessResult again = run_process(
+      {kTollgate, "run", "--explain", "--profile", dir.file("merged.json"), "--", "ls", "-l", "/"});
   EXPECT_EQ(again.status, 0) << again.err;
   EXPECT_EQ(lines_with(again.err, "<- "), 0u) << again.err;
 }
@@ -128,8 +128,8 @@ TEST(LearnMerge, CommentsRecordTheArgumentsOfSensitiveSyscalls) {
 TEST(LearnMerge, ABaseThatDoesNotLoadStopsBeforeTheCommandRuns) {
   TempDir dir;
   write_file(dir.file("broken.json"), R"({"syscalls": []})");
-  ProcessResult r = run_process({kTollgate, "learn", "--merge", dir.file("broken.json"), "-o", dir.file("out.json"),
-                                 "--", "/bin/touch", dir.file("ran")});
+  ProcessResult r = run_process({kTollgate, "learn", "--merge", dir.file("broken.json"), "-o",
+                                 dir.file("out.json"), "--", "/bin/touch", dir.file("ran")});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("/defaultAction"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir.file("ran")));

@@ -1,13 +1,12 @@
 // Variants of Podman's real profile used by the explain, audit and lint tests.
 #pragma once
 
-#include <fstream>
 #include <algorithm>
+#include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/integration/harness.h"
 

@@ -64,7 +64,8 @@ TEST(ProfileJudge, FindsTheEntryOrTheDefaultAndSaysWhy) {
 
   auto persona = judge->judge(call(SYS_personality, 0x40000), "personality");
   EXPECT_TRUE(persona.by_default);
-  EXPECT_NE(persona.why.find("/syscalls/2 SCMP_ACT_ALLOW only when arg0 == 0x8"), std::string::npos) << persona.why;
+  EXPECT_NE(persona.why.find("/syscalls/2 SCMP_ACT_ALLOW only when arg0 == 0x8"), std::string::npos)
+      << persona.why;
   EXPECT_EQ(judge->judge(call(SYS_personality, 8), "personality").kind, FilterAction::Allow);
 
   auto chroot = judge->judge(call(SYS_chroot), "chroot");
@@ -74,15 +75,15 @@ TEST(ProfileJudge, FindsTheEntryOrTheDefaultAndSaysWhy) {
 }
 
 TEST(ProfileJudge, NamesAnEntryThatLibseccompSkipped) {
-  auto judge = ProfileJudge::create(
-      profile(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+  auto judge = ProfileJudge::create(profile(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
         {"names": ["getpid", "no_such_syscall"], "action": "SCMP_ACT_ALLOW"}]})"),
-      env());
+                                    env());
   ASSERT_TRUE(judge.has_value());
   // A name the kernel reports but libseccomp cannot resolve is judged under the name the profile wrote.
   auto j = judge->judge(call(SYS_getppid), "no_such_syscall");
-  EXPECT_NE(j.why.find("the profile lists no_such_syscall at /syscalls/0/names/1, but it is unknown to libseccomp"),
-            std::string::npos)
+  EXPECT_NE(
+      j.why.find("the profile lists no_such_syscall at /syscalls/0/names/1, but it is unknown to libseccomp"),
+      std::string::npos)
       << j.why;
 }
 
@@ -114,7 +115,8 @@ TEST(ProfileSuggestion, AddsToTheAllowEntryRemovesFromDenyEntriesAndConditionsOn
   EXPECT_EQ(added["names"], nlohmann::json{"personality"});
   EXPECT_EQ(added["args"][0]["value"], 0x40000);
   // And it does what it says.
-  auto judge = ProfileJudge::create(*parse_policy_json(doc, "s.json", PolicyParseOptions{PolicyFlavor::DockerProfile}), env());
+  auto judge = ProfileJudge::create(
+      *parse_policy_json(doc, "s.json", PolicyParseOptions{PolicyFlavor::DockerProfile}), env());
   ASSERT_TRUE(judge.has_value());
   EXPECT_EQ(judge->judge(call(SYS_personality, 0x40000), "personality").kind, FilterAction::Allow);
   EXPECT_EQ(judge->judge(call(SYS_personality, 0x80000), "personality").kind, FilterAction::Errno);

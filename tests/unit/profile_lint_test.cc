@@ -8,8 +8,10 @@
 namespace tollgate {
 namespace {
 
-std::vector<LintFinding> lint(const std::string& syscalls, const std::string& default_action = "SCMP_ACT_ERRNO") {
-  const std::string text = R"({"defaultAction": ")" + default_action + R"(", "syscalls": [)" + syscalls + "]}";
+std::vector<LintFinding> lint(const std::string& syscalls,
+                              const std::string& default_action = "SCMP_ACT_ERRNO") {
+  const std::string text =
+      R"({"defaultAction": ")" + default_action + R"(", "syscalls": [)" + syscalls + "]}";
   auto p = parse_policy_text(text, "p.json", PolicyParseOptions{PolicyFlavor::DockerProfile});
   EXPECT_TRUE(p.has_value()) << p.error().to_string();
   FilterEnvironment env;
@@ -56,19 +58,25 @@ TEST(ProfileLint, NamesTheKernelDoesNotImplementAreNotes) {
 TEST(ProfileLint, DuplicatesAndIneffectiveEntries) {
   EXPECT_EQ(checks(lint(R"({"names": ["read", "read"], "action": "SCMP_ACT_ALLOW"})")),
             std::vector<std::string>{"duplicate"});
-  EXPECT_EQ(checks(lint(R"({"names": ["read"], "action": "SCMP_ACT_ALLOW"}, {"names": ["read"], "action": "SCMP_ACT_ALLOW"})")),
-            std::vector<std::string>{"duplicate"});
+  EXPECT_EQ(
+      checks(lint(
+          R"({"names": ["read"], "action": "SCMP_ACT_ALLOW"}, {"names": ["read"], "action": "SCMP_ACT_ALLOW"})")),
+      std::vector<std::string>{"duplicate"});
   // libseccomp keeps the first of two unconditional rules for one syscall: the second never applies.
-  auto f = lint(R"({"names": ["statx"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}, {"names": ["statx"], "action": "SCMP_ACT_ALLOW"})");
+  auto f = lint(
+      R"({"names": ["statx"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}, {"names": ["statx"], "action": "SCMP_ACT_ALLOW"})");
   EXPECT_EQ(checks(f), std::vector<std::string>{"ineffective"});
   EXPECT_EQ(f[0].pointer, "/syscalls/1");
 }
 
 TEST(ProfileLint, ConditionsThatCanNeverHold) {
-  EXPECT_EQ(checks(lint(R"({"names": ["chroot"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_CHROOOT"]}})")),
-            std::vector<std::string>{"unknown-capability"});
-  EXPECT_EQ(checks(lint(R"({"names": ["chroot"], "action": "SCMP_ACT_ALLOW", "includes": {"arches": ["amd46"]}})")),
-            std::vector<std::string>{"unknown-arch"});
+  EXPECT_EQ(
+      checks(lint(
+          R"({"names": ["chroot"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_CHROOOT"]}})")),
+      std::vector<std::string>{"unknown-capability"});
+  EXPECT_EQ(
+      checks(lint(R"({"names": ["chroot"], "action": "SCMP_ACT_ALLOW", "includes": {"arches": ["amd46"]}})")),
+      std::vector<std::string>{"unknown-arch"});
   EXPECT_EQ(checks(lint(R"({"names": ["personality"], "action": "SCMP_ACT_ALLOW",
                            "args": [{"index": 0, "value": 1, "valueTwo": 2, "op": "SCMP_CMP_MASKED_EQ"}]})")),
             std::vector<std::string>{"never-matches"});
