@@ -9,7 +9,7 @@
 #include "cli/policy_source.h"
 #include "supervisor/audit_recorder.h"
 #include "supervisor/audit_report.h"
-#include "supervisor/mode_decider.h"
+#include "supervisor/diagnostic_decider.h"
 #include "supervisor/profile_suggestion.h"
 #include "supervisor/syscall_learner.h"
 
@@ -102,7 +102,7 @@ std::expected<PreparedRun, std::string> prepare_run(const RunOptions& o, const P
   }
   const std::string mode = o.explain ? "explain" : o.audit ? "audit" : "enforce";
   auto recorder = o.audit ? std::make_shared<AuditRecorder>() : nullptr;
-  auto decider = decider_for_mode(mode, policy, recorder);
+  auto decider = diagnostic_decider(mode, policy, recorder);
   if (!decider) return std::unexpected(decider.error());
   if (modes == 0) return PreparedRun{policy->filter, *decider};
   // A daemon given the target learns the mode from its metadata.

@@ -12,7 +12,7 @@
 #include "cli/logging.h"
 #include "cli/signal_forwarder.h"
 #include "supervisor/handover_server.h"
-#include "supervisor/mode_decider.h"
+#include "supervisor/diagnostic_decider.h"
 #include "supervisor/rule_set.h"
 #include "supervisor/supervisor.h"
 
@@ -40,7 +40,7 @@ int supervise_command(const SuperviseOptions& o) {
       auto policy = parse_policy_json(envelope.policy_document, envelope.policy_name, parse_options_for(flavor));
       if (!policy) return std::unexpected("policy " + policy.error().to_string());
       auto mode = envelope.metadata.find(std::string(kModeMetadataKey));
-      auto decider = decider_for_mode(mode != envelope.metadata.end() ? mode->second : "", *policy);
+      auto decider = diagnostic_decider(mode != envelope.metadata.end() ? mode->second : "", *policy);
       if (!decider) return std::unexpected(decider.error());
       TargetInfo info{envelope.pid, std::move(envelope.argv), envelope.policy_name, std::move(envelope.metadata)};
       spdlog::debug("supervising pid {} under {}", info.pid, info.policy_name);

@@ -1,11 +1,11 @@
-#include "supervisor/mode_decider.h"
+#include "supervisor/diagnostic_decider.h"
 
 #include "supervisor/explain_decider.h"
 #include "supervisor/rule_set.h"
 
 namespace tollgate {
 
-std::expected<std::shared_ptr<const Decider>, std::string> decider_for_mode(std::string_view mode,
+std::expected<std::shared_ptr<const Decider>, std::string> diagnostic_decider(std::string_view mode,
                                                                             const PolicyPtr& policy,
                                                                             std::shared_ptr<AuditRecorder> recorder) {
   auto rules = std::make_shared<RuleSet>(policy);
