@@ -11,7 +11,7 @@ ExplainDecider::ExplainDecider(std::shared_ptr<const ProfileJudge> judge,
 std::string enforced_outcome(const ProfileJudgement& j) {
   switch (j.kind) {
     case FilterAction::Errno:
-      return "= -1 " + errno_name(j.error);
+      return j.error == 0 ? "= 0 (skipped)" : "= -1 " + errno_name(j.error);
     // With no tracer attached, the kernel fails a TRACE call with ENOSYS.
     case FilterAction::Trace:
       return "= -1 ENOSYS (no tracer)";
@@ -44,7 +44,10 @@ Decision ExplainDecider::decide(CallContext& call) const {
       d = {Verdict::Continue, 0, 0, nullptr, "explain: the profile allows it"};
       break;
     case FilterAction::Errno:
-      d = Decision::deny(j.error, "explain: the profile denies it");
+      // SCMP_ACT_ERRNO(0) makes the call return 0 without running; an errno answer of 0 would mean EPERM
+      // here.
+      d = j.error == 0 ? Decision{Verdict::Value, 0, 0, nullptr, "explain: the profile skips it"}
+                       : Decision::deny(j.error, "explain: the profile denies it");
       break;
     case FilterAction::Trace:
       d = Decision::deny(ENOSYS, "explain: the profile traces it, no tracer");

@@ -98,6 +98,17 @@ TEST(Explain, KillIsReportedBeforeTheProcessDiesWithTheKernelsStatus) {
       << explained.err;
 }
 
+TEST(Explain, ErrnoZeroSkipsTheCallAndReturnsZeroAsTheKernelDoes) {
+  TempDir dir;
+  write_file(dir.file("zero.json"), R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+      {"names": ["swapoff"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0}]})");
+  const ProcessResult plain = run_under(dir.file("zero.json"), {kProbe, "swapoff", "/nonexistent"}, false);
+  const ProcessResult explained = run_under(dir.file("zero.json"), {kProbe, "swapoff", "/nonexistent"}, true);
+  EXPECT_NE(plain.out.find("swapoff: ret=0 errno=0"), std::string::npos) << plain.out;
+  EXPECT_EQ(explained.out, plain.out) << explained.err;
+  EXPECT_NE(explained.err.find("= 0 (skipped)  <- rule /syscalls/0"), std::string::npos) << explained.err;
+}
+
 TEST(Explain, TrapSendsSigsysAfterTheCallFails) {
   TempDir dir;
   write_file(dir.file("trap.json"), R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
