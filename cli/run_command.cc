@@ -205,10 +205,10 @@ Subcommand add_run_command(CLI::App& parent) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--supervisor", options->supervisor_socket,
                   "hand the listener to `tollgate supervise` at this socket instead of serving it here");
+  add_diagnostic_options(*cmd, *options);
   cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
   cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
   cmd->add_option("--metadata", options->metadata, "KEY=VALUE attached to this target's events (repeatable)");
-  add_diagnostic_options(*cmd, *options);
   cmd->add_option("command", options->command, "the command and its arguments (after --)")->required();
   cmd->footer(
       "\nExit status: the command's own; 128+N when it was killed by signal N; 2 for a bad command line or\n"
