@@ -31,7 +31,9 @@ TEST(Audit, OverheadOnASyscallHeavyWorkloadIsWithinFivePercent) {
   // find over /usr makes hundreds of thousands of syscalls, all allowed by Podman's profile: in audit mode
   // none of them reaches user space, so audit costs what the candidate alone costs.
   TempDir dir;
-  const std::vector<std::string> work = {"sh", "-c", "find /usr >/dev/null"};
+  // Three passes, so that what audit adds once at start-up (compiling the profile a second time, for the
+  // evaluator) stays small next to the per-call cost being measured, also in a sanitizer build.
+  const std::vector<std::string> work = {"sh", "-c", "for pass in 1 2 3; do find /usr; done >/dev/null"};
   std::vector<std::string> alone = {kTollgate, "run", "-q", "--profile", kPodmanProfile, "--"};
   std::vector<std::string> audited = {kTollgate,   "run",          "-q",       "--audit",
                                       "--profile", kPodmanProfile, "--events", dir.file("events.jsonl"),
@@ -47,7 +49,7 @@ TEST(Audit, OverheadOnASyscallHeavyWorkloadIsWithinFivePercent) {
   EXPECT_EQ(count_lines(dir.file("events.jsonl")), 0u);
   RecordProperty("alone_ms", std::to_string(best_alone * 1000));
   RecordProperty("audit_ms", std::to_string(best_audit * 1000));
-  std::printf("find /usr, CPU time: alone %.1f ms, audit %.1f ms (%.1f%%)\n", best_alone * 1000,
+  std::printf("3 x find /usr, CPU time: alone %.1f ms, audit %.1f ms (%.1f%%)\n", best_alone * 1000,
               best_audit * 1000, (best_audit / best_alone - 1) * 100);
   EXPECT_LE(best_audit, best_alone * 1.05);
 }
