@@ -25,22 +25,6 @@ struct ContextDeleter {
 };
 using SeccompContext = std::unique_ptr<void, ContextDeleter>;
 
-uint32_t to_scmp_action(FilterAction action, std::optional<int> errno_ret) {
-  // An ERRNO or TRACE entry without errnoRet means EPERM, as in runc.
-  const int err = errno_ret.value_or(EPERM);
-  switch (action) {
-    case FilterAction::Allow: return SCMP_ACT_ALLOW;
-    case FilterAction::Errno: return SCMP_ACT_ERRNO(err);
-    case FilterAction::KillThread: return SCMP_ACT_KILL_THREAD;
-    case FilterAction::KillProcess: return SCMP_ACT_KILL_PROCESS;
-    case FilterAction::Trap: return SCMP_ACT_TRAP;
-    case FilterAction::Log: return SCMP_ACT_LOG;
-    case FilterAction::Trace: return SCMP_ACT_TRACE(err);
-    case FilterAction::Notify: return SCMP_ACT_NOTIFY;
-  }
-  return SCMP_ACT_KILL_PROCESS;
-}
-
 scmp_compare to_scmp_op(ArgOp op) {
   switch (op) {
     case ArgOp::NotEqual: return SCMP_CMP_NE;
@@ -122,9 +106,25 @@ std::vector<sock_filter> guard_prefix() {
 
 }  // namespace
 
+uint32_t filter_return_value(FilterAction action, std::optional<int> errno_ret) {
+  // An ERRNO or TRACE entry without errnoRet means EPERM, as in runc.
+  const int err = errno_ret.value_or(EPERM);
+  switch (action) {
+    case FilterAction::Allow: return SCMP_ACT_ALLOW;
+    case FilterAction::Errno: return SCMP_ACT_ERRNO(err);
+    case FilterAction::KillThread: return SCMP_ACT_KILL_THREAD;
+    case FilterAction::KillProcess: return SCMP_ACT_KILL_PROCESS;
+    case FilterAction::Trap: return SCMP_ACT_TRAP;
+    case FilterAction::Log: return SCMP_ACT_LOG;
+    case FilterAction::Trace: return SCMP_ACT_TRACE(err);
+    case FilterAction::Notify: return SCMP_ACT_NOTIFY;
+  }
+  return SCMP_ACT_KILL_PROCESS;
+}
+
 std::expected<CompiledFilter, std::string> compile_filter(const FilterLayer& filter, const FilterEnvironment& env) {
   const uint32_t default_action =
-      to_scmp_action(filter.default_action, filter.default_errno_ret.value_or(EPERM));
+      filter_return_value(filter.default_action, filter.default_errno_ret.value_or(EPERM));
   SeccompContext ctx(seccomp_init(default_action));
   if (!ctx) return std::unexpected("seccomp_init failed");
   // Foreign architectures are already killed by the guard prefix; libseccomp also kills x32 on x86_64.
@@ -135,7 +135,7 @@ std::expected<CompiledFilter, std::string> compile_filter(const FilterLayer& fil
   CompiledFilter out;
   for (const SyscallEntry& entry : filter.syscalls) {
     if (!entry_applies(entry, env)) continue;
-    const uint32_t action = to_scmp_action(entry.action, entry.errno_ret);
+    const uint32_t action = filter_return_value(entry.action, entry.errno_ret);
     // libseccomp refuses a rule whose action is the default one; runc skips it, and so do we.
     if (action == default_action) continue;
     for (const std::string& name : entry.names) {

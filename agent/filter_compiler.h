@@ -3,7 +3,9 @@
 
 #include <linux/filter.h>
 
+#include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,10 @@ struct CompiledFilter {
   std::vector<sock_filter> program;
   std::vector<int> notified_syscalls;  // native numbers that some entry sends to the supervisor
 };
+
+// What the kernel filter returns for an entry's action (SECCOMP_RET_* with its data; the same values as
+// libseccomp's SCMP_ACT_*). ERRNO and TRACE without errnoRet mean EPERM, as in runc.
+uint32_t filter_return_value(FilterAction action, std::optional<int> errno_ret);
 
 std::expected<CompiledFilter, std::string> compile_filter(const FilterLayer& filter, const FilterEnvironment& env);
 

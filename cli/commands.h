@@ -23,10 +23,19 @@ struct Subcommand {
 
 Subcommand add_run_command(CLI::App& parent);
 Subcommand add_supervise_command(CLI::App& parent);
+Subcommand add_lint_command(CLI::App& parent);
+Subcommand add_learn_command(CLI::App& parent);
 
 struct RunOptions {
   PolicyChoice policy;
   std::optional<std::string> supervisor_socket;  // hand the listener to a daemon instead of serving it here
+  // Diagnostic modes (cli/run_mode.h): explain or audit the profile, or learn one.
+  bool explain = false;
+  bool audit = false;
+  std::optional<std::string> report_path;   // audit: JSON report
+  std::optional<std::string> suggest_path;  // audit: the profile with the minimal change that allows the run
+  std::optional<std::string> learn_output;  // learn: where the learned profile goes
+  std::optional<std::string> learn_merge;   // learn: a profile to add the learned syscalls to
   bool quiet = false;
   std::optional<std::string> events_path;
   std::vector<std::string> metadata;  // key=value

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   const std::vector<tollgate::Subcommand> subcommands = {
       tollgate::add_run_command(app),
       tollgate::add_supervise_command(app),
+      tollgate::add_lint_command(app),
+      tollgate::add_learn_command(app),
   };
 
   try {

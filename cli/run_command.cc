@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/logging.h"
+#include "cli/run_mode.h"
 #include "cli/signal_forwarder.h"
 #include "supervisor/emulation_dispatcher.h"
 #include "supervisor/rule_set.h"
@@ -114,7 +115,12 @@ int run_command(const RunOptions& o) {
     return exit_code::kUsage;
   }
   const PolicyPtr& policy = loaded->policy;
-  auto compiled = compile_filter(policy->filter, FilterEnvironment::of_this_process());
+  auto prepared = prepare_run(o, policy);
+  if (!prepared) {
+    report_error(prepared.error());
+    return exit_code::kUsage;
+  }
+  auto compiled = compile_filter(prepared->filter, FilterEnvironment::of_this_process());
   if (!compiled) {
     report_error(policy->source_path + ": " + compiled.error());
     return exit_code::kUsage;
@@ -158,6 +164,7 @@ int run_command(const RunOptions& o) {
       return exit_code::kInternal;
     }
     TargetInfo info{target->pid(), o.command, policy->name, parse_metadata(o.metadata)};
+    info.metadata.insert(prepared->metadata.begin(), prepared->metadata.end());
     UniqueFd listener = target->take_listener();
     std::expected<void, std::string> serving;
     if (o.supervisor_socket) {
@@ -171,7 +178,7 @@ int run_command(const RunOptions& o) {
       serving = hand_over_listener(*o.supervisor_socket, envelope, listener.get());
       listener.reset();  // the daemon holds it now
     } else {
-      serving = supervisor.add_listener(std::move(listener), info, std::make_shared<RuleSet>(policy));
+      serving = supervisor.add_listener(std::move(listener), info, prepared->decider);
     }
     if (!serving) {
       report_error(serving.error());
@@ -198,6 +205,10 @@ int run_command(const RunOptions& o) {
   }
   events->flush();
   uv_loop_close(&loop);
+  if (auto finished = prepared->finish(); !finished) {
+    report_error(finished.error());
+    return exit_code::kInternal;
+  }
   return result;
 }
 
@@ -211,6 +222,7 @@ Subcommand add_run_command(CLI::App& parent) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--supervisor", options->supervisor_socket,
                   "hand the listener to `tollgate supervise` at this socket instead of serving it here");
+  add_diagnostic_options(*cmd, *options);
   cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
   cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
   cmd->add_option("--metadata", options->metadata, "KEY=VALUE attached to this target's events (repeatable)");

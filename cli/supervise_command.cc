@@ -14,6 +14,7 @@
 #include "cli/signal_forwarder.h"
 #include "supervisor/emulation_dispatcher.h"
 #include "supervisor/handover_server.h"
+#include "supervisor/diagnostic_decider.h"
 #include "supervisor/rule_set.h"
 #include "supervisor/supervisor.h"
 
@@ -42,9 +43,12 @@ int supervise_command(const SuperviseOptions& o) {
       const PolicyFlavor flavor = envelope.policy_flavor == "docker" ? PolicyFlavor::DockerProfile : PolicyFlavor::Tollgate;
       auto policy = parse_policy_json(envelope.policy_document, envelope.policy_name, parse_options_for(flavor));
       if (!policy) return std::unexpected("policy " + policy.error().to_string());
+      auto mode = envelope.metadata.find(std::string(kModeMetadataKey));
+      auto decider = diagnostic_decider(mode != envelope.metadata.end() ? mode->second : "", *policy);
+      if (!decider) return std::unexpected(decider.error());
       TargetInfo info{envelope.pid, std::move(envelope.argv), envelope.policy_name, std::move(envelope.metadata)};
       spdlog::debug("supervising pid {} under {}", info.pid, info.policy_name);
-      return supervisor.add_listener(std::move(listener), std::move(info), std::make_shared<RuleSet>(*policy));
+      return supervisor.add_listener(std::move(listener), std::move(info), *decider);
     };
     OciAdmission containers(supervisor,
                             {o.policy_dir.value_or(shipped_policy_dir()), o.default_policy.value_or("default")});

@@ -60,6 +60,8 @@ std::string describe_outcome(const Decision& d) {
     case Verdict::Value: return "= " + std::to_string(d.value);
     case Verdict::Emulate: return "emulated";
     case Verdict::Ask: return "held";
+    case Verdict::Kill: return "killed";
+    case Verdict::Trap: return "trapped";
   }
   return "?";
 }
@@ -87,7 +89,9 @@ void EventLog::record(const DecisionEvent& e) {
   const Decision& d = e.decision;
   const CallContext& call = e.call;
   const std::string rendered = format_call(call);
-  if (human_lines_ && !(d.rule != nullptr && d.rule->log == LogLevel::None)) {
+  if (human_lines_ && !d.explanation.empty()) {
+    spdlog::warn("{} {} {}", who(call, e.target), rendered, d.explanation);
+  } else if (human_lines_ && !(d.rule != nullptr && d.rule->log == LogLevel::None)) {
     const std::string line = who(call, e.target) + " " + rendered + " -> " + describe_outcome(d) + " (" + why(d, e.target) + ")";
     if (d.verdict == Verdict::Continue || (d.rule != nullptr && d.rule->log == LogLevel::Info))
       spdlog::info("{}", line);
@@ -120,6 +124,7 @@ void EventLog::record(const DecisionEvent& e) {
   j["action"] = to_string(d.verdict);
   if (d.verdict == Verdict::Errno) j["errno"] = errno_name(d.error);
   if (!d.reason.empty()) j["reason"] = d.reason;
+  if (!d.explanation.empty()) j["explanation"] = d.explanation;
   j["latency_ns"] = e.latency_ns;
   j["target"] = {{"pid", e.target.pid}, {"argv", e.target.argv}};
   if (!e.target.metadata.empty()) j["metadata"] = e.target.metadata;

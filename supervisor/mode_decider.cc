@@ -1,5 +1,6 @@
 #include "supervisor/mode_decider.h"
 
+#include "supervisor/diagnostic_decider.h"
 #include "supervisor/rule_set.h"
 
 namespace tollgate {
@@ -11,9 +12,12 @@ std::expected<std::shared_ptr<const Decider>, std::string> decider_for_mode(Poli
       return std::make_shared<RuleSet>(std::move(policy));
     case PolicyMode::Audit:
     case PolicyMode::Explain:
-      break;
+      // The container's runtime must install the policy with its denials turned into notifications
+      // (`tollgate profile --notify-denials`, docs/oci.md); the decider judges each call against the
+      // policy itself.
+      return diagnostic_decider(to_string(mode), policy);
   }
-  return std::unexpected("mode=" + std::string(to_string(mode)) + " is not available in this build yet");
+  return std::unexpected("unknown mode");
 }
 
 }  // namespace tollgate

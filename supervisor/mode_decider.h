@@ -11,9 +11,8 @@
 
 namespace tollgate {
 
-// Enforce: the policy's rules decide (RuleSet). Audit and explain get their Deciders with the audit/explain
-// work (issue 4); until then they are refused with an error rather than silently enforced, so that an
-// operator who asked for a dry run never gets denials instead.
+// Enforce: the policy's rules decide (RuleSet). Audit and explain: the policy's own filter is the judge of
+// each notified call (diagnostic_decider), so the runtime must have installed its notify-denials variant.
 std::expected<std::shared_ptr<const Decider>, std::string> decider_for_mode(PolicyPtr policy,
                                                                             PolicyMode mode);
 

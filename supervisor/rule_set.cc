@@ -2,23 +2,11 @@
 
 #include <fnmatch.h>
 
+#include "core/arg_condition.h"
 #include "core/syscall_names.h"
 
 namespace tollgate {
 namespace {
-
-bool compare(const ArgCondition& c, uint64_t arg) {
-  switch (c.op) {
-    case ArgOp::NotEqual: return arg != c.value;
-    case ArgOp::LessThan: return arg < c.value;
-    case ArgOp::LessEqual: return arg <= c.value;
-    case ArgOp::Equal: return arg == c.value;
-    case ArgOp::GreaterEqual: return arg >= c.value;
-    case ArgOp::GreaterThan: return arg > c.value;
-    case ArgOp::MaskedEqual: return (arg & c.value) == c.value_two;
-  }
-  return false;
-}
 
 bool glob_match(const std::string& pattern, const std::string& text, int flags) {
   return fnmatch(pattern.c_str(), text.c_str(), flags) == 0;
@@ -41,7 +29,7 @@ RuleSet::RuleSet(PolicyPtr policy) : policy_(std::move(policy)) {
 RuleSet::Match RuleSet::matches(const Rule& rule, CallContext& call, bool& used_memory) const {
   // Cheapest first: registers, then /proc, then target memory.
   for (const ArgCondition& c : rule.args)
-    if (!compare(c, call.arg(c.index))) return Match::No;
+    if (!condition_holds(c, call.arg(c.index))) return Match::No;
   if (!rule.caller.empty()) {
     const auto& info = call.process();
     if (!info) return Match::Unreadable;
@@ -98,6 +86,8 @@ std::string_view to_string(Verdict verdict) {
     case Verdict::Value: return "value";
     case Verdict::Emulate: return "emulate";
     case Verdict::Ask: return "ask";
+    case Verdict::Kill: return "kill";
+    case Verdict::Trap: return "trap";
   }
   return "?";
 }

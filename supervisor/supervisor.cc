@@ -1,11 +1,13 @@
 #include "supervisor/supervisor.h"
 
 #include <spdlog/spdlog.h>
+#include <signal.h>
 #include <time.h>
 
 #include <cstring>
 
 #include "core/syscall_names.h"
+#include "supervisor/caller_signal.h"
 #include "supervisor/listener.h"
 
 namespace tollgate {
@@ -37,6 +39,9 @@ void fill_response(seccomp_notif_resp& resp, uint64_t id, const Decision& d) {
   switch (d.verdict) {
     case Verdict::Continue: resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE; break;
     case Verdict::Value: resp.val = d.value; break;
+    // What a traced or trapped call returns when nothing else answers it.
+    case Verdict::Kill:
+    case Verdict::Trap: resp.error = -ENOSYS; break;
     default: resp.error = -(d.error > 0 ? d.error : EPERM); break;
   }
 }
@@ -87,6 +92,21 @@ bool Supervisor::answer(Listener& listener, const CallContext& call, uint64_t id
     ++stats_.targets_gone;
     return false;
   }
+  // Explain mode's KILL/TRAP: a pidfd checked against this very call, and the event recorded before the
+  // caller dies, since it may be the last anyone hears of it.
+  const bool signals = decision.verdict == Verdict::Kill || decision.verdict == Verdict::Trap;
+  if (signals) {
+    auto caller = open_caller_pidfd(listener.fd(), id, call.pid());
+    if (!caller) {
+      ++stats_.targets_gone;
+      return false;
+    }
+    if (events_.enabled()) events_.record(DecisionEvent{call, decision, listener.target(), monotonic_ns() - started_ns});
+    // Sent before the answer: the filter waits killable-only (WAIT_KILLABLE_RECV), so an uncaught SIGSYS
+    // kills the caller inside the call, and a caught one (TRAP) is handled as the call returns, as the kernel
+    // would do it.
+    send_signal(*caller, decision.verdict == Verdict::Kill ? fatal_signal_for(call.pid()) : SIGSYS);
+  }
   seccomp_notif_resp& resp = listener.buffers().response();
   fill_response(resp, id, decision);
   if (auto r = notify_send(listener.fd(), resp); !r) {
@@ -99,7 +119,7 @@ bool Supervisor::answer(Listener& listener, const CallContext& call, uint64_t id
     return false;
   }
   ++stats_.answered;
-  if (events_.enabled()) events_.record(DecisionEvent{call, decision, listener.target(), monotonic_ns() - started_ns});
+  if (events_.enabled() && !signals) events_.record(DecisionEvent{call, decision, listener.target(), monotonic_ns() - started_ns});
   return true;
 }
 

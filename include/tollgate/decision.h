@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "tollgate/policy.h"
@@ -15,6 +16,10 @@ enum class Verdict {
   Value,     // the call returns `value` without running
   Emulate,   // a handler does the call on the caller's behalf
   Ask,       // a person decides
+  // Explain mode, for a profile's KILL and TRAP actions: the event is recorded first, then the caller gets
+  // SIGSYS (Kill: SIGKILL instead if SIGSYS is caught, blocked or ignored), then the answer ENOSYS.
+  Kill,
+  Trap,
 };
 
 struct Decision {
@@ -25,6 +30,9 @@ struct Decision {
   std::string_view reason;     // static text for events when no rule decided
   // The decision read the caller's memory: it must never become CONTINUE, whatever else happens to it.
   bool depends_on_memory = false;
+  // Explain, audit: what the profile does with this call and which entry is responsible, rendered after the
+  // call in the event line ("= -1 EPERM  <- defaultAction ..."). Empty for ordinary rule decisions.
+  std::string explanation;
 
   static Decision deny(int error, std::string_view reason, const Rule* rule = nullptr) {
     return {Verdict::Errno, error, 0, rule, reason};

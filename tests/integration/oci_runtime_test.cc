@@ -224,7 +224,6 @@ TEST_F(OciTest, PoliciesOutsideTheDirectoryAndUnknownModesAreRefused) {
       {"policy=" + dir_.file("outside.json"), "absolute paths are refused"},
       {"policy=no-such-policy", "no such policy"},
       {"mode=permissive", "mode must be audit, explain or enforce"},
-      {"mode=audit", "mode=audit is not available in this build yet"},
   };
   for (const auto& [metadata, why] : cases) {
     auto c = container(Runtime::Runc, metadata, {"tg_probe", "settimeofday"});

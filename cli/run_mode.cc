@@ -1,0 +1,116 @@
+#include "cli/run_mode.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "agent/profile_variants.h"
+#include "cli/policy_source.h"
+#include "supervisor/audit_recorder.h"
+#include "supervisor/audit_report.h"
+#include "supervisor/diagnostic_decider.h"
+#include "supervisor/profile_suggestion.h"
+#include "supervisor/syscall_learner.h"
+
+namespace tollgate {
+namespace {
+
+template <typename Json>
+std::expected<void, std::string> write_json(const std::string& path, const Json& doc) {
+  std::ofstream out(path, std::ios::trunc);
+  out << doc.dump(2) << "\n";
+  out.close();
+  if (!out) return std::unexpected("cannot write " + path);
+  return {};
+}
+
+std::optional<std::string> file_text(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// At exit: the summary on stderr, then the report and the suggested profile if asked for.
+std::expected<void, std::string> finish_audit(const RunOptions& o, const PolicyPtr& policy,
+                                              const AuditRecorder& recorder) {
+  const auto findings = recorder.findings();
+  std::fputs(audit_summary(findings).c_str(), stderr);
+  std::vector<std::string> changes;
+  if (o.suggest_path || o.report_path) {
+    auto suggested = suggest_profile(*policy, FilterEnvironment::of_this_process(), findings,
+                                     file_text(policy->source_path));
+    if (!suggested) return std::unexpected("--suggest: " + suggested.error());
+    changes = suggested->changes;
+    if (o.suggest_path)
+      if (auto w = write_json(*o.suggest_path, suggested->document); !w) return w;
+  }
+  if (o.report_path)
+    if (auto w = write_json(*o.report_path, audit_report(policy->source_path, o.command, findings, changes));
+        !w)
+      return w;
+  return {};
+}
+
+// At exit: the learned profile, or the --merge profile with the minimal change that allows what was seen.
+std::expected<void, std::string> finish_learn(const RunOptions& o, const SyscallLearner& learner) {
+  if (!o.learn_merge) return write_json(*o.learn_output, learner.profile(o.command));
+  auto base = load_policy_file(*o.learn_merge, parse_options_for(PolicyFlavor::DockerProfile));
+  if (!base) return std::unexpected("--merge: " + base.error().to_string());
+  const std::vector<AuditFinding> seen = learner.seen();
+  std::vector<const AuditFinding*> findings;
+  for (const AuditFinding& f : seen) findings.push_back(&f);
+  auto merged =
+      suggest_profile(**base, FilterEnvironment::of_this_process(), findings, file_text(*o.learn_merge));
+  if (!merged) return std::unexpected("--merge: " + merged.error());
+  for (const std::string& change : merged->changes)
+    std::fprintf(stderr, "tollgate: learn: %s\n", change.c_str());
+  return write_json(*o.learn_output, merged->document);
+}
+
+}  // namespace
+
+void add_diagnostic_options(CLI::App& cmd, RunOptions& o) {
+  cmd.add_flag("--explain", o.explain,
+               "enforce the profile exactly, and print every call it denies, kills or traps with the entry "
+               "responsible");
+  cmd.add_flag("--audit", o.audit,
+               "enforce nothing: report every call the profile would deny, kill or trap, and let it run");
+  cmd.add_option("--report", o.report_path, "audit: write a JSON report to FILE at exit");
+  cmd.add_option("--suggest", o.suggest_path,
+                 "audit: write the profile with the minimal change that would have allowed the run to FILE");
+}
+
+std::expected<PreparedRun, std::string> prepare_run(const RunOptions& o, const PolicyPtr& policy) {
+  const int modes = int(o.explain) + int(o.audit) + int(o.learn_output.has_value());
+  if (modes > 1) return std::unexpected("--explain, --audit and learn exclude each other");
+  if ((o.report_path || o.suggest_path) && !o.audit)
+    return std::unexpected("--report and --suggest need --audit");
+  if (o.supervisor_socket && (o.learn_output || o.report_path || o.suggest_path))
+    return std::unexpected("learn, --report and --suggest collect their results here; drop --supervisor");
+  if (o.learn_output) {
+    // A --merge base that does not load is found now, not after the whole run.
+    if (o.learn_merge)
+      if (auto base = load_policy_file(*o.learn_merge, parse_options_for(PolicyFlavor::DockerProfile)); !base)
+        return std::unexpected("--merge: " + base.error().to_string());
+    auto learner = std::make_shared<SyscallLearner>();
+    PreparedRun run{notify_everything(), learner};
+    run.finish = [&o, learner] { return finish_learn(o, *learner); };
+    return run;
+  }
+  const std::string mode = o.explain ? "explain" : o.audit ? "audit" : "enforce";
+  auto recorder = o.audit ? std::make_shared<AuditRecorder>() : nullptr;
+  auto decider = diagnostic_decider(mode, policy, recorder);
+  if (!decider) return std::unexpected(decider.error());
+  if (modes == 0) return PreparedRun{policy->filter, *decider};
+  // A daemon given the target learns the mode from its metadata.
+  PreparedRun run{notify_instead_of_denying(policy->filter), *decider};
+  run.metadata[std::string(kModeMetadataKey)] = mode;
+  if (o.audit && !o.supervisor_socket)
+    run.finish = [&o, policy, recorder] { return finish_audit(o, policy, *recorder); };
+  return run;
+}
+
+}  // namespace tollgate

@@ -1,0 +1,60 @@
+// Audit mode: every call the profile would deny, kill or trap is let through (CONTINUE: nothing is being
+// enforced, so there is nothing for a changed argument to get past) and recorded here, grouped by syscall and
+// responsible entry, for the summary, the JSON report and the suggested profile.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "agent/profile_judge.h"
+#include "supervisor/call_context.h"
+#include "supervisor/decider.h"
+#include "supervisor/rule_set.h"
+
+namespace tollgate {
+
+struct AuditFinding {
+  std::string syscall;
+  int nr = 0;
+  ProfileJudgement judgement;  // of the first call; the same for the group
+  uint64_t count = 0;
+  std::set<pid_t> pids;
+  std::set<std::string> comms;
+  std::string example;                               // the first call, formatted
+  std::vector<std::array<uint64_t, 6>> arg_samples;  // distinct argument tuples, at most kMaxSamples
+  static constexpr size_t kMaxSamples = 64;
+};
+
+class AuditRecorder {
+ public:
+  void record(CallContext& call, const ProfileJudgement& judgement);
+  // Ordered by syscall name, then entry.
+  std::vector<const AuditFinding*> findings() const;
+
+ private:
+  // nr, responsible entry index (-1: defaultAction), the action P returns
+  std::map<std::tuple<int, int, uint32_t>, AuditFinding> groups_;
+};
+
+class AuditDecider final : public Decider {
+ public:
+  AuditDecider(std::shared_ptr<const ProfileJudge> judge, std::shared_ptr<const RuleSet> rules,
+               std::shared_ptr<AuditRecorder> recorder);
+  Decision decide(CallContext& call) const override;
+  const std::string& policy_name() const override { return rules_->policy_name(); }
+
+ private:
+  std::shared_ptr<const ProfileJudge> judge_;
+  std::shared_ptr<const RuleSet> rules_;
+  std::shared_ptr<AuditRecorder> recorder_;
+};
+
+}  // namespace tollgate

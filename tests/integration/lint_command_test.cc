@@ -1,0 +1,58 @@
+// `tollgate lint`: exit 0 clean, 1 warnings, 2 errors; human and JSON output.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/harness.h"
+#include "tests/integration/profile_variants.h"
+
+namespace tollgate::testing {
+namespace {
+
+TEST(Lint, PodmansUnmodifiedProfileIsClean) {
+  // Nothing in it is wrong on this machine: exit 0, no warnings. What lint notes is harmless and by design:
+  // the names of other architectures in its multi-architecture allow list (_llseek, chown32, ...), and
+  // syscalls this kernel no longer has (nfsservctl, query_module, lookup_dcookie since Linux 6.8,
+  // epoll_ctl_old/epoll_wait_old), which fail with ENOSYS whatever the profile says.
+  ProcessResult r = run_process({kTollgate, "lint", kPodmanProfile});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("0 error(s), 0 warning(s)"), std::string::npos) << r.out;
+  ProcessResult json = run_process({kTollgate, "lint", "--json", kPodmanProfile});
+  EXPECT_EQ(json.status, 0);
+  auto report = nlohmann::json::parse(json.out);
+  EXPECT_EQ(report["warnings"], 0);
+  EXPECT_GT(report["notes"].get<int>(), 0);
+  for (const auto& f : report["findings"]) {
+    EXPECT_EQ(f["severity"], "note") << f.dump();
+    EXPECT_TRUE(f["check"] == "not-on-this-arch" || f["check"] == "not-in-this-kernel") << f.dump();
+  }
+}
+
+TEST(Lint, StoryOneANameThisLibseccompDoesNotKnowIsAWarning) {
+  // Simulates the old libseccomp of story 1: the allow list names a syscall this libseccomp has never heard
+  // of, so the name is silently dropped and the call would get the defaultAction.
+  TempDir dir;
+  const std::string profile = podman_variant(dir, "unknown.json", [](nlohmann::json& p) {
+    p["syscalls"][1]["names"].push_back("statx_from_the_future");
+  });
+  ProcessResult r = run_process({kTollgate, "lint", profile});
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("warning [unknown-to-libseccomp]: \"statx_from_the_future\" is unknown to libseccomp"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("defaultAction SCMP_ACT_ERRNO(ENOSYS)"), std::string::npos) << r.out;
+  auto report = nlohmann::json::parse(run_process({kTollgate, "lint", "--json", profile}).out);
+  EXPECT_EQ(report["exit_status"], 1);
+  EXPECT_EQ(report["warnings"], 1);
+}
+
+TEST(Lint, AProfileThatDoesNotParseIsAnError) {
+  TempDir dir;
+  write_file(dir.file("broken.json"), R"({"defaultAction": 3})");
+  ProcessResult r = run_process({kTollgate, "lint", dir.file("broken.json")});
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("/defaultAction: error [does-not-parse]"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace tollgate::testing
