@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/policy_source.h"
+#include "cli/supervisor_control.h"
 
 namespace CLI {
 class App;
@@ -23,6 +24,7 @@ struct Subcommand {
 
 Subcommand add_run_command(CLI::App& parent);
 Subcommand add_supervise_command(CLI::App& parent);
+Subcommand add_ctl_command(CLI::App& parent);
 
 struct RunOptions {
   PolicyChoice policy;
@@ -37,6 +39,7 @@ struct SuperviseOptions {
   std::string socket_path = "/run/tollgate/tollgate.sock";
   bool quiet = false;
   std::optional<std::string> events_path;
+  ControlOptions control;
 };
 
 int run_command(const RunOptions& options);

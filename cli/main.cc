@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   const std::vector<tollgate::Subcommand> subcommands = {
       tollgate::add_run_command(app),
       tollgate::add_supervise_command(app),
+      tollgate::add_ctl_command(app),
   };
 
   try {

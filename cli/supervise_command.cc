@@ -49,6 +49,15 @@ int supervise_command(const SuperviseOptions& o) {
       return exit_code::kInternal;
     }
     HandoverServer& srv = **server;
+    auto control = SupervisorControl::start(&loop, supervisor, o.control);
+    if (!control) {
+      report_error(control.error());
+      srv.close();
+      supervisor.close_all();
+      uv_run(&loop, UV_RUN_DEFAULT);
+      uv_loop_close(&loop);
+      return exit_code::kInternal;
+    }
     // SIGINT/SIGTERM/SIGQUIT stop the daemon: no new handovers, every listener closed (their targets' notified
     // calls then fail with ENOSYS), and the loop runs dry. SIGHUP is ignored until policies can be reloaded.
     std::unique_ptr<SignalForwarder> signals;
@@ -56,6 +65,7 @@ int supervise_command(const SuperviseOptions& o) {
       if (sig == SIGHUP) return;
       spdlog::info("stopping on signal {}", sig);
       srv.close();
+      (*control)->close();
       supervisor.close_all();
       signals->close();
     });
@@ -77,6 +87,12 @@ Subcommand add_supervise_command(CLI::App& parent) {
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
   cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
+  cmd->add_option("--control-socket", options->control.socket_path,
+                  "Unix socket for `tollgate ctl` (mode 0600, or 0660 with --control-group)")
+      ->capture_default_str();
+  cmd->add_option("--control-group", options->control.group, "a group whose members may also use the control socket");
+  cmd->add_option("--learned", options->control.learned_path,
+                  "rules learned from \"always\" answers: read at start, rewritten atomically on each new one");
   cmd->footer("\nStops on SIGINT, SIGTERM or SIGQUIT (exit status 0); 2 for a bad command line, 125 when the socket\n"
               "cannot be set up. The handover protocol is described in docs/handover.md.");
   return {cmd, [options] { return supervise_command(*options); }};

@@ -84,15 +84,21 @@ void EventLog::flush() {
 void EventLog::record(const DecisionEvent& e) {
   const Decision& d = e.decision;
   const CallContext& call = e.call;
-  const std::string rendered = format_call(call);
   if (human_lines_ && !(d.rule != nullptr && d.rule->log == LogLevel::None)) {
-    const std::string line = who(call) + " " + rendered + " -> " + describe_outcome(d) + " (" + why(d, e.target) + ")";
+    const std::string line = who(call) + " " + format_call(call) + " -> " + describe_outcome(d) + " (" + why(d, e.target) + ")";
     if (d.verdict == Verdict::Continue || (d.rule != nullptr && d.rule->log == LogLevel::Info))
       spdlog::info("{}", line);
     else
       spdlog::warn("{}", line);
   }
   if (!json_) return;
+  json_->info("{}", decision_event_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+nlohmann::json decision_event_json(const DecisionEvent& e) {
+  const Decision& d = e.decision;
+  const CallContext& call = e.call;
+  const std::string rendered = format_call(call);
   nlohmann::json j;
   j["time"] = iso_time_now();
   j["pid"] = call.pid();
@@ -121,7 +127,7 @@ void EventLog::record(const DecisionEvent& e) {
   j["latency_ns"] = e.latency_ns;
   j["target"] = {{"pid", e.target.pid}, {"argv", e.target.argv}};
   if (!e.target.metadata.empty()) j["metadata"] = e.target.metadata;
-  json_->info("{}", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return j;
 }
 
 }  // namespace tollgate

@@ -31,6 +31,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   int fd() const { return fd_.get(); }
   const TargetInfo& target() const { return target_; }
   const Decider& decider() const { return *decider_; }
+  uint64_t added_ns() const { return added_ns_; }  // monotonic: when the supervisor took it over
   NotificationBuffers& buffers() { return buffers_; }
 
  private:
@@ -45,6 +46,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   uv_poll_t poll_{};
   bool started_ = false;
   bool closing_ = false;
+  uint64_t added_ns_;
 };
 
 }  // namespace tollgate

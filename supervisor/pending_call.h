@@ -33,6 +33,7 @@ class PendingCall {
   uint64_t id() const { return notification_.id; }
   uint64_t started_ns() const { return started_ns_; }
   int listener_fd() const;
+  const Listener* listener() const { return listener_.get(); }
   // True while the caller still waits in this very call (SECCOMP_IOCTL_NOTIF_ID_VALID). Any thread.
   bool still_waiting() const;
   bool completed() const { return completed_.load(); }

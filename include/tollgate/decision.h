@@ -33,4 +33,12 @@ struct Decision {
 
 std::string_view to_string(Verdict verdict);
 
+// What an "ask" decision becomes when nobody answers (no one to ask, or the timeout passed): the rule's
+// default, and never CONTINUE for a decision that read the caller's memory. The reasons are static text.
+inline Decision ask_default(const Decision& ask, std::string_view allow_reason, std::string_view deny_reason) {
+  if (ask.rule != nullptr && ask.rule->ask_default_allow && !ask.depends_on_memory)
+    return {Verdict::Continue, 0, 0, ask.rule, allow_reason};
+  return Decision::deny(ask.rule != nullptr ? ask.rule->errno_value : EPERM, deny_reason, ask.rule);
+}
+
 }  // namespace tollgate

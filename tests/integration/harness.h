@@ -70,9 +70,11 @@ size_t stable_fd_count(pid_t pid);
 // `tollgate supervise` on a socket in a temporary directory, ready when the constructor returns.
 class SuperviseDaemon {
  public:
-  // Without events, the daemon writes nothing per decision (for load tests).
-  explicit SuperviseDaemon(const TempDir& dir, bool with_events = true);
+  // Without events, the daemon writes nothing per decision (for load tests). Its control socket is in `dir`
+  // too; `extra_args` go to `tollgate supervise` as they are.
+  explicit SuperviseDaemon(const TempDir& dir, bool with_events = true, const std::vector<std::string>& extra_args = {});
   const std::string& socket() const { return socket_; }
+  const std::string& control_socket() const { return control_; }
   const std::string& events() const { return events_; }
   pid_t pid() const { return process_->pid(); }
   bool alive() const;
@@ -81,7 +83,7 @@ class SuperviseDaemon {
   std::optional<int> stop();
 
  private:
-  std::string socket_, events_, err_;
+  std::string socket_, control_, events_, err_;
   std::unique_ptr<BackgroundProcess> process_;
 };
 

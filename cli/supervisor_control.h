@@ -1,0 +1,54 @@
+// Everything a person uses to steer a running supervisor: the calls held by "ask" rules, the rules learned
+// from "always" answers, the control socket for `tollgate ctl`, and the interactive prompt.
+#pragma once
+
+#include <uv.h>
+
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace tollgate {
+
+class Supervisor;
+class HeldCalls;
+class LearnedRules;
+class ControlServer;
+
+struct ControlOptions {
+  std::string socket_path = "/run/tollgate/control.sock";
+  std::optional<std::string> group;         // may also use the control socket
+  std::optional<std::string> learned_path;  // where "always" answers go
+  bool interactive = false;                 // ask on this process's terminal
+};
+
+class SupervisorControl {
+ public:
+  // Extra policies to re-read on `ctl reload`, after the learned rules; its body goes into the reply.
+  using ReloadFn = std::function<std::expected<nlohmann::json, std::string>()>;
+
+  // Error: a message for the user (bad learned file, socket in use, unknown group, no terminal).
+  static std::expected<std::unique_ptr<SupervisorControl>, std::string> start(uv_loop_t* loop, Supervisor& supervisor,
+                                                                            const ControlOptions& options,
+                                                                            ReloadFn reload = {});
+  ~SupervisorControl();
+  // Answers what is still held with its default, closes the socket and the prompt. Before the loop's last run.
+  void close();
+
+ private:
+  SupervisorControl() = default;
+  std::expected<nlohmann::json, std::string> reload();
+
+  Supervisor* supervisor_ = nullptr;
+  ReloadFn reload_policies_;
+  std::unique_ptr<LearnedRules> learned_;
+  std::unique_ptr<HeldCalls> held_;
+  std::unique_ptr<ControlServer> server_;
+  bool closed_ = false;
+};
+
+}  // namespace tollgate
