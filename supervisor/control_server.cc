@@ -142,10 +142,13 @@ class ControlConnection {
     while (!closing_ && !hanging_up_) {
       size_t nl = input_.find('\n', start);
       if (nl == std::string::npos) break;
-      if (served == server_.limits_.requests_per_turn) {
+      const bool turn_over = served == server_.limits_.requests_per_turn;
+      const bool over_rate = !turn_over && !server_.take_request_token();
+      if (turn_over || over_rate) {
+        // Let the loop serve targets first; pick up the rest later (the rate budget refills meanwhile).
         input_.erase(0, start);
         uv_read_stop(stream());
-        uv_timer_start(&resume_, &ControlConnection::on_resume, 0, 0);
+        uv_timer_start(&resume_, &ControlConnection::on_resume, over_rate ? 5 : 0, 0);
         return;
       }
       handle_line(std::string_view(input_).substr(start, nl - start));
@@ -241,6 +244,8 @@ ControlServer::ControlServer(uv_loop_t* loop, std::string path, std::optional<gi
                              ControlLimits limits)
     : loop_(loop), path_(std::move(path)), group_(group), handler_(std::move(handler)), limits_(limits) {
   pipe_.data = this;
+  tokens_ = limits_.request_burst;
+  tokens_at_ms_ = uv_now(loop_);
 }
 
 ControlServer::~ControlServer() {
@@ -283,6 +288,16 @@ bool ControlServer::peer_allowed(int fd, const ucred& peer) const {
   if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) != 0) return false;
   groups.resize(len / sizeof(gid_t));
   return std::find(groups.begin(), groups.end(), *group_) != groups.end();
+}
+
+bool ControlServer::take_request_token() {
+  const uint64_t now = uv_now(loop_);
+  tokens_ = std::min(limits_.request_burst,
+                     tokens_ + static_cast<double>(now - tokens_at_ms_) * limits_.requests_per_second / 1000.0);
+  tokens_at_ms_ = now;
+  if (tokens_ < 1) return false;
+  tokens_ -= 1;
+  return true;
 }
 
 void ControlServer::on_connection(uv_stream_t* listener, int status) {

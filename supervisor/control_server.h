@@ -30,7 +30,11 @@ struct ControlLimits {
   size_t max_backlog_bytes = 4 * 1024 * 1024;  // output the client has not read yet
   std::chrono::milliseconds idle_timeout{60000};  // not for watchers
   size_t max_connections = 64;
-  size_t requests_per_turn = 64;
+  size_t requests_per_turn = 16;
+  // All clients together: at most this many requests per second (after a burst), so that a flood costs the
+  // targets a bounded share of the loop; a client over the rate is paused, not dropped.
+  double requests_per_second = 2000;
+  double request_burst = 200;
 };
 
 struct ControlReply {
@@ -66,6 +70,8 @@ class ControlServer final : public EventTap {
   ControlServer(uv_loop_t* loop, std::string path, std::optional<gid_t> group, Handler handler, ControlLimits limits);
   static void on_connection(uv_stream_t* server, int status);
   bool peer_allowed(int fd, const ucred& peer) const;
+  // Takes one request's worth from the shared rate budget; false when it is spent (for now).
+  bool take_request_token();
   void finished(ControlConnection* connection);
 
   uv_loop_t* loop_;
@@ -77,6 +83,8 @@ class ControlServer final : public EventTap {
   bool listening_ = false;
   bool closing_ = false;
   size_t watchers_ = 0;
+  double tokens_ = 0;
+  uint64_t tokens_at_ms_ = 0;
   std::unordered_map<ControlConnection*, std::unique_ptr<ControlConnection>> connections_;
 };
 
