@@ -91,6 +91,8 @@ Subcommand add_supervise_command(CLI::App& parent) {
                   "Unix socket for `tollgate ctl` (mode 0600, or 0660 with --control-group)")
       ->capture_default_str();
   cmd->add_option("--control-group", options->control.group, "a group whose members may also use the control socket");
+  cmd->add_flag("--interactive", options->control.interactive,
+                "ask about calls held by \"ask\" rules on this terminal (stdin must be a terminal)");
   cmd->add_option("--learned", options->control.learned_path,
                   "rules learned from \"always\" answers: read at start, rewritten atomically on each new one");
   cmd->footer("\nStops on SIGINT, SIGTERM or SIGQUIT (exit status 0); 2 for a bad command line, 125 when the socket\n"

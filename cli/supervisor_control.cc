@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "cli/interactive_prompt.h"
 #include "supervisor/control_commands.h"
 #include "supervisor/control_server.h"
 #include "supervisor/held_calls.h"
@@ -63,6 +64,14 @@ std::expected<std::unique_ptr<SupervisorControl>, std::string> SupervisorControl
   c->held_->add_observer([srv](HeldChange change, const HeldCall& held) {
     if (srv->active()) srv->broadcast(held_change_json(change, held, monotonic_ns()));
   });
+  if (o.interactive) {
+    auto prompt = InteractivePrompt::start(loop, *c->held_);
+    if (!prompt) {
+      c->close();
+      return std::unexpected(prompt.error());
+    }
+    c->prompt_ = std::move(*prompt);
+  }
   supervisor.set_event_tap(srv);
   supervisor.set_asker(c->held_.get());
   return c;
@@ -77,6 +86,7 @@ void SupervisorControl::close() {
   if (held_) held_->close();
   supervisor_->set_event_tap(nullptr);
   if (server_) server_->close();
+  if (prompt_) prompt_->close();
 }
 
 std::expected<nlohmann::json, std::string> SupervisorControl::reload() {

@@ -18,6 +18,7 @@ class Supervisor;
 class HeldCalls;
 class LearnedRules;
 class ControlServer;
+class InteractivePrompt;
 
 struct ControlOptions {
   std::string socket_path = "/run/tollgate/control.sock";
@@ -48,6 +49,7 @@ class SupervisorControl {
   std::unique_ptr<LearnedRules> learned_;
   std::unique_ptr<HeldCalls> held_;
   std::unique_ptr<ControlServer> server_;
+  std::unique_ptr<InteractivePrompt> prompt_;
   bool closed_ = false;
 };
 
