@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/logging.h"
+#include "cli/policy_reload.h"
 #include "cli/signal_forwarder.h"
 #include "supervisor/rule_set.h"
 #include "supervisor/supervisor.h"
@@ -155,6 +156,7 @@ int run_command(const RunOptions& o) {
       envelope.policy_flavor = loaded->flavor == PolicyFlavor::Tollgate ? "tollgate" : "docker";
       envelope.policy_document = policy->document;
       envelope.metadata = info.metadata;
+      add_policy_paths(envelope.metadata, o.policy);  // so that `ctl reload` can re-read them
       serving = hand_over_listener(*o.supervisor_socket, envelope, listener.get());
       listener.reset();  // the daemon holds it now
     } else {

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/logging.h"
+#include "cli/policy_reload.h"
 #include "cli/signal_forwarder.h"
 #include "supervisor/handover_server.h"
 #include "supervisor/rule_set.h"
@@ -49,7 +50,7 @@ int supervise_command(const SuperviseOptions& o) {
       return exit_code::kInternal;
     }
     HandoverServer& srv = **server;
-    auto control = SupervisorControl::start(&loop, supervisor, o.control);
+    auto control = SupervisorControl::start(&loop, supervisor, o.control, [&] { return reload_target_policies(supervisor); });
     if (!control) {
       report_error(control.error());
       srv.close();
@@ -59,10 +60,13 @@ int supervise_command(const SuperviseOptions& o) {
       return exit_code::kInternal;
     }
     // SIGINT/SIGTERM/SIGQUIT stop the daemon: no new handovers, every listener closed (their targets' notified
-    // calls then fail with ENOSYS), and the loop runs dry. SIGHUP is ignored until policies can be reloaded.
+    // calls then fail with ENOSYS), and the loop runs dry. SIGHUP re-reads the policies, as `ctl reload` does.
     std::unique_ptr<SignalForwarder> signals;
     signals = std::make_unique<SignalForwarder>(&loop, [&](int sig) {
-      if (sig == SIGHUP) return;
+      if (sig == SIGHUP) {  // the same as `ctl reload`
+        if (auto r = (*control)->reload(); !r) spdlog::error("reload: {}", r.error());
+        return;
+      }
       spdlog::info("stopping on signal {}", sig);
       srv.close();
       (*control)->close();

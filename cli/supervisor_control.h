@@ -39,10 +39,11 @@ class SupervisorControl {
   ~SupervisorControl();
   // Answers what is still held with its default, closes the socket and the prompt. Before the loop's last run.
   void close();
+  // `ctl reload` and SIGHUP: the learned rules, then the policies. Error: what was wrong; nothing changed.
+  std::expected<nlohmann::json, std::string> reload();
 
  private:
   SupervisorControl() = default;
-  std::expected<nlohmann::json, std::string> reload();
 
   Supervisor* supervisor_ = nullptr;
   ReloadFn reload_policies_;

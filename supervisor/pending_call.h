@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "supervisor/call_context.h"
+#include "supervisor/decider.h"
 #include "supervisor/target_info.h"
 #include "tollgate/decision.h"
 
@@ -41,6 +42,7 @@ class PendingCall {
  private:
   friend class Supervisor;
   std::shared_ptr<Listener> listener_;  // keeps the fd open until the answer is sent
+  std::shared_ptr<const Decider> decider_;  // keeps decision_.rule alive across a policy reload
   seccomp_notif notification_;
   CallContext call_;
   Decision decision_;

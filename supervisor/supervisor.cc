@@ -65,7 +65,7 @@ void Supervisor::close_all() {
   executor_.close();
 }
 
-void Supervisor::for_each_listener(const std::function<void(const Listener&)>& fn) const {
+void Supervisor::for_each_listener(const std::function<void(Listener&)>& fn) {
   for (const auto& [raw, _] : listeners_)
     if (!raw->closing()) fn(*raw);
 }

@@ -65,7 +65,7 @@ class Supervisor {
   const SupervisorStats& stats() const { return stats_; }
   const DecisionStats& decision_stats() const { return decision_stats_; }
   // The listeners being served, for `ctl targets`. Loop thread.
-  void for_each_listener(const std::function<void(const Listener&)>& fn) const;
+  void for_each_listener(const std::function<void(Listener&)>& fn);
 
  private:
   friend class Listener;
