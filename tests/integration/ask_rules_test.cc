@@ -34,6 +34,16 @@ class Ask : public ::testing::Test {
     return {kTollgate, "run", "-q", "--supervisor", daemon_->socket(), "--policy", dir_.file("ask.json"), "--",
             kProbe, action};
   }
+  // The usual setup: the ask policy, a daemon, one target ("t") whose call is held. Returns the held call
+  // (null when it never showed up).
+  nlohmann::json hold_one(const std::vector<std::string>& daemon_args = {}) {
+    write_policy();
+    start_daemon(daemon_args);
+    target_ = start_target("t");
+    nlohmann::json list = wait_pending(1);
+    return list.size() == 1 ? list[0] : nlohmann::json();
+  }
+  static std::string id_of(const nlohmann::json& held) { return std::to_string(held["id"].get<uint64_t>()); }
   std::unique_ptr<BackgroundProcess> start_target(const std::string& name) {
     return std::make_unique<BackgroundProcess>(probe_argv(), dir_.file(name + ".out"), dir_.file(name + ".err"));
   }
@@ -61,15 +71,12 @@ class Ask : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<SuperviseDaemon> daemon_;
+  std::unique_ptr<BackgroundProcess> target_;
 };
 
 TEST_F(Ask, PendingShowsTheHeldCallAndDenyDeliversTheChosenErrno) {
-  write_policy();
-  start_daemon();
-  auto target = start_target("t");
-  nlohmann::json list = wait_pending(1);
-  ASSERT_EQ(list.size(), 1u);
-  const nlohmann::json& c = list[0];
+  const nlohmann::json c = hold_one();
+  ASSERT_FALSE(c.is_null());
   EXPECT_EQ(c["call"], "settimeofday(NULL, NULL)");
   EXPECT_EQ(c["comm"], "tg_probe");
   EXPECT_EQ(c["rule"], "ask-time");
@@ -85,39 +92,33 @@ TEST_F(Ask, PendingShowsTheHeldCallAndDenyDeliversTheChosenErrno) {
 
   ProcessResult r = ctl({"deny", std::to_string(c["id"].get<uint64_t>()), "--errno", "EACCES"});
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(output_of(*target, "t").find("settimeofday: ret=-1 errno=EACCES"), std::string::npos);
+  EXPECT_NE(output_of(*target_, "t").find("settimeofday: ret=-1 errno=EACCES"), std::string::npos);
   EXPECT_TRUE(pending().empty());
   EXPECT_TRUE(eventually([&] { return read_file(daemon_->events()).find("denied by ctl") != std::string::npos; }));
 }
 
 TEST_F(Ask, AllowLetsTheCallRun) {
-  write_policy();
-  start_daemon();
-  auto target = start_target("t");
-  nlohmann::json list = wait_pending(1);
-  ASSERT_EQ(list.size(), 1u);
-  ProcessResult r = ctl({"allow", std::to_string(list[0]["id"].get<uint64_t>())});
+  const nlohmann::json held = hold_one();
+  ASSERT_FALSE(held.is_null());
+  ProcessResult r = ctl({"allow", id_of(held)});
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(output_of(*target, "t").find("settimeofday: ret=0 errno=0"), std::string::npos);
+  EXPECT_NE(output_of(*target_, "t").find("settimeofday: ret=0 errno=0"), std::string::npos);
 }
 
 TEST_F(Ask, WrongAndStaleIdsAreClearErrors) {
-  write_policy();
-  start_daemon();
+  const nlohmann::json held = hold_one();
+  ASSERT_FALSE(held.is_null());
   ProcessResult wrong = ctl({"allow", "4242"});
   EXPECT_EQ(wrong.status, 1);
   EXPECT_NE(wrong.err.find("no held call with id 4242"), std::string::npos) << wrong.err;
 
-  auto target = start_target("t");
-  nlohmann::json list = wait_pending(1);
-  ASSERT_EQ(list.size(), 1u);
-  const std::string id = std::to_string(list[0]["id"].get<uint64_t>());
+  const std::string id = id_of(held);
   EXPECT_EQ(ctl({"deny", id}).status, 0);
   ProcessResult stale = ctl({"allow", id});
   EXPECT_EQ(stale.status, 1);
   EXPECT_NE(stale.err.find("no held call with id " + id), std::string::npos) << stale.err;
   // The first answer stands.
-  EXPECT_NE(output_of(*target, "t").find("settimeofday: ret=-1 errno=EPERM"), std::string::npos);
+  EXPECT_NE(output_of(*target_, "t").find("settimeofday: ret=-1 errno=EPERM"), std::string::npos);
 
   EXPECT_EQ(ctl({"deny", "x"}).status, 2);  // not a number: a usage error, nothing sent
   ProcessResult bad_errno = ctl({"deny", id, "--errno", "ENOTANERRNO"});
@@ -133,7 +134,7 @@ TEST_F(Ask, AlwaysIsLearnedAppliedAtOnceAndSurvivesARestart) {
   auto second = start_target("second");  // an identical call already waiting: the learned rule answers it too
   nlohmann::json list = wait_pending(2);
   ASSERT_EQ(list.size(), 2u);
-  ProcessResult r = ctl({"deny", std::to_string(list[0]["id"].get<uint64_t>()), "--errno", "EACCES", "--always"});
+  ProcessResult r = ctl({"deny", id_of(list[0]), "--errno", "EACCES", "--always"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(output_of(*first, "first").find("errno=EACCES"), std::string::npos);
   EXPECT_NE(output_of(*second, "second").find("errno=EACCES"), std::string::npos);
@@ -159,31 +160,24 @@ TEST_F(Ask, AlwaysIsLearnedAppliedAtOnceAndSurvivesARestart) {
 }
 
 TEST_F(Ask, AllowAlwaysLetsTheNextIdenticalCallRunWithoutAsking) {
-  write_policy();
-  const std::string learned = dir_.file("learned.json");
-  start_daemon({"--learned", learned});
-  auto target = start_target("t");
-  nlohmann::json list = wait_pending(1);
-  ASSERT_EQ(list.size(), 1u);
-  EXPECT_EQ(ctl({"allow", std::to_string(list[0]["id"].get<uint64_t>()), "--always"}).status, 0);
-  EXPECT_NE(output_of(*target, "t").find("ret=0 errno=0"), std::string::npos);
+  const nlohmann::json held = hold_one({"--learned", dir_.file("learned.json")});
+  ASSERT_FALSE(held.is_null());
+  EXPECT_EQ(ctl({"allow", id_of(held), "--always"}).status, 0);
+  EXPECT_NE(output_of(*target_, "t").find("ret=0 errno=0"), std::string::npos);
   ProcessResult again = run_process(probe_argv(), std::chrono::seconds(20));
   EXPECT_NE(again.out.find("settimeofday: ret=0 errno=0"), std::string::npos) << again.out << again.err;
 }
 
 TEST_F(Ask, AlwaysWithoutALearnedFileIsRefusedAndTheCallStaysHeld) {
-  write_policy();
-  start_daemon();
-  auto target = start_target("t");
-  nlohmann::json list = wait_pending(1);
-  ASSERT_EQ(list.size(), 1u);
-  const std::string id = std::to_string(list[0]["id"].get<uint64_t>());
+  const nlohmann::json held = hold_one();
+  ASSERT_FALSE(held.is_null());
+  const std::string id = id_of(held);
   ProcessResult r = ctl({"allow", id, "--always"});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("--learned"), std::string::npos) << r.err;
   EXPECT_EQ(pending().size(), 1u);
   EXPECT_EQ(ctl({"deny", id}).status, 0);
-  EXPECT_NE(output_of(*target, "t").find("errno=EPERM"), std::string::npos);
+  EXPECT_NE(output_of(*target_, "t").find("errno=EPERM"), std::string::npos);
 }
 
 TEST_F(Ask, TimeoutWithDefaultDenyGivesEperm) {
@@ -205,12 +199,9 @@ TEST_F(Ask, TimeoutWithDefaultAllowLetsTheCallRun) {
 }
 
 TEST_F(Ask, KilledHeldTargetLeavesPendingWithin100ms) {
-  write_policy();
-  start_daemon();
-  auto target = start_target("t");
-  nlohmann::json list = wait_pending(1);
-  ASSERT_EQ(list.size(), 1u);
-  const pid_t caller = list[0]["pid"].get<pid_t>();
+  const nlohmann::json held = hold_one();
+  ASSERT_FALSE(held.is_null());
+  const pid_t caller = held["pid"].get<pid_t>();
   ControlTestClient c(daemon_->control_socket());
   ASSERT_TRUE(c.connected());
   ASSERT_EQ(kill(caller, SIGKILL), 0);
@@ -229,7 +220,7 @@ TEST_F(Ask, KilledHeldTargetLeavesPendingWithin100ms) {
   ASSERT_TRUE(gone);
   std::printf("killed held caller left pending after %lld ms\n", static_cast<long long>(took.count()));
   EXPECT_LT(took.count(), 100) << "the killed caller stayed in pending for " << took.count() << " ms";
-  EXPECT_EQ(target->wait(std::chrono::seconds(10)), 128 + SIGKILL);
+  EXPECT_EQ(target_->wait(std::chrono::seconds(10)), 128 + SIGKILL);
 }
 
 TEST_F(Ask, WatchStreamsHeldCallsAndDecisions) {
@@ -256,10 +247,7 @@ TEST_F(Ask, WatchStreamsHeldCallsAndDecisions) {
 }
 
 TEST_F(Ask, StatsAndTargets) {
-  write_policy();
-  start_daemon();
-  auto target = start_target("t");
-  ASSERT_EQ(wait_pending(1).size(), 1u);
+  ASSERT_FALSE(hold_one().is_null());
   ProcessResult targets = ctl({"--json", "targets"});
   ASSERT_EQ(targets.status, 0) << targets.err;
   nlohmann::json t = nlohmann::json::parse(targets.out);
@@ -278,7 +266,7 @@ TEST_F(Ask, StatsAndTargets) {
 
   auto id = pending()[0]["id"].get<uint64_t>();
   EXPECT_EQ(ctl({"deny", std::to_string(id)}).status, 0);
-  (void)output_of(*target, "t");
+  (void)output_of(*target_, "t");
   ProcessResult after = ctl({"--json", "stats"});
   nlohmann::json s2 = nlohmann::json::parse(after.out)["stats"];
   EXPECT_EQ(s2["by_syscall"]["settimeofday"]["deny"], 1) << after.out;

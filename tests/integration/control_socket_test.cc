@@ -20,13 +20,6 @@
 namespace tollgate::testing {
 namespace {
 
-constexpr const char* kGetppidPolicy = R"({
-  "comment": "test: getppid is decided by the supervisor",
-  "defaultAction": "SCMP_ACT_ALLOW",
-  "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_NOTIFY", "comment": "test"}],
-  "rules": [{"name": "getppid-99", "syscalls": ["getppid"], "action": "deny", "errno": 99, "log": "none"}]
-})";
-
 // In a forked child: become uid/gid 65534, optionally keeping CAP_DAC_OVERRIDE so that file permissions
 // (the socket's mode, the test directory's) do not stop it and only the daemon's peer check can.
 bool become_nobody(bool keep_dac_override) {

@@ -19,6 +19,15 @@ inline const std::string kStaticProbe = STATIC_PROBE_BIN;
 inline const std::string kPolicyDir = TOLLGATE_SOURCE_POLICY_DIR;
 inline const std::string kPodmanProfile = "/usr/share/containers/seccomp.json";
 
+// getppid goes to the supervisor, which answers EADDRNOTAVAIL (99): a value nothing else produces.
+// Load tests run `tg_probe getppid-loop N 99` under it.
+inline constexpr const char* kGetppidPolicy = R"({
+  "comment": "test: getppid is decided by the supervisor",
+  "defaultAction": "SCMP_ACT_ALLOW",
+  "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_NOTIFY", "comment": "test"}],
+  "rules": [{"name": "getppid-99", "syscalls": ["getppid"], "action": "deny", "errno": 99, "log": "none"}]
+})";
+
 struct ProcessResult {
   int status = -1;  // exit code, or 128+signal
   std::string out;
