@@ -33,6 +33,7 @@ struct RunOptions {
   std::optional<std::string> events_path;
   std::vector<std::string> metadata;  // key=value
   std::vector<std::string> command;
+  ControlOptions control{.socket_path = ""};  // --interactive: held calls asked about on --tty
 };
 
 struct SuperviseOptions {

@@ -1,6 +1,10 @@
 #include "cli/interactive_prompt.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include "core/errno_names.h"
 #include "supervisor/held_calls.h"
@@ -19,22 +23,31 @@ std::string who(const HeldCall& h) {
 }  // namespace
 
 std::expected<std::unique_ptr<InteractivePrompt>, std::string> InteractivePrompt::start(uv_loop_t* loop,
-                                                                                        HeldCalls& held) {
-  if (isatty(STDIN_FILENO) == 0) return std::unexpected("--interactive needs a terminal on stdin");
+                                                                                        HeldCalls& held,
+                                                                                        const std::string& tty) {
   std::unique_ptr<InteractivePrompt> p(new InteractivePrompt(held));
-  if (tcgetattr(STDIN_FILENO, &p->saved_) != 0) return std::unexpected("--interactive: cannot read the terminal mode");
+  if (!tty.empty()) {
+    p->tty_.reset(open(tty.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!p->tty_) return std::unexpected("--tty " + tty + ": " + std::strerror(errno));
+    p->in_ = p->out_ = p->tty_.get();
+  }
+  if (isatty(p->in_) == 0)
+    return std::unexpected(tty.empty() ? "--interactive needs a terminal on stdin" : "--tty " + tty + ": not a terminal");
+  if (tcgetattr(p->in_, &p->saved_) != 0) return std::unexpected("--interactive: cannot read the terminal mode");
   // One key at a time, no echo; Ctrl-C still stops the supervisor.
   termios raw = p->saved_;
   raw.c_lflag &= static_cast<tcflag_t>(~(ICANON | ECHO));
   raw.c_cc[VMIN] = 1;
   raw.c_cc[VTIME] = 0;
-  tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+  tcsetattr(p->in_, TCSANOW, &raw);
   p->poll_.data = p.get();
-  if (uv_poll_init(loop, &p->poll_, STDIN_FILENO) != 0) {
-    tcsetattr(STDIN_FILENO, TCSANOW, &p->saved_);
+  if (uv_poll_init(loop, &p->poll_, p->in_) != 0) {
+    tcsetattr(p->in_, TCSANOW, &p->saved_);
     return std::unexpected("--interactive: cannot watch the terminal");
   }
   uv_poll_start(&p->poll_, UV_READABLE, &InteractivePrompt::on_input);
+  // Held calls keep the loop alive while they wait; an idle terminal must not.
+  uv_unref(reinterpret_cast<uv_handle_t*>(&p->poll_));
   InteractivePrompt* self = p.get();
   held.add_observer([self](HeldChange change, const HeldCall& call) { self->changed(change, call); });
   self->say("tollgate: asking here about calls held by \"ask\" rules\r\n");
@@ -46,14 +59,14 @@ InteractivePrompt::~InteractivePrompt() { close(); }
 void InteractivePrompt::close() {
   if (closed_) return;
   closed_ = true;
-  tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+  tcsetattr(in_, TCSANOW, &saved_);
   uv_close(reinterpret_cast<uv_handle_t*>(&poll_), nullptr);
 }
 
 void InteractivePrompt::say(const std::string& text) {
   size_t done = 0;
   while (done < text.size()) {
-    ssize_t n = write(STDOUT_FILENO, text.data() + done, text.size() - done);
+    ssize_t n = write(out_, text.data() + done, text.size() - done);
     if (n <= 0) return;  // a terminal that went away: nothing more to say
     done += static_cast<size_t>(n);
   }
@@ -63,7 +76,7 @@ void InteractivePrompt::on_input(uv_poll_t* handle, int status, int) {
   auto* self = static_cast<InteractivePrompt*>(handle->data);
   if (status < 0 || self->closed_) return;
   char buf[64];
-  ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+  ssize_t n = read(self->in_, buf, sizeof buf);
   if (n <= 0) {  // the terminal hung up: stop asking; ctl and timeouts still answer
     uv_poll_stop(handle);
     return;

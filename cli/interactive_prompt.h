@@ -5,12 +5,15 @@
 #pragma once
 
 #include <termios.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <cstdint>
 #include <expected>
 #include <memory>
 #include <string>
+
+#include "tollgate/unique_fd.h"
 
 namespace tollgate {
 
@@ -20,8 +23,10 @@ enum class HeldChange;
 
 class InteractivePrompt {
  public:
-  // Error: stdin is not a terminal.
-  static std::expected<std::unique_ptr<InteractivePrompt>, std::string> start(uv_loop_t* loop, HeldCalls& held);
+  // Asks on `tty` (a terminal device such as /dev/pts/3), or on stdin/stdout when empty.
+  // Error: that is not a terminal. The prompt never keeps the loop alive by itself.
+  static std::expected<std::unique_ptr<InteractivePrompt>, std::string> start(uv_loop_t* loop, HeldCalls& held,
+                                                                              const std::string& tty = {});
   ~InteractivePrompt();
   InteractivePrompt(const InteractivePrompt&) = delete;
   InteractivePrompt& operator=(const InteractivePrompt&) = delete;
@@ -40,6 +45,9 @@ class InteractivePrompt {
   void say(const std::string& text);
 
   HeldCalls& held_;
+  UniqueFd tty_;  // when asking on a terminal of its own
+  int in_ = STDIN_FILENO;
+  int out_ = STDOUT_FILENO;
   uv_poll_t poll_{};
   termios saved_{};
   bool closed_ = false;

@@ -138,6 +138,22 @@ int run_command(const RunOptions& o) {
   int result = exit_code::kInternal;
   {
     Supervisor supervisor(&loop, *events);
+    std::unique_ptr<SupervisorControl> control;
+    if (o.control.interactive && o.control.tty.empty()) {
+      report_error("run --interactive needs --tty PATH: the command shares tollgate's own terminal");
+      uv_loop_close(&loop);
+      return exit_code::kUsage;
+    }
+    if (o.control.interactive) {
+      auto started = SupervisorControl::start(&loop, supervisor, o.control);
+      if (!started) {
+        report_error(started.error());
+        uv_run(&loop, UV_RUN_DEFAULT);
+        uv_loop_close(&loop);
+        return exit_code::kUsage;
+      }
+      control = std::move(*started);
+    }
     auto target = launch_under_filter(LaunchRequest{*executable, o.command, std::move(compiled->program),
                                                     !has_cap_sys_admin(), early_signals.original_mask()});
     if (!target) {
@@ -175,6 +191,10 @@ int run_command(const RunOptions& o) {
     TargetWatch watch(&loop, target->pidfd(), supervisor);
     early_signals.release();  // anything that came meanwhile is forwarded now
     uv_run(&loop, UV_RUN_DEFAULT);
+    if (control) {  // the prompt's handles close on one more turn of the loop
+      control->close();
+      uv_run(&loop, UV_RUN_DEFAULT);
+    }
     result = watch.status().value_or(exit_code::kInternal);
     if (auto exec_error = target->exec_error()) {
       report_error("cannot execute " + *executable + ": " + std::strerror(*exec_error));
@@ -199,6 +219,13 @@ Subcommand add_run_command(CLI::App& parent) {
   cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
   cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
   cmd->add_option("--metadata", options->metadata, "KEY=VALUE attached to this target's events (repeatable)");
+  cmd->add_flag("--interactive", options->control.interactive,
+                "ask about calls held by \"ask\" rules on the terminal given with --tty");
+  cmd->add_option("--tty", options->control.tty,
+                  "the terminal to ask on (e.g. /dev/pts/3), apart from the command's own terminal")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--learned", options->control.learned_path,
+                  "rules learned from \"always\" answers: read at start, rewritten atomically on each new one");
   cmd->add_option("command", options->command, "the command and its arguments (after --)")->required();
   cmd->footer(
       "\nExit status: the command's own; 128+N when it was killed by signal N; 2 for a bad command line or\n"

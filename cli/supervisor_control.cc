@@ -46,33 +46,35 @@ std::expected<std::unique_ptr<SupervisorControl>, std::string> SupervisorControl
   }
   c->held_ = std::make_unique<HeldCalls>(loop, supervisor, c->learned_.get());
 
-  std::error_code ec;
-  auto dir = std::filesystem::path(o.socket_path).parent_path();
-  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-  SupervisorControl* self = c.get();
-  auto handler = [self](const nlohmann::json& request) {
-    ControlContext ctx{*self->supervisor_, *self->held_, [self] { return self->reload(); }};
-    return handle_control_request(request, ctx);
-  };
-  auto server = ControlServer::listen(loop, o.socket_path, gid, handler);
-  if (!server) {
-    c->held_->close();
-    return std::unexpected("--control-socket " + server.error());
+  if (!o.socket_path.empty()) {
+    std::error_code ec;
+    auto dir = std::filesystem::path(o.socket_path).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    SupervisorControl* self = c.get();
+    auto handler = [self](const nlohmann::json& request) {
+      ControlContext ctx{*self->supervisor_, *self->held_, [self] { return self->reload(); }};
+      return handle_control_request(request, ctx);
+    };
+    auto server = ControlServer::listen(loop, o.socket_path, gid, handler);
+    if (!server) {
+      c->held_->close();
+      return std::unexpected("--control-socket " + server.error());
+    }
+    c->server_ = std::move(*server);
+    ControlServer* srv = c->server_.get();
+    c->held_->add_observer([srv](HeldChange change, const HeldCall& held) {
+      if (srv->active()) srv->broadcast(held_change_json(change, held, monotonic_ns()));
+    });
+    supervisor.set_event_tap(srv);
   }
-  c->server_ = std::move(*server);
-  ControlServer* srv = c->server_.get();
-  c->held_->add_observer([srv](HeldChange change, const HeldCall& held) {
-    if (srv->active()) srv->broadcast(held_change_json(change, held, monotonic_ns()));
-  });
   if (o.interactive) {
-    auto prompt = InteractivePrompt::start(loop, *c->held_);
+    auto prompt = InteractivePrompt::start(loop, *c->held_, o.tty);
     if (!prompt) {
       c->close();
       return std::unexpected(prompt.error());
     }
     c->prompt_ = std::move(*prompt);
   }
-  supervisor.set_event_tap(srv);
   supervisor.set_asker(c->held_.get());
   return c;
 }

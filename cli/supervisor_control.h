@@ -21,10 +21,11 @@ class ControlServer;
 class InteractivePrompt;
 
 struct ControlOptions {
-  std::string socket_path = "/run/tollgate/control.sock";
+  std::string socket_path = "/run/tollgate/control.sock";  // empty: no control socket
   std::optional<std::string> group;         // may also use the control socket
   std::optional<std::string> learned_path;  // where "always" answers go
-  bool interactive = false;                 // ask on this process's terminal
+  bool interactive = false;                 // ask on a terminal: `tty`, or this process's stdin/stdout
+  std::string tty;
 };
 
 class SupervisorControl {

@@ -1,9 +1,11 @@
 // The interactive prompt through a real terminal: `tollgate supervise --interactive` runs on a pty made
 // here, the test reads the question from it and types the answer, and the held target sees the result.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -112,6 +114,45 @@ TEST(InteractivePrompt, AnswersTypedOnTheTerminalReachTheTarget) {
   EXPECT_NE(again.out.find("errno=EPERM"), std::string::npos) << again.out << again.err;
   EXPECT_FALSE(tty.wait_for("tg_probe[", std::chrono::milliseconds(300))) << tty.screen();
   EXPECT_NE(read_file(learned).find("\"action\": \"deny\""), std::string::npos) << read_file(learned);
+}
+
+// `tollgate run --interactive --tty PTS`: the question goes to a terminal of its own, not the command's.
+TEST(InteractivePrompt, RunAsksOnTheTerminalGivenWithTty) {
+  TempDir dir;
+  write_file(dir.file("ask.json"), kAskPolicy);
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(grantpt(master), 0);
+  ASSERT_EQ(unlockpt(master), 0);
+  const std::string slave = ptsname(master);
+  ProcessResult result;
+  std::thread run([&] {
+    result = run_process({kTollgate, "run", "-q", "--interactive", "--tty", slave, "--policy", dir.file("ask.json"),
+                          "--", kProbe, "settimeofday"},
+                         std::chrono::seconds(30));
+  });
+  std::string screen;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (screen.find("[i]nfo?") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{master, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    char buf[4096];
+    ssize_t n = read(master, buf, sizeof buf);
+    if (n > 0) screen.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_NE(screen.find("settimeofday(NULL, NULL) \u2014 [a]llow once"), std::string::npos) << screen;
+  const std::string keys = "eEROFS\r";
+  EXPECT_EQ(write(master, keys.data(), keys.size()), static_cast<ssize_t>(keys.size()));
+  run.join();
+  close(master);
+  EXPECT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.out.find("settimeofday: ret=-1 errno=EROFS"), std::string::npos) << result.out << result.err;
+}
+
+TEST(InteractivePrompt, RunRefusesToAskOnTheCommandsOwnTerminal) {
+  ProcessResult r = run_process({kTollgate, "run", "--interactive", "--", kProbe, "exit", "0"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--tty"), std::string::npos) << r.err;
 }
 
 }  // namespace
