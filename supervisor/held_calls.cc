@@ -13,6 +13,9 @@ namespace {
 // How often held calls are checked for a caller that left (a SIGKILL cannot be refused: the kernel drops
 // the notification) and for deadlines. One ID_VALID ioctl per held call per tick; nothing when none is held.
 constexpr uint64_t kSweepMs = 20;
+// Each held call costs a little memory and a sweep ioctl; a target that spawns threads only to be asked
+// about them gets its rule's default at once past this many.
+constexpr size_t kMaxHeld = 4096;
 
 }  // namespace
 
@@ -50,6 +53,11 @@ void HeldCalls::begin(PendingCallPtr call) {
       return;
     }
   }
+  if (calls_.size() >= kMaxHeld) {
+    supervisor_.complete(call, ask_default(call->decision(), "too many held calls, ask default allow",
+                                           "too many held calls, ask default deny"));
+    return;
+  }
   // What a person needs to see; read now, while the caller waits, and re-checked (ID_VALID) before acting.
   call->call().prefetch_for_event();
   const uint64_t now = monotonic_ns();
@@ -76,6 +84,10 @@ std::expected<void, std::string> HeldCalls::answer(uint64_t id, const Answer& an
     finish(it, HeldChange::Departed, Decision::deny(EPERM, "caller left while held", call->decision().rule));
     return std::unexpected("held call " + std::to_string(id) + ": its caller left");
   }
+  if (answer.allow && call->decision().depends_on_memory)
+    return std::unexpected("held call " + std::to_string(id) +
+                           " cannot be allowed: its rule matched on a pointer argument, which the caller can still "
+                           "change after the check (CONTINUE would be unsafe); deny it, or use an \"emulate\" rule");
   if (answer.always) {
     if (learned_ == nullptr) return std::unexpected("--always needs a learned-rules file (tollgate supervise --learned FILE)");
     if (auto r = learned_->learn(call->call(), answer.allow, answer.error); !r) return std::unexpected(r.error());

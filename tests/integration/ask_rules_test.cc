@@ -275,5 +275,29 @@ TEST_F(Ask, StatsAndTargets) {
   EXPECT_NE(human.out.find("settimeofday: deny=1"), std::string::npos) << human.out;
 }
 
+// An ask rule that matched on a string: allowing would CONTINUE on memory the caller still controls.
+TEST_F(Ask, AllowIsRefusedWhenTheRuleMatchedOnAPointerArgument) {
+  write_file(dir_.file("ask.json"), R"({
+  "comment": "test: tmpfs mounts are asked about",
+  "defaultAction": "SCMP_ACT_ALLOW",
+  "syscalls": [{"names": ["mount"], "action": "SCMP_ACT_NOTIFY", "comment": "test"}],
+  "rules": [{"name": "ask-tmpfs", "syscalls": ["mount"], "strings": [{"index": 2, "equals": "tmpfs"}],
+             "action": "ask", "timeout": 60}]
+})");
+  start_daemon();
+  BackgroundProcess target({kTollgate, "run", "-q", "--supervisor", daemon_->socket(), "--policy",
+                            dir_.file("ask.json"), "--", kProbe, "mount", "none", dir_.file("m"), "tmpfs"},
+                           dir_.file("t.out"), dir_.file("t.err"));
+  nlohmann::json list = wait_pending(1);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_NE(list[0]["call"].get<std::string>().find("\"tmpfs\""), std::string::npos) << list.dump();
+  ProcessResult allow = ctl({"allow", id_of(list[0])});
+  EXPECT_EQ(allow.status, 1);
+  EXPECT_NE(allow.err.find("pointer argument"), std::string::npos) << allow.err;
+  EXPECT_EQ(pending().size(), 1u);  // still held, still the person's call
+  EXPECT_EQ(ctl({"deny", id_of(list[0])}).status, 0);
+  EXPECT_NE(output_of(target, "t").find("mount: ret=-1 errno=EPERM"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tollgate::testing
