@@ -91,9 +91,11 @@ Subcommand add_supervise_command(CLI::App& parent) {
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
   cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
-  cmd->add_option("--control-socket", options->control.socket_path,
-                  "Unix socket for `tollgate ctl` (mode 0600, or 0660 with --control-group)")
-      ->capture_default_str();
+  CLI::Option* control_socket =
+      cmd->add_option("--control-socket", options->control.socket_path,
+                      "Unix socket for `tollgate ctl` (mode 0600, or 0660 with --control-group); when the default is "
+                      "taken by another supervisor, this one runs without")
+          ->capture_default_str();
   cmd->add_option("--control-group", options->control.group, "a group whose members may also use the control socket");
   cmd->add_flag("--interactive", options->control.interactive,
                 "ask about calls held by \"ask\" rules on this terminal (stdin must be a terminal)");
@@ -101,7 +103,10 @@ Subcommand add_supervise_command(CLI::App& parent) {
                   "rules learned from \"always\" answers: read at start, rewritten atomically on each new one");
   cmd->footer("\nStops on SIGINT, SIGTERM or SIGQUIT (exit status 0); 2 for a bad command line, 125 when the socket\n"
               "cannot be set up. The handover protocol is described in docs/handover.md.");
-  return {cmd, [options] { return supervise_command(*options); }};
+  return {cmd, [options, control_socket] {
+            options->control.socket_optional = control_socket->count() == 0;
+            return supervise_command(*options);
+          }};
 }
 
 }  // namespace tollgate

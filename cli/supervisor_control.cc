@@ -1,6 +1,7 @@
 #include "cli/supervisor_control.h"
 
 #include <grp.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -56,9 +57,13 @@ std::expected<std::unique_ptr<SupervisorControl>, std::string> SupervisorControl
       return handle_control_request(request, ctx);
     };
     auto server = ControlServer::listen(loop, o.socket_path, gid, handler);
-    if (!server) {
+    if (!server && !o.socket_optional) {
       c->held_->close();
       return std::unexpected("--control-socket " + server.error());
+    }
+    if (!server) {
+      spdlog::warn("no control socket ({}); `tollgate ctl` cannot reach this supervisor", server.error());
+      return finish_start(std::move(c), loop, supervisor, o);
     }
     c->server_ = std::move(*server);
     ControlServer* srv = c->server_.get();
@@ -67,6 +72,11 @@ std::expected<std::unique_ptr<SupervisorControl>, std::string> SupervisorControl
     });
     supervisor.set_event_tap(srv);
   }
+  return finish_start(std::move(c), loop, supervisor, o);
+}
+
+std::expected<std::unique_ptr<SupervisorControl>, std::string> SupervisorControl::finish_start(
+    std::unique_ptr<SupervisorControl> c, uv_loop_t* loop, Supervisor& supervisor, const ControlOptions& o) {
   if (o.interactive) {
     auto prompt = InteractivePrompt::start(loop, *c->held_, o.tty);
     if (!prompt) {

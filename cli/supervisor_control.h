@@ -22,6 +22,9 @@ class InteractivePrompt;
 
 struct ControlOptions {
   std::string socket_path = "/run/tollgate/control.sock";  // empty: no control socket
+  // The path is only the default: when it cannot be used (another supervisor has it), run without a
+  // control socket and say so, rather than refuse to start.
+  bool socket_optional = false;
   std::optional<std::string> group;         // may also use the control socket
   std::optional<std::string> learned_path;  // where "always" answers go
   bool interactive = false;                 // ask on a terminal: `tty`, or this process's stdin/stdout
@@ -45,6 +48,11 @@ class SupervisorControl {
 
  private:
   SupervisorControl() = default;
+  // The prompt, then the asker: the last steps of start().
+  static std::expected<std::unique_ptr<SupervisorControl>, std::string> finish_start(std::unique_ptr<SupervisorControl> c,
+                                                                                     uv_loop_t* loop,
+                                                                                     Supervisor& supervisor,
+                                                                                     const ControlOptions& o);
 
   Supervisor* supervisor_ = nullptr;
   ReloadFn reload_policies_;

@@ -75,6 +75,16 @@ TEST_F(ControlSocket, IsCreatedForRootOnly) {
   EXPECT_EQ(st.st_uid, 0u);
 }
 
+TEST_F(ControlSocket, AnExplicitSocketInUseIsAStartError) {
+  start();
+  ProcessResult r = run_process({kTollgate, "supervise", "--socket", dir_.file("second.sock"), "--control-socket",
+                                 daemon_->control_socket()},
+                                std::chrono::seconds(20));
+  EXPECT_EQ(r.status, 125);
+  EXPECT_NE(r.err.find("another supervisor is listening there"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("second.sock")));
+}
+
 TEST_F(ControlSocket, NonRootPeerIsRefusedEvenPastTheFileMode) {
   start();
   const std::string path = daemon_->control_socket();
