@@ -49,7 +49,8 @@ std::expected<nlohmann::json, std::string> ControlClient::receive(std::chrono::m
     }
     int wait_ms = -1;
     if (timeout.count() >= 0) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return std::unexpected("no answer from the supervisor");
       wait_ms = static_cast<int>(left.count());
     }

@@ -3,9 +3,8 @@
 
 #include <chrono>
 #include <expected>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "tollgate/unique_fd.h"
 
@@ -18,7 +17,8 @@ class ControlClient {
 
   std::expected<void, std::string> send(const nlohmann::json& request);
   // The next line as JSON; waits at most `timeout` (forever when negative). Error: EOF, timeout, bad JSON.
-  std::expected<nlohmann::json, std::string> receive(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::expected<nlohmann::json, std::string> receive(
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
  private:
   explicit ControlClient(UniqueFd fd) : fd_(std::move(fd)) {}

@@ -1,7 +1,6 @@
 // `tollgate ctl`: talks to a running `tollgate supervise` over its control socket. Human output by
 // default, the protocol's own JSON with --json.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -69,15 +68,17 @@ void print_targets(const nlohmann::json& reply) {
 
 void print_stats(const nlohmann::json& reply) {
   const auto& s = reply["stats"];
-  std::cout << "listeners " << s.value("listeners", 0) << " (opened " << s.value("listeners_opened", 0) << ", closed "
-            << s.value("listeners_closed", 0) << "), held now " << s.value("held", 0) << "\n"
+  std::cout << "listeners " << s.value("listeners", 0) << " (opened " << s.value("listeners_opened", 0)
+            << ", closed " << s.value("listeners_closed", 0) << "), held now " << s.value("held", 0) << "\n"
             << "notifications " << s.value("notifications", 0) << ", answered " << s.value("answered", 0)
             << ", callers gone " << s.value("targets_gone", 0) << ", errors " << s.value("errors", 0) << "\n";
   std::cout << "by decision:";
-  for (const auto& [verdict, n] : s["by_verdict"].items()) std::cout << " " << verdict << "=" << n.get<uint64_t>();
+  for (const auto& [verdict, n] : s["by_verdict"].items())
+    std::cout << " " << verdict << "=" << n.get<uint64_t>();
   std::cout << "\nlatency: p50 " << s["latency_ns"].value("p50", 0) / 1000.0 << " us, p90 "
-            << s["latency_ns"].value("p90", 0) / 1000.0 << " us, p99 " << s["latency_ns"].value("p99", 0) / 1000.0
-            << " us, max " << s["latency_ns"].value("max", 0) / 1000.0 << " us\n";
+            << s["latency_ns"].value("p90", 0) / 1000.0 << " us, p99 "
+            << s["latency_ns"].value("p99", 0) / 1000.0 << " us, max "
+            << s["latency_ns"].value("max", 0) / 1000.0 << " us\n";
   for (const auto& [name, counts] : s["by_syscall"].items()) {
     std::cout << "  " << name << ":";
     for (const auto& [verdict, n] : counts.items()) std::cout << " " << verdict << "=" << n.get<uint64_t>();
@@ -90,9 +91,9 @@ void print_event(const nlohmann::json& e) {
   if (kind == "decision") {
     std::string outcome = e.value("action", "");
     if (e.contains("errno")) outcome += " " + e["errno"].get<std::string>();
-    std::cout << e.value("time", "") << " " << who(e) << " " << e.value("call", "") << " -> " << outcome << " (policy "
-              << e.value("policy", "") << ", rule " << (e["rule"].is_string() ? e["rule"].get<std::string>() : "-")
-              << ")\n";
+    std::cout << e.value("time", "") << " " << who(e) << " " << e.value("call", "") << " -> " << outcome
+              << " (policy " << e.value("policy", "") << ", rule "
+              << (e["rule"].is_string() ? e["rule"].get<std::string>() : "-") << ")\n";
   } else if (kind == "held") {
     const auto& c = e["call"];
     std::cout << "held #" << e.value("id", 0) << " " << who(c) << " " << c.value("call", "") << " ("
@@ -156,7 +157,8 @@ int run_ctl(const CtlOptions& o, const std::string& cmd) {
 Subcommand add_ctl_command(CLI::App& parent) {
   auto o = std::make_shared<CtlOptions>();
   auto chosen = std::make_shared<std::string>();
-  CLI::App* cmd = parent.add_subcommand("ctl", "Talk to a running `tollgate supervise`: held calls, answers, stats");
+  CLI::App* cmd =
+      parent.add_subcommand("ctl", "Talk to a running `tollgate supervise`: held calls, answers, stats");
   cmd->add_option("--socket", o->socket_path, "the supervisor's control socket")->capture_default_str();
   cmd->add_flag("--json", o->json, "print the protocol's JSON lines (docs/control-protocol.md)");
   cmd->require_subcommand(1);
@@ -177,8 +179,9 @@ Subcommand add_ctl_command(CLI::App& parent) {
   sub("stats", "counters per syscall and decision, latency percentiles, listeners, held calls");
   sub("targets", "the targets being supervised: pid, command, policy, age");
   sub("reload", "re-read the learned rules (and policies) without dropping any target");
-  cmd->footer("\nExit status: 0; 1 when the supervisor refused the request (e.g. a stale id); 125 when it cannot be\n"
-              "reached.");
+  cmd->footer(
+      "\nExit status: 0; 1 when the supervisor refused the request (e.g. a stale id); 125 when it cannot be\n"
+      "reached.");
   return {cmd, [o, chosen] { return run_ctl(*o, *chosen); }};
 }
 

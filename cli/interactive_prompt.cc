@@ -13,7 +13,8 @@
 namespace tollgate {
 namespace {
 
-constexpr const char* kChoices = " \u2014 [a]llow once, [A]llow always, [d]eny, [D]eny always, [e]rrno\u2026, [i]nfo? ";
+constexpr const char* kChoices =
+    " \u2014 [a]llow once, [A]llow always, [d]eny, [D]eny always, [e]rrno\u2026, [i]nfo? ";
 
 std::string who(const HeldCall& h) {
   const ProcessInfo* p = h.call->call().cached_process();
@@ -22,9 +23,8 @@ std::string who(const HeldCall& h) {
 
 }  // namespace
 
-std::expected<std::unique_ptr<InteractivePrompt>, std::string> InteractivePrompt::start(uv_loop_t* loop,
-                                                                                        HeldCalls& held,
-                                                                                        const std::string& tty) {
+std::expected<std::unique_ptr<InteractivePrompt>, std::string> InteractivePrompt::start(
+    uv_loop_t* loop, HeldCalls& held, const std::string& tty) {
   std::unique_ptr<InteractivePrompt> p(new InteractivePrompt(held));
   if (!tty.empty()) {
     p->tty_.reset(open(tty.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
@@ -32,8 +32,10 @@ std::expected<std::unique_ptr<InteractivePrompt>, std::string> InteractivePrompt
     p->in_ = p->out_ = p->tty_.get();
   }
   if (isatty(p->in_) == 0)
-    return std::unexpected(tty.empty() ? "--interactive needs a terminal on stdin" : "--tty " + tty + ": not a terminal");
-  if (tcgetattr(p->in_, &p->saved_) != 0) return std::unexpected("--interactive: cannot read the terminal mode");
+    return std::unexpected(tty.empty() ? "--interactive needs a terminal on stdin"
+                                       : "--tty " + tty + ": not a terminal");
+  if (tcgetattr(p->in_, &p->saved_) != 0)
+    return std::unexpected("--interactive: cannot read the terminal mode");
   // One key at a time, no echo; Ctrl-C still stops the supervisor.
   termios raw = p->saved_;
   raw.c_lflag &= static_cast<tcflag_t>(~(ICANON | ECHO));
@@ -54,7 +56,9 @@ std::expected<std::unique_ptr<InteractivePrompt>, std::string> InteractivePrompt
   return p;
 }
 
-InteractivePrompt::~InteractivePrompt() { close(); }
+InteractivePrompt::~InteractivePrompt() {
+  close();
+}
 
 void InteractivePrompt::close() {
   if (closed_) return;
@@ -94,7 +98,7 @@ void InteractivePrompt::changed(HeldChange change, const HeldCall& call) {
   current_ = 0;
   reading_errno_ = false;
   if (!answering_) {
-    const char* what = change == HeldChange::TimedOut ? "timed out: the rule's default applied"
+    const char* what = change == HeldChange::TimedOut   ? "timed out: the rule's default applied"
                        : change == HeldChange::Departed ? "its caller left"
                                                         : "answered elsewhere";
     say("\r\n#" + std::to_string(call.id) + " " + what + "\r\n");
@@ -116,17 +120,28 @@ void InteractivePrompt::key(char c) {
     return;
   }
   switch (c) {
-    case 'a': answer(true, 0, false); break;
-    case 'A': answer(true, 0, true); break;
-    case 'd': answer(false, EPERM, false); break;
-    case 'D': answer(false, EPERM, true); break;
+    case 'a':
+      answer(true, 0, false);
+      break;
+    case 'A':
+      answer(true, 0, true);
+      break;
+    case 'd':
+      answer(false, EPERM, false);
+      break;
+    case 'D':
+      answer(false, EPERM, true);
+      break;
     case 'e':
       reading_errno_ = true;
       errno_text_.clear();
       say("\r\nerrno (e.g. EACCES, Enter to confirm): ");
       break;
-    case 'i': show_info(); break;
-    default: break;
+    case 'i':
+      show_info();
+      break;
+    default:
+      break;
   }
 }
 
@@ -148,7 +163,8 @@ void InteractivePrompt::errno_key(char c) {
       errno_text_.pop_back();
       say("\b \b");
     }
-  } else if (errno_text_.size() < 32 && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+  } else if (errno_text_.size() < 32 &&
+             ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
     errno_text_ += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
     say(std::string(1, errno_text_.back()));
   }
@@ -165,10 +181,11 @@ void InteractivePrompt::show_info() {
   const uint64_t now = monotonic_ns();
   say("\r\n  caller:  pid " + std::to_string(call.call().pid()) + (p != nullptr ? ", exe " + p->exe : "") +
       (p != nullptr ? ", uid " + std::to_string(p->uid) : "") + "\r\n  target:  pid " +
-      std::to_string(call.target().pid) + ": " + argv + "\r\n  policy:  " + call.target().policy_name + ", rule " +
-      (call.decision().rule != nullptr ? call.decision().rule->name : "-") + "\r\n  timeout: " +
+      std::to_string(call.target().pid) + ": " + argv + "\r\n  policy:  " + call.target().policy_name +
+      ", rule " + (call.decision().rule != nullptr ? call.decision().rule->name : "-") + "\r\n  timeout: " +
       std::to_string(now < h.deadline_ns ? (h.deadline_ns - now) / 1000000000u : 0) + " s left, then " +
-      (call.decision().rule != nullptr && call.decision().rule->ask_default_allow && !call.decision().depends_on_memory
+      (call.decision().rule != nullptr && call.decision().rule->ask_default_allow &&
+               !call.decision().depends_on_memory
            ? "allow"
            : "deny") +
       "\r\n");
@@ -183,10 +200,12 @@ void InteractivePrompt::answer(bool allow, int error, bool always) {
   auto r = held_.answer(id, Answer{allow, error, always, "answered at the prompt"});
   answering_ = false;
   if (r)
-    say(std::string(allow ? "allowed" : "denied with " + errno_name(error)) + (always ? " (always)" : "") + "\r\n");
+    say(std::string(allow ? "allowed" : "denied with " + errno_name(error)) + (always ? " (always)" : "") +
+        "\r\n");
   else
     say("\r\n" + r.error() + "\r\n");
-  // Next: another call, or the same one again if the answer could not be given (e.g. --always without a file).
+  // Next: another call, or the same one again if the answer could not be given (e.g. --always without a
+  // file).
   current_ = 0;
   ask_next();
 }

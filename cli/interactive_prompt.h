@@ -1,7 +1,8 @@
 // `tollgate supervise --interactive`: asks about each held call on the terminal tollgate runs in, one at a
 // time, oldest first. Answers given elsewhere (ctl), timeouts and callers that leave move it to the next.
 //
-//   tg_probe[4242] settimeofday(NULL, NULL) — [a]llow once, [A]llow always, [d]eny, [D]eny always, [e]rrno…, [i]nfo?
+//   tg_probe[4242] settimeofday(NULL, NULL) — [a]llow once, [A]llow always, [d]eny, [D]eny always, [e]rrno…,
+//   [i]nfo?
 #pragma once
 
 #include <termios.h>
@@ -25,7 +26,8 @@ class InteractivePrompt {
  public:
   // Asks on `tty` (a terminal device such as /dev/pts/3), or on stdin/stdout when empty.
   // Error: that is not a terminal. The prompt never keeps the loop alive by itself.
-  static std::expected<std::unique_ptr<InteractivePrompt>, std::string> start(uv_loop_t* loop, HeldCalls& held,
+  static std::expected<std::unique_ptr<InteractivePrompt>, std::string> start(uv_loop_t* loop,
+                                                                              HeldCalls& held,
                                                                               const std::string& tty = {});
   ~InteractivePrompt();
   InteractivePrompt(const InteractivePrompt&) = delete;

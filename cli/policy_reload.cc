@@ -20,14 +20,17 @@ std::optional<PolicyChoice> choice_of(const TargetInfo& target) {
   return c;
 }
 
-std::string key_of(const PolicyChoice& c) { return c.policy_path.value_or("") + "\n" + c.profile_path.value_or(""); }
+std::string key_of(const PolicyChoice& c) {
+  return c.policy_path.value_or("") + "\n" + c.profile_path.value_or("");
+}
 
 }  // namespace
 
 void add_policy_paths(std::map<std::string, std::string>& metadata, const PolicyChoice& choice) {
   std::error_code ec;
   if (choice.policy_path) metadata[kPolicyKey] = std::filesystem::absolute(*choice.policy_path, ec).string();
-  if (choice.profile_path) metadata[kProfileKey] = std::filesystem::absolute(*choice.profile_path, ec).string();
+  if (choice.profile_path)
+    metadata[kProfileKey] = std::filesystem::absolute(*choice.profile_path, ec).string();
 }
 
 std::expected<nlohmann::json, std::string> reload_target_policies(Supervisor& supervisor) {

@@ -5,9 +5,8 @@
 
 #include <expected>
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "cli/policy_source.h"
 

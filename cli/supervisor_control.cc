@@ -27,10 +27,8 @@ std::expected<gid_t, std::string> group_id(const std::string& name) {
 
 }  // namespace
 
-std::expected<std::unique_ptr<SupervisorControl>, std::string> SupervisorControl::start(uv_loop_t* loop,
-                                                                                       Supervisor& supervisor,
-                                                                                       const ControlOptions& o,
-                                                                                       ReloadFn reload) {
+std::expected<std::unique_ptr<SupervisorControl>, std::string> SupervisorControl::start(
+    uv_loop_t* loop, Supervisor& supervisor, const ControlOptions& o, ReloadFn reload) {
   std::unique_ptr<SupervisorControl> c(new SupervisorControl());
   c->supervisor_ = &supervisor;
   c->reload_policies_ = std::move(reload);
@@ -89,7 +87,9 @@ std::expected<std::unique_ptr<SupervisorControl>, std::string> SupervisorControl
   return c;
 }
 
-SupervisorControl::~SupervisorControl() { close(); }
+SupervisorControl::~SupervisorControl() {
+  close();
+}
 
 void SupervisorControl::close() {
   if (closed_) return;
@@ -104,7 +104,8 @@ void SupervisorControl::close() {
 std::expected<nlohmann::json, std::string> SupervisorControl::reload() {
   nlohmann::json body = {{"ok", true}};
   if (learned_) {
-    if (auto r = learned_->reload(); !r) return std::unexpected(r.error() + " (the rules in force are unchanged)");
+    if (auto r = learned_->reload(); !r)
+      return std::unexpected(r.error() + " (the rules in force are unchanged)");
     body["learned_rules"] = learned_->size();
   }
   if (reload_policies_) {

@@ -7,10 +7,9 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace tollgate {
 
@@ -37,11 +36,13 @@ class SupervisorControl {
   using ReloadFn = std::function<std::expected<nlohmann::json, std::string>()>;
 
   // Error: a message for the user (bad learned file, socket in use, unknown group, no terminal).
-  static std::expected<std::unique_ptr<SupervisorControl>, std::string> start(uv_loop_t* loop, Supervisor& supervisor,
-                                                                            const ControlOptions& options,
-                                                                            ReloadFn reload = {});
+  static std::expected<std::unique_ptr<SupervisorControl>, std::string> start(uv_loop_t* loop,
+                                                                              Supervisor& supervisor,
+                                                                              const ControlOptions& options,
+                                                                              ReloadFn reload = {});
   ~SupervisorControl();
-  // Answers what is still held with its default, closes the socket and the prompt. Before the loop's last run.
+  // Answers what is still held with its default, closes the socket and the prompt. Before the loop's last
+  // run.
   void close();
   // `ctl reload` and SIGHUP: the learned rules, then the policies. Error: what was wrong; nothing changed.
   std::expected<nlohmann::json, std::string> reload();
@@ -49,10 +50,8 @@ class SupervisorControl {
  private:
   SupervisorControl() = default;
   // The prompt, then the asker: the last steps of start().
-  static std::expected<std::unique_ptr<SupervisorControl>, std::string> finish_start(std::unique_ptr<SupervisorControl> c,
-                                                                                     uv_loop_t* loop,
-                                                                                     Supervisor& supervisor,
-                                                                                     const ControlOptions& o);
+  static std::expected<std::unique_ptr<SupervisorControl>, std::string> finish_start(
+      std::unique_ptr<SupervisorControl> c, uv_loop_t* loop, Supervisor& supervisor, const ControlOptions& o);
 
   Supervisor* supervisor_ = nullptr;
   ReloadFn reload_policies_;

@@ -9,7 +9,9 @@
 namespace tollgate {
 namespace {
 
-ControlReply fail(const std::string& message) { return {{{"ok", false}, {"error", message}}, false}; }
+ControlReply fail(const std::string& message) {
+  return {{{"ok", false}, {"error", message}}, false};
+}
 
 std::expected<uint64_t, std::string> id_of(const nlohmann::json& request) {
   if (!request.contains("id")) return std::unexpected("missing \"id\" (a held call's id, see `pending`)");
@@ -20,7 +22,8 @@ std::expected<uint64_t, std::string> id_of(const nlohmann::json& request) {
 
 std::expected<bool, std::string> flag(const nlohmann::json& request, const char* name) {
   if (!request.contains(name)) return false;
-  if (!request[name].is_boolean()) return std::unexpected(std::string("\"") + name + "\" must be true or false");
+  if (!request[name].is_boolean())
+    return std::unexpected(std::string("\"") + name + "\" must be true or false");
   return request[name].get<bool>();
 }
 
@@ -49,7 +52,8 @@ ControlReply answer(const nlohmann::json& request, ControlContext& ctx, bool all
     return fail("\"errno\" goes with deny, not allow");
   }
   if (auto r = ctx.held.answer(*id, a); !r) return fail(r.error());
-  nlohmann::json body = {{"ok", true}, {"id", *id}, {"answer", allow ? "allow" : "deny"}, {"always", *always}};
+  nlohmann::json body = {
+      {"ok", true}, {"id", *id}, {"answer", allow ? "allow" : "deny"}, {"always", *always}};
   if (!allow) body["errno"] = errno_name(a.error);
   return {body, false};
 }
@@ -99,7 +103,8 @@ nlohmann::json stats(ControlContext& ctx) {
 ControlReply handle_control_request(const nlohmann::json& request, ControlContext& ctx) {
   if (!request.is_object()) return fail("a request is a JSON object, e.g. {\"v\":1,\"cmd\":\"pending\"}");
   if (request.contains("v") && request["v"] != kControlProtocolVersion)
-    return fail("unsupported protocol version (this supervisor speaks " + std::to_string(kControlProtocolVersion) + ")");
+    return fail("unsupported protocol version (this supervisor speaks " +
+                std::to_string(kControlProtocolVersion) + ")");
   if (!request.contains("cmd") || !request["cmd"].is_string()) return fail("missing \"cmd\"");
   const std::string cmd = request["cmd"].get<std::string>();
   if (cmd == "pending") return {pending(ctx), false};

@@ -5,9 +5,8 @@
 
 #include <expected>
 #include <functional>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "supervisor/control_server.h"
 

@@ -20,7 +20,9 @@ std::string line_of(nlohmann::json j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-nlohmann::json error_body(const std::string& message) { return {{"ok", false}, {"error", message}}; }
+nlohmann::json error_body(const std::string& message) {
+  return {{"ok", false}, {"error", message}};
+}
 
 }  // namespace
 
@@ -108,7 +110,8 @@ class ControlConnection {
       uv_timer_stop(&idle_);
       return;
     }
-    uv_timer_start(&idle_, &ControlConnection::on_idle, static_cast<uint64_t>(server_.limits_.idle_timeout.count()), 0);
+    uv_timer_start(&idle_, &ControlConnection::on_idle,
+                   static_cast<uint64_t>(server_.limits_.idle_timeout.count()), 0);
   }
 
   void hang_up() {
@@ -253,9 +256,10 @@ ControlServer::~ControlServer() {
 }
 
 std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::listen(uv_loop_t* loop,
-                                                                                const std::string& path,
-                                                                                std::optional<gid_t> group,
-                                                                                Handler handler, ControlLimits limits) {
+                                                                                 const std::string& path,
+                                                                                 std::optional<gid_t> group,
+                                                                                 Handler handler,
+                                                                                 ControlLimits limits) {
   auto sock = listen_unix_socket(path, group ? 0660 : 0600);
   if (!sock) return std::unexpected(sock.error());
   if (group && chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0) {
@@ -271,7 +275,8 @@ std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::listen
     return std::unexpected(std::string("control socket: ") + uv_strerror(rc));
   }
   (void)sock->release();  // libuv owns it now and closes it with the handle
-  if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(&server->pipe_), 64, &ControlServer::on_connection); rc != 0) {
+  if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(&server->pipe_), 64, &ControlServer::on_connection);
+      rc != 0) {
     server->close();
     return std::unexpected(std::string("control socket: listen: ") + uv_strerror(rc));
   }
@@ -292,8 +297,8 @@ bool ControlServer::peer_allowed(int fd, const ucred& peer) const {
 
 bool ControlServer::take_request_token() {
   const uint64_t now = uv_now(loop_);
-  tokens_ = std::min(limits_.request_burst,
-                     tokens_ + static_cast<double>(now - tokens_at_ms_) * limits_.requests_per_second / 1000.0);
+  tokens_ = std::min(limits_.request_burst, tokens_ + static_cast<double>(now - tokens_at_ms_) *
+                                                          limits_.requests_per_second / 1000.0);
   tokens_at_ms_ = now;
   if (tokens_ < 1) return false;
   tokens_ -= 1;
@@ -336,7 +341,9 @@ void ControlServer::decided(const DecisionEvent& event) {
   broadcast(std::move(j));
 }
 
-void ControlServer::finished(ControlConnection* connection) { connections_.erase(connection); }
+void ControlServer::finished(ControlConnection* connection) {
+  connections_.erase(connection);
+}
 
 void ControlServer::close() {
   if (closing_) return;

@@ -13,11 +13,10 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <unordered_map>
-
-#include <nlohmann/json.hpp>
 
 #include "supervisor/event_tap.h"
 
@@ -27,7 +26,7 @@ inline constexpr int kControlProtocolVersion = 1;
 
 struct ControlLimits {
   size_t max_line_bytes = 64 * 1024;
-  size_t max_backlog_bytes = 4 * 1024 * 1024;  // output the client has not read yet
+  size_t max_backlog_bytes = 4 * 1024 * 1024;     // output the client has not read yet
   std::chrono::milliseconds idle_timeout{60000};  // not for watchers
   size_t max_connections = 64;
   size_t requests_per_turn = 16;
@@ -49,8 +48,10 @@ class ControlServer final : public EventTap {
   using Handler = std::function<ControlReply(const nlohmann::json& request)>;
 
   // Binds PATH: mode 0600, or 0660 with group `group`. Error: a message for the user.
-  static std::expected<std::unique_ptr<ControlServer>, std::string> listen(uv_loop_t* loop, const std::string& path,
-                                                                           std::optional<gid_t> group, Handler handler,
+  static std::expected<std::unique_ptr<ControlServer>, std::string> listen(uv_loop_t* loop,
+                                                                           const std::string& path,
+                                                                           std::optional<gid_t> group,
+                                                                           Handler handler,
                                                                            ControlLimits limits = {});
   ~ControlServer() override;
   ControlServer(const ControlServer&) = delete;
@@ -67,7 +68,8 @@ class ControlServer final : public EventTap {
 
  private:
   friend class ControlConnection;
-  ControlServer(uv_loop_t* loop, std::string path, std::optional<gid_t> group, Handler handler, ControlLimits limits);
+  ControlServer(uv_loop_t* loop, std::string path, std::optional<gid_t> group, Handler handler,
+                ControlLimits limits);
   static void on_connection(uv_stream_t* server, int status);
   bool peer_allowed(int fd, const ucred& peer) const;
   // Takes one request's worth from the shared rate budget; false when it is spent (for now).

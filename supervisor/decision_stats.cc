@@ -50,7 +50,8 @@ uint64_t DecisionStats::latency_percentile_ns(double fraction) const {
 }
 
 nlohmann::json DecisionStats::to_json() const {
-  constexpr Verdict kAll[] = {Verdict::Continue, Verdict::Errno, Verdict::Value, Verdict::Emulate, Verdict::Ask};
+  constexpr Verdict kAll[] = {Verdict::Continue, Verdict::Errno, Verdict::Value, Verdict::Emulate,
+                              Verdict::Ask};
   nlohmann::json by_syscall = nlohmann::json::object();
   for (size_t nr = 0; nr < by_syscall_.size(); ++nr) {
     nlohmann::json counts = nlohmann::json::object();

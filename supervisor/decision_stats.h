@@ -5,9 +5,8 @@
 
 #include <array>
 #include <cstdint>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "tollgate/decision.h"
 
@@ -20,7 +19,8 @@ class DecisionStats {
   // The value below which `fraction` of the recorded latencies fall (bucket upper bound, ~12% precision).
   uint64_t latency_percentile_ns(double fraction) const;
   uint64_t total() const { return total_; }
-  // {"by_syscall": {"mount": {"deny": 3}}, "by_verdict": {...}, "latency_ns": {"p50":..,"p90":..,"p99":..,"max":..}}
+  // {"by_syscall": {"mount": {"deny": 3}}, "by_verdict": {...}, "latency_ns":
+  // {"p50":..,"p90":..,"p99":..,"max":..}}
   nlohmann::json to_json() const;
 
  private:

@@ -26,7 +26,9 @@ HeldCalls::HeldCalls(uv_loop_t* loop, Supervisor& supervisor, LearnedRules* lear
   uv_unref(reinterpret_cast<uv_handle_t*>(&timer_));
 }
 
-HeldCalls::~HeldCalls() { close(); }
+HeldCalls::~HeldCalls() {
+  close();
+}
 
 void HeldCalls::close() {
   if (closed_) return;
@@ -85,12 +87,15 @@ std::expected<void, std::string> HeldCalls::answer(uint64_t id, const Answer& an
     return std::unexpected("held call " + std::to_string(id) + ": its caller left");
   }
   if (answer.allow && call->decision().depends_on_memory)
-    return std::unexpected("held call " + std::to_string(id) +
-                           " cannot be allowed: its rule matched on a pointer argument, which the caller can still "
-                           "change after the check (CONTINUE would be unsafe); deny it, or use an \"emulate\" rule");
+    return std::unexpected(
+        "held call " + std::to_string(id) +
+        " cannot be allowed: its rule matched on a pointer argument, which the caller can still "
+        "change after the check (CONTINUE would be unsafe); deny it, or use an \"emulate\" rule");
   if (answer.always) {
-    if (learned_ == nullptr) return std::unexpected("--always needs a learned-rules file (tollgate supervise --learned FILE)");
-    if (auto r = learned_->learn(call->call(), answer.allow, answer.error); !r) return std::unexpected(r.error());
+    if (learned_ == nullptr)
+      return std::unexpected("--always needs a learned-rules file (tollgate supervise --learned FILE)");
+    if (auto r = learned_->learn(call->call(), answer.allow, answer.error); !r)
+      return std::unexpected(r.error());
   }
   Decision d = answer.allow ? Decision{Verdict::Continue, 0, 0, call->decision().rule, answer.by}
                             : Decision::deny(answer.error, answer.by, call->decision().rule);
@@ -109,7 +114,8 @@ void HeldCalls::apply_learned() {
   }
 }
 
-void HeldCalls::finish(std::map<uint64_t, HeldCall>::iterator it, HeldChange change, const Decision& decision) {
+void HeldCalls::finish(std::map<uint64_t, HeldCall>::iterator it, HeldChange change,
+                       const Decision& decision) {
   HeldCall held = std::move(it->second);
   calls_.erase(it);
   supervisor_.complete(held.call, decision);
@@ -121,7 +127,9 @@ void HeldCalls::finish(std::map<uint64_t, HeldCall>::iterator it, HeldChange cha
   notify(change, held);
 }
 
-void HeldCalls::on_sweep(uv_timer_t* timer) { static_cast<HeldCalls*>(timer->data)->sweep(); }
+void HeldCalls::on_sweep(uv_timer_t* timer) {
+  static_cast<HeldCalls*>(timer->data)->sweep();
+}
 
 void HeldCalls::sweep() {
   const uint64_t now = monotonic_ns();
@@ -145,18 +153,18 @@ void HeldCalls::notify(HeldChange change, const HeldCall& held) {
 nlohmann::json held_call_json(const HeldCall& held, uint64_t now_ns) {
   const PendingCall& call = *held.call;
   const Rule* rule = call.decision().rule;
-  nlohmann::json j = {{"id", held.id},
-                      {"age_ms", (now_ns - held.held_ns) / 1000000u},
-                      {"expires_in_ms", now_ns < held.deadline_ns ? (held.deadline_ns - now_ns) / 1000000u : 0},
-                      {"pid", call.call().pid()},
-                      {"syscall", call.call().syscall_name()},
-                      {"call", held.rendered},
-                      {"rule", rule != nullptr ? nlohmann::json(rule->name) : nlohmann::json(nullptr)},
-                      {"default", rule != nullptr && rule->ask_default_allow && !call.decision().depends_on_memory
-                                      ? "allow"
-                                      : "deny"},
-                      {"policy", call.target().policy_name},
-                      {"target", {{"pid", call.target().pid}, {"argv", call.target().argv}}}};
+  nlohmann::json j = {
+      {"id", held.id},
+      {"age_ms", (now_ns - held.held_ns) / 1000000u},
+      {"expires_in_ms", now_ns < held.deadline_ns ? (held.deadline_ns - now_ns) / 1000000u : 0},
+      {"pid", call.call().pid()},
+      {"syscall", call.call().syscall_name()},
+      {"call", held.rendered},
+      {"rule", rule != nullptr ? nlohmann::json(rule->name) : nlohmann::json(nullptr)},
+      {"default",
+       rule != nullptr && rule->ask_default_allow && !call.decision().depends_on_memory ? "allow" : "deny"},
+      {"policy", call.target().policy_name},
+      {"target", {{"pid", call.target().pid}, {"argv", call.target().argv}}}};
   if (const ProcessInfo* p = call.call().cached_process()) {
     j["comm"] = p->comm;
     j["exe"] = p->exe;

@@ -10,11 +10,10 @@
 #include <expected>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "supervisor/pending_call.h"
 
@@ -33,9 +32,9 @@ struct HeldCall {
 
 struct Answer {
   bool allow = false;
-  int error = EPERM;     // when denying
-  bool always = false;   // also learn a rule (needs a learned-rules file)
-  std::string_view by;   // static text for events: "answered by ctl"
+  int error = EPERM;    // when denying
+  bool always = false;  // also learn a rule (needs a learned-rules file)
+  std::string_view by;  // static text for events: "answered by ctl"
 };
 
 enum class HeldChange { Held, Answered, TimedOut, Departed, Learned };

@@ -80,10 +80,11 @@ std::expected<void, std::string> LearnedRules::learn(CallContext& call, bool all
   if (call.syscall_name().empty()) return std::unexpected("this syscall has no name to write a rule for");
   const std::string name(call.syscall_name());
   const SyscallSignature* sig = find_syscall_signature(name);
-  nlohmann::json rule = {{"name", "learned-" + std::to_string(rules_.size() + 1)},
-                         {"comment", std::string(allow ? "allowed" : "denied") + " always: " + format_call(call)},
-                         {"syscalls", {name}},
-                         {"action", allow ? "allow" : "deny"}};
+  nlohmann::json rule = {
+      {"name", "learned-" + std::to_string(rules_.size() + 1)},
+      {"comment", std::string(allow ? "allowed" : "denied") + " always: " + format_call(call)},
+      {"syscalls", {name}},
+      {"action", allow ? "allow" : "deny"}};
   if (!allow) rule["errno"] = errno_name(error);
   nlohmann::json args = nlohmann::json::array();
   nlohmann::json strings = nlohmann::json::array();
@@ -97,7 +98,8 @@ std::expected<void, std::string> LearnedRules::learn(CallContext& call, bool all
     const bool is_string = sig->args[i] == ArgKind::Path || sig->args[i] == ArgKind::String;
     if (allow || !is_string || call.arg(i) == 0) continue;
     const auto& s = call.string_arg(i);
-    if (!s) return std::unexpected("argument " + std::to_string(i) + " is unreadable: " + std::strerror(s.error()));
+    if (!s)
+      return std::unexpected("argument " + std::to_string(i) + " is unreadable: " + std::strerror(s.error()));
     strings.push_back({{"index", i}, {"equals", *s}});
   }
   if (!args.empty()) rule["args"] = std::move(args);

@@ -10,10 +10,9 @@
 
 #include <expected>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "supervisor/call_context.h"
 #include "supervisor/rule_set.h"

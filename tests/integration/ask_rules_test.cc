@@ -31,8 +31,8 @@ class Ask : public ::testing::Test {
     write_file(dir_.file("ask.json"), ask_policy(timeout_s, default_answer));
   }
   std::vector<std::string> probe_argv(const std::string& action = "settimeofday") const {
-    return {kTollgate, "run", "-q", "--supervisor", daemon_->socket(), "--policy", dir_.file("ask.json"), "--",
-            kProbe, action};
+    return {kTollgate, "run",  "-q",  "--supervisor", daemon_->socket(), "--policy", dir_.file("ask.json"),
+            "--",      kProbe, action};
   }
   // The usual setup: the ask policy, a daemon, one target ("t") whose call is held. Returns the held call
   // (null when it never showed up).
@@ -45,7 +45,8 @@ class Ask : public ::testing::Test {
   }
   static std::string id_of(const nlohmann::json& held) { return std::to_string(held["id"].get<uint64_t>()); }
   std::unique_ptr<BackgroundProcess> start_target(const std::string& name) {
-    return std::make_unique<BackgroundProcess>(probe_argv(), dir_.file(name + ".out"), dir_.file(name + ".err"));
+    return std::make_unique<BackgroundProcess>(probe_argv(), dir_.file(name + ".out"),
+                                               dir_.file(name + ".err"));
   }
   nlohmann::json pending() {
     ControlTestClient c(daemon_->control_socket());
@@ -94,7 +95,8 @@ TEST_F(Ask, PendingShowsTheHeldCallAndDenyDeliversTheChosenErrno) {
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(output_of(*target_, "t").find("settimeofday: ret=-1 errno=EACCES"), std::string::npos);
   EXPECT_TRUE(pending().empty());
-  EXPECT_TRUE(eventually([&] { return read_file(daemon_->events()).find("denied by ctl") != std::string::npos; }));
+  EXPECT_TRUE(
+      eventually([&] { return read_file(daemon_->events()).find("denied by ctl") != std::string::npos; }));
 }
 
 TEST_F(Ask, AllowLetsTheCallRun) {
@@ -155,7 +157,8 @@ TEST_F(Ask, AlwaysIsLearnedAppliedAtOnceAndSurvivesARestart) {
   daemon_.reset();
   start_daemon({"--learned", learned});
   ProcessResult after_restart = run_process(probe_argv(), std::chrono::seconds(20));
-  EXPECT_NE(after_restart.out.find("errno=EACCES"), std::string::npos) << after_restart.out << after_restart.err;
+  EXPECT_NE(after_restart.out.find("errno=EACCES"), std::string::npos)
+      << after_restart.out << after_restart.err;
   EXPECT_TRUE(pending().empty());
 }
 
@@ -188,7 +191,8 @@ TEST_F(Ask, TimeoutWithDefaultDenyGivesEperm) {
   auto took = std::chrono::steady_clock::now() - started;
   EXPECT_NE(r.out.find("settimeofday: ret=-1 errno=EPERM"), std::string::npos) << r.out << r.err;
   EXPECT_GE(took, std::chrono::milliseconds(400));
-  EXPECT_TRUE(eventually([&] { return read_file(daemon_->events()).find("ask timed out, default deny") != std::string::npos; }));
+  EXPECT_TRUE(eventually(
+      [&] { return read_file(daemon_->events()).find("ask timed out, default deny") != std::string::npos; }));
 }
 
 TEST_F(Ask, TimeoutWithDefaultAllowLetsTheCallRun) {
@@ -216,7 +220,8 @@ TEST_F(Ask, KilledHeldTargetLeavesPendingWithin100ms) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed);
+  const auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed);
   ASSERT_TRUE(gone);
   std::printf("killed held caller left pending after %lld ms\n", static_cast<long long>(took.count()));
   EXPECT_LT(took.count(), 100) << "the killed caller stayed in pending for " << took.count() << " ms";

@@ -56,7 +56,8 @@ class ControlSocket : public ::testing::Test {
     EXPECT_TRUE(daemon_->alive()) << daemon_->stderr_text();
     ControlTestClient c(daemon_->control_socket());
     EXPECT_EQ(c.request({{"v", 1}, {"cmd", "stats"}})["ok"], true);
-    ProcessResult r = run_process({kTollgate, "run", "-q", "--supervisor", daemon_->socket(), "--", kProbe, "reboot"});
+    ProcessResult r =
+        run_process({kTollgate, "run", "-q", "--supervisor", daemon_->socket(), "--", kProbe, "reboot"});
     EXPECT_NE(r.out.find("reboot: ret=-1 errno=EPERM"), std::string::npos) << r.out << r.err;
     EXPECT_TRUE(eventually([&] { return count_open_fds(daemon_->pid()) <= baseline_ + 1; }))
         << count_open_fds(daemon_->pid()) << " fds, baseline " << baseline_;
@@ -77,8 +78,8 @@ TEST_F(ControlSocket, IsCreatedForRootOnly) {
 
 TEST_F(ControlSocket, AnExplicitSocketInUseIsAStartError) {
   start();
-  ProcessResult r = run_process({kTollgate, "supervise", "--socket", dir_.file("second.sock"), "--control-socket",
-                                 daemon_->control_socket()},
+  ProcessResult r = run_process({kTollgate, "supervise", "--socket", dir_.file("second.sock"),
+                                 "--control-socket", daemon_->control_socket()},
                                 std::chrono::seconds(20));
   EXPECT_EQ(r.status, 125);
   EXPECT_NE(r.err.find("another supervisor is listening there"), std::string::npos) << r.err;
@@ -89,20 +90,22 @@ TEST_F(ControlSocket, NonRootPeerIsRefusedEvenPastTheFileMode) {
   start();
   const std::string path = daemon_->control_socket();
   // Without privileges, the socket's mode stops nobody at connect(2).
-  EXPECT_EQ(as_nobody(false, [&] {
-              ControlTestClient c(path);
-              return c.connected() ? 1 : (c.connect_errno() == EACCES ? 0 : 2);
-            }),
+  EXPECT_EQ(as_nobody(false,
+                      [&] {
+                        ControlTestClient c(path);
+                        return c.connected() ? 1 : (c.connect_errno() == EACCES ? 0 : 2);
+                      }),
             0);
   // With CAP_DAC_OVERRIDE the file mode no longer protects; the SO_PEERCRED check must.
-  EXPECT_EQ(as_nobody(true, [&] {
-              ControlTestClient c(path);
-              if (!c.connected()) return 3;
-              auto line = c.read_line(std::chrono::seconds(5));  // refused before any request
-              if (!line || line->find("uid 65534 is not allowed") == std::string::npos) return 4;
-              c.send_raw("{\"v\":1,\"cmd\":\"pending\"}\n");
-              return c.closed_by_peer() ? 0 : 5;
-            }),
+  EXPECT_EQ(as_nobody(true,
+                      [&] {
+                        ControlTestClient c(path);
+                        if (!c.connected()) return 3;
+                        auto line = c.read_line(std::chrono::seconds(5));  // refused before any request
+                        if (!line || line->find("uid 65534 is not allowed") == std::string::npos) return 4;
+                        c.send_raw("{\"v\":1,\"cmd\":\"pending\"}\n");
+                        return c.closed_by_peer() ? 0 : 5;
+                      }),
             0);
 }
 
@@ -114,12 +117,13 @@ TEST_F(ControlSocket, AConfiguredGroupMayConnect) {
   EXPECT_EQ(st.st_mode & 0777, 0660u);
   EXPECT_EQ(st.st_gid, 65534u);
   const std::string path = daemon_->control_socket();
-  EXPECT_EQ(as_nobody(false, [&] {
-              ControlTestClient c(path);
-              if (!c.connected()) return 1;
-              nlohmann::json r = c.request({{"v", 1}, {"cmd", "pending"}});
-              return !r.is_discarded() && r["ok"] == true ? 0 : 2;
-            }),
+  EXPECT_EQ(as_nobody(false,
+                      [&] {
+                        ControlTestClient c(path);
+                        if (!c.connected()) return 1;
+                        nlohmann::json r = c.request({{"v", 1}, {"cmd", "pending"}});
+                        return !r.is_discarded() && r["ok"] == true ? 0 : 2;
+                      }),
             0);
 }
 
@@ -210,8 +214,8 @@ TEST_F(ControlSocket, FloodingAndHangingClientsDoNotStallTargets) {
   });
   EXPECT_TRUE(eventually([&] { return flooded > 64 * 1024; })) << "the flood never got going";
   const auto flood_time = timed_loop();
-  EXPECT_LT(flood_time, baseline * 5) << "baseline " << baseline.count() << " ms, under the flood " << flood_time.count()
-                                      << " ms";
+  EXPECT_LT(flood_time, baseline * 5)
+      << "baseline " << baseline.count() << " ms, under the flood " << flood_time.count() << " ms";
   // Another client is still answered promptly.
   ControlTestClient other(daemon_->control_socket());
   auto t0 = std::chrono::steady_clock::now();
@@ -220,10 +224,11 @@ TEST_F(ControlSocket, FloodingAndHangingClientsDoNotStallTargets) {
   stop = true;
   flooder.join();
   // It asked without reading: each time its unread replies passed the limit, the daemon dropped it.
-  std::printf("100000 rule-decided calls: %lld ms alone, %lld ms under a control flood (%zu bytes of requests, "
-              "flooder dropped %zu times)\n",
-              static_cast<long long>(baseline.count()), static_cast<long long>(flood_time.count()), flooded.load(),
-              drops.load());
+  std::printf(
+      "100000 rule-decided calls: %lld ms alone, %lld ms under a control flood (%zu bytes of requests, "
+      "flooder dropped %zu times)\n",
+      static_cast<long long>(baseline.count()), static_cast<long long>(flood_time.count()), flooded.load(),
+      drops.load());
 }
 
 }  // namespace

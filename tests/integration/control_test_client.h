@@ -2,10 +2,9 @@
 #pragma once
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace tollgate::testing {
 
@@ -25,7 +24,8 @@ class ControlTestClient {
   // The next line, or nullopt on EOF or timeout.
   std::optional<std::string> read_line(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // One request line out, its reply line in, parsed (a discarded json when anything failed).
-  nlohmann::json request(const nlohmann::json& req, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  nlohmann::json request(const nlohmann::json& req,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // True when the daemon hung up (EOF) within `timeout`, after draining what it sent.
   bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 

@@ -59,7 +59,8 @@ TEST(HeldCalls, TenHeldCallsDoNotSlowAnotherTargetsRuleDecidedCalls) {
     EXPECT_EQ(control.request({{"v", 1}, {"cmd", "deny"}, {"id", c["id"]}, {"errno", "EROFS"}})["ok"], true);
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(held[i]->wait(std::chrono::seconds(10)), 0);
-    EXPECT_NE(read_file(dir.file("held" + std::to_string(i) + ".out")).find("errno=EROFS"), std::string::npos);
+    EXPECT_NE(read_file(dir.file("held" + std::to_string(i) + ".out")).find("errno=EROFS"),
+              std::string::npos);
   }
 }
 

@@ -53,7 +53,8 @@ class PtySupervisor {
         consumed_ = at + text.size();
         return true;
       }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
       pollfd p{master_, POLLIN, 0};
       if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -63,7 +64,9 @@ class PtySupervisor {
       screen_.append(buf, static_cast<size_t>(n));
     }
   }
-  void type(const std::string& keys) { ASSERT_EQ(write(master_, keys.data(), keys.size()), static_cast<ssize_t>(keys.size())); }
+  void type(const std::string& keys) {
+    ASSERT_EQ(write(master_, keys.data(), keys.size()), static_cast<ssize_t>(keys.size()));
+  }
   const std::string& screen() const { return screen_; }
 
  private:
@@ -84,8 +87,8 @@ TEST(InteractivePrompt, AnswersTypedOnTheTerminalReachTheTarget) {
   ASSERT_TRUE(eventually([&] { return std::filesystem::exists(socket); }));
 
   auto run_target = [&] {
-    return run_process({kTollgate, "run", "-q", "--supervisor", socket, "--policy", dir.file("ask.json"), "--", kProbe,
-                        "settimeofday"},
+    return run_process({kTollgate, "run", "-q", "--supervisor", socket, "--policy", dir.file("ask.json"),
+                        "--", kProbe, "settimeofday"},
                        std::chrono::seconds(30));
   };
   const std::pair<std::string, std::string> cases[] = {
@@ -99,12 +102,14 @@ TEST(InteractivePrompt, AnswersTypedOnTheTerminalReachTheTarget) {
     std::thread target([&] { result = run_target(); });
     const bool asked = tty.wait_for("tg_probe[");
     EXPECT_TRUE(asked) << tty.screen();
-    EXPECT_TRUE(tty.wait_for("settimeofday(NULL, NULL) \u2014 [a]llow once, [A]llow always, [d]eny, [D]eny always, "
-                             "[e]rrno\u2026, [i]nfo?"))
+    EXPECT_TRUE(
+        tty.wait_for("settimeofday(NULL, NULL) \u2014 [a]llow once, [A]llow always, [d]eny, [D]eny always, "
+                     "[e]rrno\u2026, [i]nfo?"))
         << tty.screen();
     if (asked) tty.type(keys);
     target.join();
-    EXPECT_NE(result.out.find(expected), std::string::npos) << keys << ": " << result.out << result.err << tty.screen();
+    EXPECT_NE(result.out.find(expected), std::string::npos)
+        << keys << ": " << result.out << result.err << tty.screen();
   }
   EXPECT_TRUE(tty.wait_for("policy:  ask.json, rule ask-time")) << tty.screen();
   EXPECT_TRUE(tty.wait_for("denied with EPERM (always)")) << tty.screen();
@@ -127,8 +132,8 @@ TEST(InteractivePrompt, RunAsksOnTheTerminalGivenWithTty) {
   const std::string slave = ptsname(master);
   ProcessResult result;
   std::thread run([&] {
-    result = run_process({kTollgate, "run", "-q", "--interactive", "--tty", slave, "--policy", dir.file("ask.json"),
-                          "--", kProbe, "settimeofday"},
+    result = run_process({kTollgate, "run", "-q", "--interactive", "--tty", slave, "--policy",
+                          dir.file("ask.json"), "--", kProbe, "settimeofday"},
                          std::chrono::seconds(30));
   });
   std::string screen;
@@ -146,7 +151,8 @@ TEST(InteractivePrompt, RunAsksOnTheTerminalGivenWithTty) {
   run.join();
   close(master);
   EXPECT_EQ(result.status, 0) << result.err;
-  EXPECT_NE(result.out.find("settimeofday: ret=-1 errno=EROFS"), std::string::npos) << result.out << result.err;
+  EXPECT_NE(result.out.find("settimeofday: ret=-1 errno=EROFS"), std::string::npos)
+      << result.out << result.err;
 }
 
 TEST(InteractivePrompt, RunRefusesToAskOnTheCommandsOwnTerminal) {

@@ -25,14 +25,15 @@ TEST(Reload, NewRulesApplyToARunningTargetAndABadPolicyIsRefused) {
   write_file(policy, deny_policy("EROFS"));
   SuperviseDaemon daemon(dir);
   auto ctl = [&](const std::string& cmd) {
-    return run_process({kTollgate, "ctl", "--socket", daemon.control_socket(), cmd}, std::chrono::seconds(20));
+    return run_process({kTollgate, "ctl", "--socket", daemon.control_socket(), cmd},
+                       std::chrono::seconds(20));
   };
   // One target, three calls, each after the test says go (a line on a fifo).
   const std::string go1 = dir.file("go1"), go2 = dir.file("go2"), out = dir.file("target.out");
   ASSERT_EQ(mkfifo(go1.c_str(), 0600), 0);
   ASSERT_EQ(mkfifo(go2.c_str(), 0600), 0);
-  const std::string script = kProbe + " settimeofday; read x < " + go1 + "; " + kProbe + " settimeofday; read x < " +
-                             go2 + "; " + kProbe + " settimeofday";
+  const std::string script = kProbe + " settimeofday; read x < " + go1 + "; " + kProbe +
+                             " settimeofday; read x < " + go2 + "; " + kProbe + " settimeofday";
   BackgroundProcess target({kTollgate, "run", "-q", "--supervisor", daemon.socket(), "--policy", policy, "--",
                             "/bin/sh", "-c", script},
                            out, dir.file("target.err"));
