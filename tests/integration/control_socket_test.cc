@@ -76,6 +76,13 @@ TEST_F(ControlSocket, IsCreatedForRootOnly) {
   EXPECT_EQ(st.st_uid, 0u);
 }
 
+TEST_F(ControlSocket, CtlWithoutASupervisorSaysSo) {
+  ProcessResult r = run_process({kTollgate, "ctl", "--socket", dir_.file("nobody.sock"), "pending"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_NE(r.err.find("nobody.sock"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("is `tollgate supervise` running?"), std::string::npos) << r.err;
+}
+
 TEST_F(ControlSocket, AnExplicitSocketInUseIsAStartError) {
   start();
   ProcessResult r = run_process({kTollgate, "supervise", "--socket", dir_.file("second.sock"),
