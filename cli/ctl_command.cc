@@ -131,6 +131,7 @@ int run_ctl(const CtlOptions& o, const std::string& cmd) {
     return kRefused;
   }
   if (cmd == "watch") {
+    if (!o.json) std::cerr << "watching; Ctrl-C to stop" << std::endl;
     while (true) {
       auto event = client->receive(std::chrono::milliseconds(-1));
       if (!event) return 0;  // the supervisor stopped

@@ -251,6 +251,25 @@ TEST_F(Ask, WatchStreamsHeldCallsAndDecisions) {
   EXPECT_NE(output_of(*target, "t").find("errno=EPERM"), std::string::npos);
 }
 
+TEST_F(Ask, CtlWatchPrintsHeldCallsAndDecisionsForPeople) {
+  write_policy();
+  start_daemon();
+  BackgroundProcess watch({kTollgate, "ctl", "--socket", daemon_->control_socket(), "watch"}, dir_.file("watch.out"),
+                          dir_.file("watch.err"));
+  ASSERT_TRUE(eventually([&] { return read_file(dir_.file("watch.err")).find("watching") != std::string::npos; }));
+  auto target = start_target("t");
+  nlohmann::json list = wait_pending(1);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(ctl({"deny", id_of(list[0]), "--errno", "EROFS"}).status, 0);
+  (void)output_of(*target, "t");
+  EXPECT_TRUE(eventually([&] { return read_file(dir_.file("watch.out")).find("-> deny EROFS") != std::string::npos; }))
+      << read_file(dir_.file("watch.out")) << read_file(dir_.file("watch.err"));
+  const std::string seen = read_file(dir_.file("watch.out"));
+  EXPECT_NE(seen.find("tg_probe["), std::string::npos) << seen;
+  EXPECT_NE(seen.find("settimeofday(NULL, NULL) -> deny EROFS (policy ask.json, rule ask-time)"), std::string::npos)
+      << seen;
+}
+
 TEST_F(Ask, StatsAndTargets) {
   ASSERT_FALSE(hold_one().is_null());
   ProcessResult targets = ctl({"--json", "targets"});

@@ -2,7 +2,9 @@
 // the old rules keep deciding.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tests/integration/harness.h"
 
@@ -61,6 +63,36 @@ TEST(Reload, NewRulesApplyToARunningTargetAndABadPolicyIsRefused) {
   EXPECT_NE(first, std::string::npos) << seen;
   EXPECT_NE(second, std::string::npos) << seen;
   EXPECT_NE(third, std::string::npos) << seen;  // the bad policy changed nothing
+  EXPECT_TRUE(daemon.alive());
+}
+
+TEST(Reload, SighupReloadsLikeCtlReload) {
+  TempDir dir;
+  const std::string policy = dir.file("p.json");
+  write_file(policy, deny_policy("EROFS"));
+  SuperviseDaemon daemon(dir);
+  // A target that makes one call per line written to its fifo, for as long as the fifo stays open.
+  const std::string go = dir.file("go"), out = dir.file("target.out");
+  ASSERT_EQ(mkfifo(go.c_str(), 0600), 0);
+  BackgroundProcess target({kTollgate, "run", "-q", "--supervisor", daemon.socket(), "--policy", policy, "--",
+                            "/bin/sh", "-c", "while read x; do " + kProbe + " settimeofday; done < " + go},
+                           out, dir.file("target.err"));
+  int writer = open(go.c_str(), O_WRONLY | O_CLOEXEC);  // blocks until the target opens it
+  ASSERT_GE(writer, 0);
+  auto call = [&] {
+    const size_t before = count_lines(out);
+    EXPECT_EQ(write(writer, "go\n", 3), 3);
+    EXPECT_TRUE(eventually([&] { return count_lines(out) == before + 1; }));
+    std::string all = read_file(out);
+    all.pop_back();
+    return all.substr(all.rfind('\n') + 1);
+  };
+  EXPECT_NE(call().find("errno=EROFS"), std::string::npos);
+  write_file(policy, deny_policy("ENOSPC"));
+  ASSERT_EQ(kill(daemon.pid(), SIGHUP), 0);
+  EXPECT_TRUE(eventually([&] { return call().find("errno=ENOSPC") != std::string::npos; }));
+  close(writer);
+  EXPECT_EQ(target.wait(), 0);
   EXPECT_TRUE(daemon.alive());
 }
 
