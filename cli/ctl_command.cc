@@ -163,6 +163,7 @@ Subcommand add_ctl_command(CLI::App& parent) {
   cmd->add_option("--socket", o->socket_path, "the supervisor's control socket")->capture_default_str();
   cmd->add_flag("--json", o->json, "print the protocol's JSON lines (docs/control-protocol.md)");
   cmd->require_subcommand(1);
+  cmd->fallthrough();  // `ctl watch --json` as well as `ctl --json watch`
   auto sub = [&](const char* name, const char* help) {
     CLI::App* s = cmd->add_subcommand(name, help);
     s->callback([chosen, name] { *chosen = name; });

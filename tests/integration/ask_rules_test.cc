@@ -281,7 +281,7 @@ TEST_F(Ask, StatsAndTargets) {
   EXPECT_GT(t["targets"][0]["pid"].get<int>(), 0);
   EXPECT_EQ(t["targets"][0]["argv"].back(), "settimeofday");
 
-  ProcessResult stats = ctl({"--json", "stats"});
+  ProcessResult stats = ctl({"stats", "--json"});
   ASSERT_EQ(stats.status, 0) << stats.err;
   nlohmann::json s = nlohmann::json::parse(stats.out)["stats"];
   EXPECT_EQ(s["held"], 1);
