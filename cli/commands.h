@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/policy_source.h"
+#include "cli/supervisor_control.h"
 
 namespace CLI {
 class App;
@@ -25,6 +26,7 @@ Subcommand add_run_command(CLI::App& parent);
 Subcommand add_supervise_command(CLI::App& parent);
 Subcommand add_lint_command(CLI::App& parent);
 Subcommand add_learn_command(CLI::App& parent);
+Subcommand add_ctl_command(CLI::App& parent);
 
 struct RunOptions {
   PolicyChoice policy;
@@ -43,6 +45,7 @@ struct RunOptions {
   bool rootless = false;  // new user + mount namespaces, our uid/gid mapped to root inside
   bool pidns = false;     // with rootless: a new pid namespace too
   bool netns = false;     // with rootless: a new network namespace too
+  ControlOptions control{.socket_path = ""};  // --interactive: held calls asked about on --tty
 };
 
 struct SuperviseOptions {
@@ -53,6 +56,7 @@ struct SuperviseOptions {
   std::optional<std::string> oci_socket_path;
   std::optional<std::string> policy_dir;      // default: the shipped policies
   std::optional<std::string> default_policy;  // default: "default"
+  ControlOptions control;
 };
 
 int run_command(const RunOptions& options);

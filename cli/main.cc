@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
       tollgate::add_supervise_command(app),
       tollgate::add_lint_command(app),
       tollgate::add_learn_command(app),
+      tollgate::add_ctl_command(app),
   };
 
   try {

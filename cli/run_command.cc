@@ -17,6 +17,7 @@
 #include "cli/exit_codes.h"
 #include "cli/logging.h"
 #include "cli/run_mode.h"
+#include "cli/policy_reload.h"
 #include "cli/signal_forwarder.h"
 #include "supervisor/emulation_dispatcher.h"
 #include "supervisor/rule_set.h"
@@ -152,6 +153,22 @@ int run_command(const RunOptions& o) {
                       : kind == RebootKind::Halt  ? exit_code::kRebootHalt
                                                   : exit_code::kRebootPowerOff;
     });
+    std::unique_ptr<SupervisorControl> control;
+    if (o.control.interactive && o.control.tty.empty()) {
+      report_error("run --interactive needs --tty PATH: the command shares tollgate's own terminal");
+      uv_loop_close(&loop);
+      return exit_code::kUsage;
+    }
+    if (o.control.interactive) {
+      auto started = SupervisorControl::start(&loop, supervisor, o.control);
+      if (!started) {
+        report_error(started.error());
+        uv_run(&loop, UV_RUN_DEFAULT);
+        uv_loop_close(&loop);
+        return exit_code::kUsage;
+      }
+      control = std::move(*started);
+    }
     LaunchRequest launch{*executable, o.command, std::move(compiled->program), !has_cap_sys_admin(),
                          early_signals.original_mask()};
     launch.rootless = o.rootless;
@@ -175,6 +192,7 @@ int run_command(const RunOptions& o) {
       envelope.policy_flavor = loaded->flavor == PolicyFlavor::Tollgate ? "tollgate" : "docker";
       envelope.policy_document = policy->document;
       envelope.metadata = info.metadata;
+      add_policy_paths(envelope.metadata, o.policy);  // so that `ctl reload` can re-read them
       serving = hand_over_listener(*o.supervisor_socket, envelope, listener.get());
       listener.reset();  // the daemon holds it now
     } else {
@@ -193,6 +211,10 @@ int run_command(const RunOptions& o) {
     TargetWatch watch(&loop, target->pidfd(), supervisor);
     early_signals.release();  // anything that came meanwhile is forwarded now
     uv_run(&loop, UV_RUN_DEFAULT);
+    if (control) {  // the prompt's handles close on one more turn of the loop
+      control->close();
+      uv_run(&loop, UV_RUN_DEFAULT);
+    }
     result = watch.status().value_or(exit_code::kInternal);
     if (reboot_status >= 0) {
       result = reboot_status;
@@ -230,6 +252,13 @@ Subcommand add_run_command(CLI::App& parent) {
                 "start the command in new user and mount namespaces with your uid/gid mapped to root (unshare -Urm)");
   cmd->add_flag("--pidns", options->pidns, "with --rootless: a new pid namespace too");
   cmd->add_flag("--netns", options->netns, "with --rootless: a new network namespace too");
+  cmd->add_flag("--interactive", options->control.interactive,
+                "ask about calls held by \"ask\" rules on the terminal given with --tty");
+  cmd->add_option("--tty", options->control.tty,
+                  "the terminal to ask on (e.g. /dev/pts/3), apart from the command's own terminal")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--learned", options->control.learned_path,
+                  "rules learned from \"always\" answers: read at start, rewritten atomically on each new one");
   cmd->add_option("command", options->command, "the command and its arguments (after --)")->required();
   cmd->footer(
       "\nExit status: the command's own; 128+N when it was killed by signal N; 2 for a bad command line or\n"

@@ -11,6 +11,7 @@
 #include "cli/exit_codes.h"
 #include "cli/logging.h"
 #include "cli/oci_admission.h"
+#include "cli/policy_reload.h"
 #include "cli/signal_forwarder.h"
 #include "supervisor/emulation_dispatcher.h"
 #include "supervisor/handover_server.h"
@@ -77,14 +78,27 @@ int supervise_command(const SuperviseOptions& o) {
     (*server)->set_oci_accept(admit);
     if (*oci_server) (*oci_server)->set_oci_accept(admit);
     HandoverServer& srv = **server;
+    auto control = SupervisorControl::start(&loop, supervisor, o.control, [&] { return reload_target_policies(supervisor); });
+    if (!control) {
+      report_error(control.error());
+      srv.close();
+      supervisor.close_all();
+      uv_run(&loop, UV_RUN_DEFAULT);
+      uv_loop_close(&loop);
+      return exit_code::kInternal;
+    }
     // SIGINT/SIGTERM/SIGQUIT stop the daemon: no new handovers, every listener closed (their targets' notified
-    // calls then fail with ENOSYS), and the loop runs dry. SIGHUP is ignored until policies can be reloaded.
+    // calls then fail with ENOSYS), and the loop runs dry. SIGHUP re-reads the policies, as `ctl reload` does.
     std::unique_ptr<SignalForwarder> signals;
     signals = std::make_unique<SignalForwarder>(&loop, [&](int sig) {
-      if (sig == SIGHUP) return;
+      if (sig == SIGHUP) {  // the same as `ctl reload`
+        if (auto r = (*control)->reload(); !r) spdlog::error("reload: {}", r.error());
+        return;
+      }
       spdlog::info("stopping on signal {}", sig);
       srv.close();
       if (*oci_server) (*oci_server)->close();
+      (*control)->close();
       supervisor.close_all();
       signals->close();
     });
@@ -112,9 +126,22 @@ Subcommand add_supervise_command(CLI::App& parent) {
                   "policy for containers whose listenerMetadata and annotations name none (default: default)");
   cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
   cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
+  CLI::Option* control_socket =
+      cmd->add_option("--control-socket", options->control.socket_path,
+                      "Unix socket for `tollgate ctl` (mode 0600, or 0660 with --control-group); when the default is "
+                      "taken by another supervisor, this one runs without")
+          ->capture_default_str();
+  cmd->add_option("--control-group", options->control.group, "a group whose members may also use the control socket");
+  cmd->add_flag("--interactive", options->control.interactive,
+                "ask about calls held by \"ask\" rules on this terminal (stdin must be a terminal)");
+  cmd->add_option("--learned", options->control.learned_path,
+                  "rules learned from \"always\" answers: read at start, rewritten atomically on each new one");
   cmd->footer("\nStops on SIGINT, SIGTERM or SIGQUIT (exit status 0); 2 for a bad command line, 125 when the socket\n"
               "cannot be set up. The handover protocol is described in docs/handover.md, OCI runtimes in docs/oci.md.");
-  return {cmd, [options] { return supervise_command(*options); }};
+  return {cmd, [options, control_socket] {
+            options->control.socket_optional = control_socket->count() == 0;
+            return supervise_command(*options);
+          }};
 }
 
 }  // namespace tollgate

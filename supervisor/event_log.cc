@@ -99,6 +99,13 @@ void EventLog::record(const DecisionEvent& e) {
       spdlog::warn("{}", line);
   }
   if (!json_) return;
+  json_->info("{}", decision_event_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+nlohmann::json decision_event_json(const DecisionEvent& e) {
+  const Decision& d = e.decision;
+  const CallContext& call = e.call;
+  const std::string rendered = format_call(call);
   nlohmann::json j;
   j["time"] = iso_time_now();
   j["pid"] = call.pid();
@@ -130,7 +137,7 @@ void EventLog::record(const DecisionEvent& e) {
   if (!e.target.metadata.empty()) j["metadata"] = e.target.metadata;
   if (const auto& c = e.target.container)
     j["container"] = {{"id", c->container().id}, {"bundle", c->container().bundle}};
-  json_->info("{}", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return j;
 }
 
 }  // namespace tollgate

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "supervisor/call_context.h"
 #include "supervisor/target_info.h"
 #include "tollgate/decision.h"
@@ -39,6 +41,9 @@ class EventLog {
   bool human_lines_;
   std::shared_ptr<spdlog::logger> json_;
 };
+
+// The JSON object of one event (docs/events.md), as the events file and `ctl watch` show it.
+nlohmann::json decision_event_json(const DecisionEvent& event);
 
 // "EPERM", "allowed", "emulated", "= 5"
 std::string describe_outcome(const Decision& decision);

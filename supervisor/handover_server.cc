@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/json_message_boundary.h"
+#include "supervisor/unix_socket.h"
 
 namespace tollgate {
 namespace {
@@ -222,31 +223,11 @@ std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::list
                                                                                   const std::string& path,
                                                                                   AcceptFn accept,
                                                                                   HandoverLimits limits) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof addr.sun_path) return std::unexpected(path + ": socket path too long or empty");
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  UniqueFd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!sock) return std::unexpected("socket: " + errno_text(errno));
-
-  // A socket file left by a supervisor that died is replaced; a live one is not taken over.
-  struct stat st {};
-  if (lstat(path.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode)) return std::unexpected(path + ": exists and is not a socket");
-    UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
-      return std::unexpected(path + ": another supervisor is listening there");
-    unlink(path.c_str());
-  }
   // Only the owner (root) may hand over listeners: the socket is created 0600.
-  mode_t old_umask = umask(0177);
-  int rc = bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  int bind_errno = errno;
-  umask(old_umask);
-  if (rc != 0) return std::unexpected(path + ": bind: " + errno_text(bind_errno));
-  if (::listen(sock.get(), 128) != 0) return std::unexpected(path + ": listen: " + errno_text(errno));
+  auto sock = listen_unix_socket(path, 0600);
+  if (!sock) return std::unexpected(sock.error());
 
-  std::unique_ptr<HandoverServer> server(new HandoverServer(loop, path, std::move(sock), std::move(accept), limits));
+  std::unique_ptr<HandoverServer> server(new HandoverServer(loop, path, std::move(*sock), std::move(accept), limits));
   if (int rc2 = uv_poll_init(loop, &server->poll_, server->socket_.get()); rc2 != 0)
     return std::unexpected(std::string("uv_poll_init: ") + uv_strerror(rc2));
   server->poll_started_ = true;

@@ -31,6 +31,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
   int fd() const { return fd_.get(); }
   const TargetInfo& target() const { return target_; }
   const Decider& decider() const { return *decider_; }
+  const std::shared_ptr<const Decider>& decider_ptr() const { return decider_; }
+  // A reloaded policy: calls already held keep the decider they were decided by (PendingCall holds it).
+  void set_decider(std::shared_ptr<const Decider> decider) { decider_ = std::move(decider); }
+  uint64_t added_ns() const { return added_ns_; }  // monotonic: when the supervisor took it over
   NotificationBuffers& buffers() { return buffers_; }
 
  private:
@@ -45,6 +49,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   uv_poll_t poll_{};
   bool started_ = false;
   bool closing_ = false;
+  uint64_t added_ns_;
 };
 
 }  // namespace tollgate

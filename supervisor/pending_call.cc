@@ -8,6 +8,7 @@ namespace tollgate {
 PendingCall::PendingCall(std::shared_ptr<Listener> listener, const seccomp_notif& notification,
                          const CallContext& facts, Decision decision, uint64_t started_ns)
     : listener_(std::move(listener)),
+      decider_(listener_->decider_ptr()),
       notification_(notification),
       call_(notification_, facts),
       decision_(decision),

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "supervisor/call_context.h"
+#include "supervisor/decider.h"
 #include "supervisor/target_info.h"
 #include "tollgate/decision.h"
 
@@ -33,6 +34,7 @@ class PendingCall {
   uint64_t id() const { return notification_.id; }
   uint64_t started_ns() const { return started_ns_; }
   int listener_fd() const;
+  const Listener* listener() const { return listener_.get(); }
   // True while the caller still waits in this very call (SECCOMP_IOCTL_NOTIF_ID_VALID). Any thread.
   bool still_waiting() const;
   bool completed() const { return completed_.load(); }
@@ -40,6 +42,7 @@ class PendingCall {
  private:
   friend class Supervisor;
   std::shared_ptr<Listener> listener_;  // keeps the fd open until the answer is sent
+  std::shared_ptr<const Decider> decider_;  // keeps decision_.rule alive across a policy reload
   seccomp_notif notification_;
   CallContext call_;
   Decision decision_;

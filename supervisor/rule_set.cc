@@ -50,10 +50,14 @@ RuleSet::Match RuleSet::matches(const Rule& rule, CallContext& call, bool& used_
 }
 
 Decision RuleSet::decide(CallContext& call) const {
+  return decide_if_matched(call).value_or(Decision::deny(EPERM, "no rule matched"));
+}
+
+std::optional<Decision> RuleSet::decide_if_matched(CallContext& call) const {
   // pid 0: the caller lives in a pid namespace we cannot see into; nothing about it can be checked.
   if (call.pid() == 0) return Decision::deny(EPERM, "caller outside the supervisor's pid namespace");
   const int nr = call.notification().data.nr;
-  if (nr < 0 || static_cast<size_t>(nr) >= by_syscall_.size()) return Decision::deny(EPERM, "no rule matched");
+  if (nr < 0 || static_cast<size_t>(nr) >= by_syscall_.size()) return std::nullopt;
   bool used_memory = false;
   for (const Rule* rule : by_syscall_[nr]) {
     switch (matches(*rule, call, used_memory)) {
@@ -66,17 +70,17 @@ Decision RuleSet::decide(CallContext& call) const {
         // The parser refuses allow rules that follow string rules for the same call; this keeps the promise
         // should that ever change: a decision that read user memory is never answered with CONTINUE.
         if (used_memory) return Decision::deny(EPERM, "allow after matching on user memory is unsafe", rule);
-        return {Verdict::Continue, 0, 0, rule, {}};
+        return Decision{Verdict::Continue, 0, 0, rule, {}};
       case RuleAction::Deny: {
         Decision d = Decision::deny(rule->errno_value, {}, rule);
         d.depends_on_memory = used_memory;
         return d;
       }
-      case RuleAction::Emulate: return {Verdict::Emulate, 0, 0, rule, {}, used_memory};
-      case RuleAction::Ask: return {Verdict::Ask, 0, 0, rule, {}, used_memory};
+      case RuleAction::Emulate: return Decision{Verdict::Emulate, 0, 0, rule, {}, used_memory};
+      case RuleAction::Ask: return Decision{Verdict::Ask, 0, 0, rule, {}, used_memory};
     }
   }
-  return Decision::deny(EPERM, "no rule matched");
+  return std::nullopt;
 }
 
 std::string_view to_string(Verdict verdict) {

@@ -1,6 +1,7 @@
 // The rule layer of one policy, indexed by native syscall number: first matching rule wins, no match is EPERM.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "supervisor/call_context.h"
@@ -15,6 +16,8 @@ class RuleSet final : public Decider {
   explicit RuleSet(PolicyPtr policy);
 
   Decision decide(CallContext& call) const override;
+  // The first matching rule's decision; nullopt when no rule matched (decide() answers EPERM then).
+  std::optional<Decision> decide_if_matched(CallContext& call) const;
   const std::string& policy_name() const override { return policy_->name; }
   const Policy& policy() const { return *policy_; }
   const PolicyPtr& policy_ptr() const { return policy_; }

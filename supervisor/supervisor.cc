@@ -9,25 +9,16 @@
 #include "core/syscall_names.h"
 #include "supervisor/caller_signal.h"
 #include "supervisor/listener.h"
+#include "supervisor/monotonic_clock.h"
 
 namespace tollgate {
 namespace {
 
-uint64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-}
-
 // What an ask or emulate decision becomes when nobody is there to finish it: the closed answer.
 Decision without_async_decider(const Decision& d) {
-  if (d.verdict == Verdict::Ask) {
-    // No one to ask: the rule's default applies at once, as it would after the timeout.
-    if (d.rule != nullptr && d.rule->ask_default_allow && !d.depends_on_memory)
-      return {Verdict::Continue, 0, 0, d.rule, "ask: no interactive channel, default allow"};
-    return Decision::deny(d.rule != nullptr ? d.rule->errno_value : EPERM, "ask: no interactive channel, default deny",
-                          d.rule);
-  }
+  // No one to ask: the rule's default applies at once, as it would after the timeout.
+  if (d.verdict == Verdict::Ask)
+    return ask_default(d, "ask: no interactive channel, default allow", "ask: no interactive channel, default deny");
   return Decision::deny(EPERM, "no emulation handler available", d.rule);
 }
 
@@ -79,6 +70,11 @@ void Supervisor::close_all() {
   executor_.close();
 }
 
+void Supervisor::for_each_listener(const std::function<void(Listener&)>& fn) {
+  for (const auto& [raw, _] : listeners_)
+    if (!raw->closing()) fn(*raw);
+}
+
 void Supervisor::listener_closed(Listener* listener) {
   ++stats_.listeners_closed;
   listeners_.erase(listener);
@@ -119,7 +115,11 @@ bool Supervisor::answer(Listener& listener, const CallContext& call, uint64_t id
     return false;
   }
   ++stats_.answered;
-  if (events_.enabled() && !signals) events_.record(DecisionEvent{call, decision, listener.target(), monotonic_ns() - started_ns});
+  const uint64_t latency = monotonic_ns() - started_ns;
+  decision_stats_.record(call.notification().data.nr, decision.verdict, latency);
+  // Kill and trap answers were recorded before the signal went out.
+  if (events_.enabled() && !signals) events_.record(DecisionEvent{call, decision, listener.target(), latency});
+  if (tap_ != nullptr && tap_->active()) tap_->decided(DecisionEvent{call, decision, listener.target(), latency});
   return true;
 }
 
@@ -139,7 +139,7 @@ void Supervisor::handle_notification(Listener& listener) {
   const uint64_t start = monotonic_ns();
 
   CallContext call(req, native_syscall_name(req.data.nr));
-  if (events_.enabled()) call.prefetch_for_event();
+  if (events_.enabled() || (tap_ != nullptr && tap_->active())) call.prefetch_for_event();
   Decision decision = listener.decider().decide(call);
 
   AsyncDecider* finisher = decision.verdict == Verdict::Emulate ? emulator_

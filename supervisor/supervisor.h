@@ -13,6 +13,8 @@
 #include <unordered_map>
 
 #include "supervisor/decider.h"
+#include "supervisor/decision_stats.h"
+#include "supervisor/event_tap.h"
 #include "supervisor/event_log.h"
 #include "supervisor/loop_executor.h"
 #include "supervisor/pending_call.h"
@@ -48,6 +50,8 @@ class Supervisor {
   // Who finishes "emulate" and "ask" decisions. Without one, such calls are denied with EPERM at once.
   void set_emulator(AsyncDecider* emulator) { emulator_ = emulator; }
   void set_asker(AsyncDecider* asker) { asker_ = asker; }
+  // Also shows every decision to `tap` (the control socket's watchers); nullptr to stop.
+  void set_event_tap(EventTap* tap) { tap_ = tap; }
 
   // Answers a pending call: re-checks that the caller still waits if anything was read from it, sends,
   // records the event. Loop thread only; a second completion of the same call is ignored.
@@ -59,6 +63,9 @@ class Supervisor {
   void close_all();
   size_t listener_count() const { return listeners_.size(); }
   const SupervisorStats& stats() const { return stats_; }
+  const DecisionStats& decision_stats() const { return decision_stats_; }
+  // The listeners being served, for `ctl targets`. Loop thread.
+  void for_each_listener(const std::function<void(Listener&)>& fn);
 
  private:
   friend class Listener;
@@ -70,9 +77,11 @@ class Supervisor {
   uv_loop_t* loop_;
   EventLog& events_;
   SupervisorStats stats_;
+  DecisionStats decision_stats_;
   LoopExecutor executor_;
   AsyncDecider* emulator_ = nullptr;
   AsyncDecider* asker_ = nullptr;
+  EventTap* tap_ = nullptr;
   std::unordered_map<Listener*, std::shared_ptr<Listener>> listeners_;
 };
 

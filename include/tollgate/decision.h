@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -22,6 +24,12 @@ enum class Verdict {
   Trap,
 };
 
+// Every verdict, for tables indexed by verdict (statistics). Keep in step with the enum.
+inline constexpr Verdict kAllVerdicts[] = {Verdict::Continue, Verdict::Errno, Verdict::Value, Verdict::Emulate,
+                                           Verdict::Ask,      Verdict::Kill,  Verdict::Trap};
+inline constexpr size_t kVerdictCount = std::size(kAllVerdicts);
+static_assert(static_cast<size_t>(Verdict::Trap) + 1 == kVerdictCount, "kAllVerdicts must list every verdict");
+
 struct Decision {
   Verdict verdict = Verdict::Errno;
   int error = EPERM;
@@ -40,5 +48,13 @@ struct Decision {
 };
 
 std::string_view to_string(Verdict verdict);
+
+// What an "ask" decision becomes when nobody answers (no one to ask, or the timeout passed): the rule's
+// default, and never CONTINUE for a decision that read the caller's memory. The reasons are static text.
+inline Decision ask_default(const Decision& ask, std::string_view allow_reason, std::string_view deny_reason) {
+  if (ask.rule != nullptr && ask.rule->ask_default_allow && !ask.depends_on_memory)
+    return {Verdict::Continue, 0, 0, ask.rule, allow_reason};
+  return Decision::deny(ask.rule != nullptr ? ask.rule->errno_value : EPERM, deny_reason, ask.rule);
+}
 
 }  // namespace tollgate

@@ -19,6 +19,15 @@ inline const std::string kStaticProbe = STATIC_PROBE_BIN;
 inline const std::string kPolicyDir = TOLLGATE_SOURCE_POLICY_DIR;
 inline const std::string kPodmanProfile = "/usr/share/containers/seccomp.json";
 
+// getppid goes to the supervisor, which answers EADDRNOTAVAIL (99): a value nothing else produces.
+// Load tests run `tg_probe getppid-loop N 99` under it.
+inline constexpr const char* kGetppidPolicy = R"({
+  "comment": "test: getppid is decided by the supervisor",
+  "defaultAction": "SCMP_ACT_ALLOW",
+  "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_NOTIFY", "comment": "test"}],
+  "rules": [{"name": "getppid-99", "syscalls": ["getppid"], "action": "deny", "errno": 99, "log": "none"}]
+})";
+
 struct ProcessResult {
   int status = -1;  // exit code, or 128+signal
   std::string out;
@@ -70,10 +79,11 @@ size_t stable_fd_count(pid_t pid);
 // `tollgate supervise` on a socket in a temporary directory, ready when the constructor returns.
 class SuperviseDaemon {
  public:
-  // Without events, the daemon writes nothing per decision (for load tests). extra_args go to
-  // `tollgate supervise` as they are (e.g. --policy-dir).
+  // Without events, the daemon writes nothing per decision (for load tests). Its control socket is in `dir`
+  // too; `extra_args` go to `tollgate supervise` as they are.
   explicit SuperviseDaemon(const TempDir& dir, bool with_events = true, const std::vector<std::string>& extra_args = {});
   const std::string& socket() const { return socket_; }
+  const std::string& control_socket() const { return control_; }
   const std::string& events() const { return events_; }
   pid_t pid() const { return process_->pid(); }
   bool alive() const;
@@ -82,7 +92,7 @@ class SuperviseDaemon {
   std::optional<int> stop();
 
  private:
-  std::string socket_, events_, err_;
+  std::string socket_, control_, events_, err_;
   std::unique_ptr<BackgroundProcess> process_;
 };
 

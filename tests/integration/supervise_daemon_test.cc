@@ -17,14 +17,6 @@
 namespace tollgate::testing {
 namespace {
 
-// getppid goes to the supervisor, which answers EADDRNOTAVAIL (99): a value nothing else produces.
-constexpr const char* kGetppidPolicy = R"({
-  "comment": "test: getppid is decided by the supervisor",
-  "defaultAction": "SCMP_ACT_ALLOW",
-  "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_NOTIFY", "comment": "test"}],
-  "rules": [{"name": "getppid-99", "syscalls": ["getppid"], "action": "deny", "errno": 99, "log": "none"}]
-})";
-
 std::vector<std::string> supervised(const SuperviseDaemon& d, const std::string& policy, std::vector<std::string> probe) {
   std::vector<std::string> argv = {kTollgate, "run", "-q", "--supervisor", d.socket(), "--policy", policy, "--", kProbe};
   argv.insert(argv.end(), probe.begin(), probe.end());

@@ -1,0 +1,65 @@
+// Everything a person uses to steer a running supervisor: the calls held by "ask" rules, the rules learned
+// from "always" answers, the control socket for `tollgate ctl`, and the interactive prompt.
+#pragma once
+
+#include <uv.h>
+
+#include <expected>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace tollgate {
+
+class Supervisor;
+class HeldCalls;
+class LearnedRules;
+class ControlServer;
+class InteractivePrompt;
+
+struct ControlOptions {
+  std::string socket_path = "/run/tollgate/control.sock";  // empty: no control socket
+  // The path is only the default: when it cannot be used (another supervisor has it), run without a
+  // control socket and say so, rather than refuse to start.
+  bool socket_optional = false;
+  std::optional<std::string> group;         // may also use the control socket
+  std::optional<std::string> learned_path;  // where "always" answers go
+  bool interactive = false;                 // ask on a terminal: `tty`, or this process's stdin/stdout
+  std::string tty;
+};
+
+class SupervisorControl {
+ public:
+  // Extra policies to re-read on `ctl reload`, after the learned rules; its body goes into the reply.
+  using ReloadFn = std::function<std::expected<nlohmann::json, std::string>()>;
+
+  // Error: a message for the user (bad learned file, socket in use, unknown group, no terminal).
+  static std::expected<std::unique_ptr<SupervisorControl>, std::string> start(uv_loop_t* loop,
+                                                                              Supervisor& supervisor,
+                                                                              const ControlOptions& options,
+                                                                              ReloadFn reload = {});
+  ~SupervisorControl();
+  // Answers what is still held with its default, closes the socket and the prompt. Before the loop's last
+  // run.
+  void close();
+  // `ctl reload` and SIGHUP: the learned rules, then the policies. Error: what was wrong; nothing changed.
+  std::expected<nlohmann::json, std::string> reload();
+
+ private:
+  SupervisorControl() = default;
+  // The prompt, then the asker: the last steps of start().
+  static std::expected<std::unique_ptr<SupervisorControl>, std::string> finish_start(
+      std::unique_ptr<SupervisorControl> c, uv_loop_t* loop, Supervisor& supervisor, const ControlOptions& o);
+
+  Supervisor* supervisor_ = nullptr;
+  ReloadFn reload_policies_;
+  std::unique_ptr<LearnedRules> learned_;
+  std::unique_ptr<HeldCalls> held_;
+  std::unique_ptr<ControlServer> server_;
+  std::unique_ptr<InteractivePrompt> prompt_;
+  bool closed_ = false;
+};
+
+}  // namespace tollgate

@@ -1,0 +1,93 @@
+// The control socket of `tollgate supervise`: line-delimited JSON requests from `tollgate ctl`
+// (docs/control-protocol.md). Only root (or the supervisor's own uid, or a configured group) may talk to
+// it; the socket file's mode says so and SO_PEERCRED checks it again. Every connection is bounded: line
+// length, unread output, idle time, how many requests are served per loop turn. A bad client is answered
+// with an error and dropped; nothing it does blocks the loop.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include <chrono>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "supervisor/event_tap.h"
+
+namespace tollgate {
+
+inline constexpr int kControlProtocolVersion = 1;
+
+struct ControlLimits {
+  size_t max_line_bytes = 64 * 1024;
+  size_t max_backlog_bytes = 4 * 1024 * 1024;     // output the client has not read yet
+  std::chrono::milliseconds idle_timeout{60000};  // not for watchers
+  size_t max_connections = 64;
+  size_t requests_per_turn = 16;
+  // All clients together: at most this many requests per second (after a burst), so that a flood costs the
+  // targets a bounded share of the loop; a client over the rate is paused, not dropped.
+  double requests_per_second = 2000;
+  double request_burst = 200;
+};
+
+struct ControlReply {
+  nlohmann::json body;     // "v" and "ok" are added when missing
+  bool subscribe = false;  // the connection becomes a watcher: events follow the reply
+};
+
+class ControlConnection;
+
+class ControlServer final : public EventTap {
+ public:
+  using Handler = std::function<ControlReply(const nlohmann::json& request)>;
+
+  // Binds PATH: mode 0600, or 0660 with group `group`. Error: a message for the user.
+  static std::expected<std::unique_ptr<ControlServer>, std::string> listen(uv_loop_t* loop,
+                                                                           const std::string& path,
+                                                                           std::optional<gid_t> group,
+                                                                           Handler handler,
+                                                                           ControlLimits limits = {});
+  ~ControlServer() override;
+  ControlServer(const ControlServer&) = delete;
+  ControlServer& operator=(const ControlServer&) = delete;
+
+  // One line to every watcher; "v" is added.
+  void broadcast(nlohmann::json event);
+  bool active() const override { return watchers_ > 0; }
+  void decided(const DecisionEvent& event) override;
+
+  // Stops accepting and drops every connection; handles finish closing on the next loop iteration.
+  void close();
+  size_t connection_count() const { return connections_.size(); }
+
+ private:
+  friend class ControlConnection;
+  ControlServer(uv_loop_t* loop, std::string path, std::optional<gid_t> group, Handler handler,
+                ControlLimits limits);
+  static void on_connection(uv_stream_t* server, int status);
+  bool peer_allowed(int fd, const ucred& peer) const;
+  // Takes one request's worth from the shared rate budget; false when it is spent (for now).
+  bool take_request_token();
+  void finished(ControlConnection* connection);
+
+  uv_loop_t* loop_;
+  std::string path_;
+  std::optional<gid_t> group_;
+  Handler handler_;
+  ControlLimits limits_;
+  uv_pipe_t pipe_{};
+  bool listening_ = false;
+  bool closing_ = false;
+  size_t watchers_ = 0;
+  double tokens_ = 0;
+  uint64_t tokens_at_ms_ = 0;
+  std::unordered_map<ControlConnection*, std::unique_ptr<ControlConnection>> connections_;
+};
+
+}  // namespace tollgate
