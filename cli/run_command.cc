@@ -153,19 +153,24 @@ int run_command(const RunOptions& o) {
                       : kind == RebootKind::Halt  ? exit_code::kRebootHalt
                                                   : exit_code::kRebootPowerOff;
     });
+    // Leaving early: every handle is closed and its callback has run before the loop (and, after it, the
+    // objects that own the handles) go away.
+    auto finish_early = [&](int status) {
+      supervisor.close_all();
+      uv_run(&loop, UV_RUN_DEFAULT);
+      uv_loop_close(&loop);
+      return status;
+    };
     std::unique_ptr<SupervisorControl> control;
     if (o.control.interactive && o.control.tty.empty()) {
       report_error("run --interactive needs --tty PATH: the command shares tollgate's own terminal");
-      uv_loop_close(&loop);
-      return exit_code::kUsage;
+      return finish_early(exit_code::kUsage);
     }
     if (o.control.interactive) {
       auto started = SupervisorControl::start(&loop, supervisor, o.control);
       if (!started) {
         report_error(started.error());
-        uv_run(&loop, UV_RUN_DEFAULT);
-        uv_loop_close(&loop);
-        return exit_code::kUsage;
+        return finish_early(exit_code::kUsage);
       }
       control = std::move(*started);
     }
@@ -177,8 +182,8 @@ int run_command(const RunOptions& o) {
     auto target = launch_under_filter(launch);
     if (!target) {
       report_error(target.error());
-      uv_loop_close(&loop);
-      return exit_code::kInternal;
+      if (control) control->close();
+      return finish_early(exit_code::kInternal);
     }
     TargetInfo info{target->pid(), o.command, policy->name, parse_metadata(o.metadata)};
     info.metadata.insert(prepared->metadata.begin(), prepared->metadata.end());
@@ -202,10 +207,8 @@ int run_command(const RunOptions& o) {
       report_error(serving.error());
       syscall(SYS_pidfd_send_signal, target->pidfd(), SIGKILL, nullptr, 0);
       waitpid(target->pid(), nullptr, 0);
-      supervisor.close_all();
-      uv_run(&loop, UV_RUN_DEFAULT);
-      uv_loop_close(&loop);
-      return exit_code::kInternal;
+      if (control) control->close();
+      return finish_early(exit_code::kInternal);
     }
 
     TargetWatch watch(&loop, target->pidfd(), supervisor);

@@ -40,6 +40,14 @@ int supervise_command(const SuperviseOptions& o) {
     Supervisor supervisor(&loop, *events);
     EmulationDispatcher emulator(supervisor);
     supervisor.set_emulator(&emulator);
+    // Leaving early: every handle is closed and its callback has run before the loop (and, after it, the
+    // objects that own the handles) go away.
+    auto finish_early = [&](int status) {
+      supervisor.close_all();
+      uv_run(&loop, UV_RUN_DEFAULT);
+      uv_loop_close(&loop);
+      return status;
+    };
     auto accept = [&](HandoverEnvelope envelope, UniqueFd listener, const ucred&) -> std::expected<void, std::string> {
       const PolicyFlavor flavor = envelope.policy_flavor == "docker" ? PolicyFlavor::DockerProfile : PolicyFlavor::Tollgate;
       auto policy = parse_policy_json(envelope.policy_document, envelope.policy_name, parse_options_for(flavor));
@@ -57,8 +65,7 @@ int supervise_command(const SuperviseOptions& o) {
       // Asked for explicitly: a configuration error. Otherwise only containers are affected, not agents.
       if (o.policy_dir || o.default_policy) {
         report_error(ok.error());
-        uv_loop_close(&loop);
-        return exit_code::kUsage;
+        return finish_early(exit_code::kUsage);
       }
       spdlog::warn("{}; containers that name no policy will be refused", ok.error());
     }
@@ -71,9 +78,7 @@ int supervise_command(const SuperviseOptions& o) {
     if (!server || !oci_server) {
       report_error(!server ? server.error() : oci_server.error());
       if (server) (*server)->close();
-      uv_run(&loop, UV_RUN_NOWAIT);  // let the closed handle's callback run before the loop goes
-      uv_loop_close(&loop);
-      return exit_code::kInternal;
+      return finish_early(exit_code::kInternal);
     }
     (*server)->set_oci_accept(admit);
     if (*oci_server) (*oci_server)->set_oci_accept(admit);
@@ -82,10 +87,8 @@ int supervise_command(const SuperviseOptions& o) {
     if (!control) {
       report_error(control.error());
       srv.close();
-      supervisor.close_all();
-      uv_run(&loop, UV_RUN_DEFAULT);
-      uv_loop_close(&loop);
-      return exit_code::kInternal;
+      if (*oci_server) (*oci_server)->close();
+      return finish_early(exit_code::kInternal);
     }
     // SIGINT/SIGTERM/SIGQUIT stop the daemon: no new handovers, every listener closed (their targets' notified
     // calls then fail with ENOSYS), and the loop runs dry. SIGHUP re-reads the policies, as `ctl reload` does.
