@@ -13,8 +13,7 @@ std::expected<std::shared_ptr<const Decider>, std::string> decider_for_mode(Poli
     case PolicyMode::Audit:
     case PolicyMode::Explain:
       // The container's runtime must install the policy with its denials turned into notifications
-      // (`tollgate profile --notify-denials`, docs/oci.md); the decider judges each call against the
-      // policy itself.
+      // (docs/oci.md); the decider judges each call against the policy itself.
       return diagnostic_decider(to_string(mode), policy);
   }
   return std::unexpected("unknown mode");
