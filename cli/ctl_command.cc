@@ -29,6 +29,12 @@ std::string seconds(uint64_t ms) {
   return buf;
 }
 
+// "[container ID] " for targets an OCI runtime handed over, "" otherwise.
+std::string container_text(const nlohmann::json& target) {
+  auto c = target.find("container");
+  return c != target.end() && c->is_object() ? "[container " + c->value("id", "") + "] " : "";
+}
+
 std::string argv_text(const nlohmann::json& argv) {
   std::string s;
   for (const auto& a : argv) s += (s.empty() ? "" : " ") + a.get<std::string>();
@@ -49,7 +55,7 @@ void print_pending(const nlohmann::json& reply) {
     std::cout << "#" << c.value("id", 0) << "  " << who(c) << " " << c.value("call", "") << "\n"
               << "     held " << seconds(c.value("age_ms", 0)) << ", " << c.value("default", "deny") << " in "
               << seconds(c.value("expires_in_ms", 0)) << "; target " << c["target"].value("pid", 0) << " ("
-              << argv_text(c["target"]["argv"]) << "), policy " << c.value("policy", "") << ", rule "
+              << container_text(c["target"]) << argv_text(c["target"]["argv"]) << "), policy " << c.value("policy", "") << ", rule "
               << (c["rule"].is_string() ? c["rule"].get<std::string>() : "-") << "\n";
   }
 }
@@ -63,7 +69,7 @@ void print_targets(const nlohmann::json& reply) {
   std::printf("%-8s %-10s %-8s %-20s %s\n", "PID", "AGE", "HELD", "POLICY", "COMMAND");
   for (const auto& t : list)
     std::printf("%-8d %-10s %-8zu %-20s %s\n", t.value("pid", 0), seconds(t.value("age_ms", 0)).c_str(),
-                t.value("pending", size_t{0}), t.value("policy", "").c_str(), argv_text(t["argv"]).c_str());
+                t.value("pending", size_t{0}), t.value("policy", "").c_str(), (container_text(t) + argv_text(t["argv"])).c_str());
 }
 
 void print_stats(const nlohmann::json& reply) {

@@ -55,4 +55,9 @@ void ContainerRegistry::forget_released() {
   std::erase_if(containers_, [](const auto& entry) { return entry.second.expired(); });
 }
 
+nlohmann::json container_json(const TargetInfo& target) {
+  if (!target.container) return nullptr;
+  return {{"id", target.container->container().id}, {"bundle", target.container->container().bundle}};
+}
+
 }  // namespace tollgate

@@ -3,6 +3,10 @@
 // long as one of its listeners does, so it is released when the container's last supervised process exits.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
+#include "supervisor/target_info.h"
+
 #include <sys/types.h>
 
 #include <chrono>
@@ -56,5 +60,8 @@ class ContainerRegistry {
   // Keyed by (id, bundle): two runtimes may each have a container with the same id.
   std::map<std::pair<std::string, std::string>, std::weak_ptr<ContainerRecord>> containers_;
 };
+
+// {"id": ..., "bundle": ...} of the container a target belongs to; null for targets that are not in one.
+nlohmann::json container_json(const TargetInfo& target);
 
 }  // namespace tollgate

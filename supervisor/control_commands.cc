@@ -1,5 +1,7 @@
 #include "supervisor/control_commands.h"
 
+#include "supervisor/container_registry.h"
+
 #include "core/errno_names.h"
 #include "supervisor/held_calls.h"
 #include "supervisor/listener.h"
@@ -77,6 +79,7 @@ nlohmann::json targets(ControlContext& ctx) {
                         {"age_ms", (now - l.added_ns()) / 1000000u},
                         {"pending", held_per_listener[&l]}};
     if (!l.target().metadata.empty()) t["metadata"] = l.target().metadata;
+    if (l.target().container) t["container"] = container_json(l.target());
     list.push_back(std::move(t));
   });
   std::sort(list.begin(), list.end(),

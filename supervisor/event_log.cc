@@ -135,8 +135,7 @@ nlohmann::json decision_event_json(const DecisionEvent& e) {
   j["latency_ns"] = e.latency_ns;
   j["target"] = {{"pid", e.target.pid}, {"argv", e.target.argv}};
   if (!e.target.metadata.empty()) j["metadata"] = e.target.metadata;
-  if (const auto& c = e.target.container)
-    j["container"] = {{"id", c->container().id}, {"bundle", c->container().bundle}};
+  if (e.target.container) j["container"] = container_json(e.target);
   return j;
 }
 

@@ -1,5 +1,7 @@
 #include "supervisor/held_calls.h"
 
+#include "supervisor/container_registry.h"
+
 #include <spdlog/spdlog.h>
 
 #include "supervisor/call_formatter.h"
@@ -171,6 +173,7 @@ nlohmann::json held_call_json(const HeldCall& held, uint64_t now_ns) {
     j["uid"] = p->uid;
   }
   if (!call.target().metadata.empty()) j["target"]["metadata"] = call.target().metadata;
+  if (call.target().container) j["target"]["container"] = container_json(call.target());
   return j;
 }
 

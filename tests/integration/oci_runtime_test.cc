@@ -259,6 +259,15 @@ TEST_P(OciRuntimeTest, ExecIsSupervisedUnderTheSameContainer) {
   EXPECT_EQ(events[1]["container"]["bundle"], events[0]["container"]["bundle"]);
   // The exec'd process left; the container is still supervised.
   EXPECT_FALSE(logged("container " + c->id() + ": last supervised process gone"));
+  // `ctl targets` names the container, in JSON and for people.
+  ProcessResult ctl = run_process({kTollgate, "ctl", "--socket", daemon_->control_socket(), "targets", "--json"});
+  ASSERT_EQ(ctl.status, 0) << ctl.err;
+  auto targets = nlohmann::json::parse(ctl.out)["targets"];
+  ASSERT_EQ(targets.size(), 1u) << ctl.out;
+  EXPECT_EQ(targets[0]["container"]["id"], c->id());
+  EXPECT_EQ(targets[0]["container"]["bundle"], events[0]["container"]["bundle"]);
+  ctl = run_process({kTollgate, "ctl", "--socket", daemon_->control_socket(), "targets"});
+  EXPECT_NE(ctl.out.find("[container " + c->id() + "]"), std::string::npos) << ctl.out;
 
   write_file((rootfs_ / "go").string(), "");
   auto status = run.wait(seconds(30));
