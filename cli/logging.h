@@ -1,5 +1,8 @@
 #pragma once
 
+#include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace tollgate {
@@ -8,5 +11,10 @@ namespace tollgate {
 void setup_logging();
 // "tollgate: error: ..." on stderr.
 void report_error(std::string_view message);
+
+class EventLog;
+// The decision events of a command: lines on stderr unless quiet, JSON lines to `json_path` if given.
+// nullptr (after reporting why) when the events file cannot be opened.
+std::unique_ptr<EventLog> open_event_log(bool quiet, const std::optional<std::string>& json_path);
 
 }  // namespace tollgate

@@ -132,13 +132,8 @@ int run_command(const RunOptions& o) {
     return executable.error() == ENOENT ? exit_code::kNotFound : exit_code::kCannotExecute;
   }
 
-  std::unique_ptr<EventLog> events;
-  try {
-    events = std::make_unique<EventLog>(!o.quiet, o.events_path);
-  } catch (const std::exception& e) {
-    report_error(e.what());
-    return exit_code::kUsage;
-  }
+  std::unique_ptr<EventLog> events = open_event_log(o.quiet, o.events_path);
+  if (!events) return exit_code::kUsage;
 
   uv_loop_t loop;
   uv_loop_init(&loop);

@@ -22,13 +22,8 @@
 namespace tollgate {
 
 int supervise_command(const SuperviseOptions& o) {
-  std::unique_ptr<EventLog> events;
-  try {
-    events = std::make_unique<EventLog>(!o.quiet, o.events_path);
-  } catch (const std::exception& e) {
-    report_error(e.what());
-    return exit_code::kUsage;
-  }
+  std::unique_ptr<EventLog> events = open_event_log(o.quiet, o.events_path);
+  if (!events) return exit_code::kUsage;
   std::error_code ec;
   auto dir = std::filesystem::path(o.socket_path).parent_path();
   if (!dir.empty()) std::filesystem::create_directories(dir, ec);

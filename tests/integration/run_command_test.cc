@@ -131,6 +131,13 @@ INSTANTIATE_TEST_SUITE_P(
                   "/rules/0/action: \"allow\" answers CONTINUE"}),
     [](const ::testing::TestParamInfo<BadPolicy>& p) { return p.param.name; });
 
+TEST(RunCommand, AnEventsFileThatCannotBeOpenedIsAUsageError) {
+  ProcessResult r = run_process({kTollgate, "run", "--events", "/nonexistent-dir/events.jsonl", "--", kProbe, "exit", "0"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("/nonexistent-dir/events.jsonl"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");  // the target never ran
+}
+
 TEST(RunCommand, MissingPolicyFileIsAUsageError) {
   ProcessResult r = run_process({kTollgate, "run", "--policy", "/nonexistent.json", "--", kProbe, "exit", "0"});
   EXPECT_EQ(r.status, 2);
