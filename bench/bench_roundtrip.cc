@@ -330,7 +330,8 @@ int run(const Options& o) {
   const double load_before = load_average();
   fmt::print("bench_roundtrip: {} rounds x {} getppid calls, {} CPUs online, load average {:.2f}, floor {}\n",
              o.rounds, o.count, cpus, load_before, floor);
-  if (load_before > 0.5) fmt::print("  (the machine is busy: means will be noisy; p50 suffers least)\n");
+  if (load_before > 0.75 * static_cast<double>(cpus))
+    fmt::print("  (the machine is busy: means will be noisy; p50 suffers least)\n");
   std::map<std::string, std::vector<RoundResult>> results;
   bool failed = false;
   for (int round = 0; round < o.rounds && !failed; ++round) {

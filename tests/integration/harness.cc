@@ -100,7 +100,11 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const
 }
 
 BackgroundProcess::~BackgroundProcess() {
-  if (!reaped_) {
+  if (reaped_) return;
+  // SIGTERM first: `tollgate run` forwards it to its target, whereas a SIGKILL would leave the target
+  // running without it. Then SIGKILL whatever is still there.
+  kill(pid_, SIGTERM);
+  if (!wait(std::chrono::seconds(2))) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
