@@ -39,8 +39,15 @@ cat >"$rootfs/demo.sh" <<'DEMO'
 echo "  inside: mount -t tmpfs none /mnt"
 mount -t tmpfs none /mnt
 echo "  inside: exit status $?"
-echo "  inside: date -s 2001-01-01"
-date -s 2001-01-01 >/dev/null
+# Audit mode lets every call run for real: with CAP_SYS_TIME, `date -s` there would set the HOST's clock.
+# So the audited run only reads the clock.
+if [ -e /audit-mode ]; then
+  echo "  inside: date (audit mode: no clock change is attempted, since audit lets calls run)"
+  date >/dev/null
+else
+  echo "  inside: date -s 2001-01-01"
+  date -s 2001-01-01 >/dev/null
+fi
 echo "  inside: exit status $?"
 DEMO
 write_config() {
@@ -57,17 +64,18 @@ run_container() {
   "$runtime" delete -f "$id" >/dev/null 2>&1 || true
 }
 
-echo "== $runtime, policy=example, mode=enforce: mount is denied; the clock rule denies until the time handler"
-echo "   (emulation) is in, then the same call succeeds inside without touching the host's clock"
+echo "== $runtime, policy=example, mode=enforce: mount is denied; setting the clock is emulated (pretend: success, the host clock does not move)"
+echo "   (the container holds CAP_SYS_TIME, as the time handler requires of its callers)"
 write_config 'policy=example\\nmode=enforce'
 run_container || true
 
 echo
-echo "== $runtime, policy=example, mode=audit: every call would be allowed and logged as what enforce would do."
-echo "   Until the audit decider is in, tollgate refuses the container's listener instead of enforcing"
-echo "   silently, and the kernel fails the notified calls with ENOSYS."
+echo "== $runtime, policy=example, mode=audit: nothing is enforced; every notified call is allowed and reported,"
+echo "   and the kernel then decides it (the container lacks CAP_SYS_ADMIN, so its mount still fails)."
+touch "$rootfs/audit-mode"
 write_config 'policy=example\\nmode=audit'
 run_container || true
+rm -f "$rootfs/audit-mode"
 
 echo
 echo "== events ($work/events.jsonl):"
