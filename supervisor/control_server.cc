@@ -1,5 +1,7 @@
 #include "supervisor/control_server.h"
 
+#include "supervisor/monotonic_clock.h"
+
 #include <grp.h>
 #include <limits.h>
 #include <spdlog/spdlog.h>
@@ -28,7 +30,10 @@ nlohmann::json error_body(const std::string& message) {
 
 class ControlConnection {
  public:
-  ControlConnection(ControlServer& server) : server_(server) {
+  ControlConnection(ControlServer& server)
+      : server_(server),
+        time_budget_ns_(static_cast<double>(server.limits_.loop_burst_ns)),
+        time_budget_at_ns_(monotonic_ns()) {
     pipe_.data = this;
     idle_.data = this;
     resume_.data = this;
@@ -138,6 +143,16 @@ class ControlConnection {
     self->serve();
   }
 
+  // This client's share of the loop's time, refilled as time passes; an expensive request can leave it in
+  // debt, which is paid before the next one is served.
+  bool has_time_budget() {
+    const uint64_t now = monotonic_ns();
+    time_budget_ns_ = std::min(static_cast<double>(server_.limits_.loop_burst_ns),
+                               time_budget_ns_ + static_cast<double>(now - time_budget_at_ns_) * server_.limits_.loop_share);
+    time_budget_at_ns_ = now;
+    return time_budget_ns_ > 0;
+  }
+
   // Answers complete lines, at most requests_per_turn of them before letting the loop serve others.
   void serve() {
     size_t served = 0;
@@ -146,7 +161,7 @@ class ControlConnection {
       size_t nl = input_.find('\n', start);
       if (nl == std::string::npos) break;
       const bool turn_over = served == server_.limits_.requests_per_turn;
-      const bool over_rate = !turn_over && !server_.take_request_token();
+      const bool over_rate = !turn_over && (!has_time_budget() || !server_.take_request_token());
       if (turn_over || over_rate) {
         // Let the loop serve targets first; pick up the rest later (the rate budget refills meanwhile).
         input_.erase(0, start);
@@ -154,7 +169,9 @@ class ControlConnection {
         uv_timer_start(&resume_, &ControlConnection::on_resume, over_rate ? 5 : 0, 0);
         return;
       }
+      const uint64_t began = monotonic_ns();
       handle_line(std::string_view(input_).substr(start, nl - start));
+      time_budget_ns_ -= static_cast<double>(monotonic_ns() - began);
       ++served;
       start = nl + 1;
     }
@@ -240,6 +257,8 @@ class ControlConnection {
   bool hanging_up_ = false;
   bool watcher_ = false;
   std::string input_;
+  double time_budget_ns_ = 0;  // set to a full burst in the constructor
+  uint64_t time_budget_at_ns_ = 0;
   char read_buffer_[16384];
 };
 

@@ -34,6 +34,11 @@ struct ControlLimits {
   // targets a bounded share of the loop; a client over the rate is paused, not dropped.
   double requests_per_second = 2000;
   double request_burst = 200;
+  // And each client at most this share of the loop's time, each request charged what it really took: what
+  // a request costs differs by build (a sanitizer build is many times slower), the share the targets keep
+  // does not. Per client, so that a flooder spends its own budget and a newcomer is answered at once.
+  double loop_share = 0.2;
+  uint64_t loop_burst_ns = 50'000'000;
 };
 
 struct ControlReply {
