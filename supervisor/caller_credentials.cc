@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -46,6 +48,14 @@ std::expected<CallerCredentials, int> read_caller_credentials(pid_t pid) {
   if (std::sscanf(umask.c_str(), "%o", &mask) == 1) c.umask = static_cast<mode_t>(mask & 0777);
   c.cap_effective = caps;
   return c;
+}
+
+std::expected<uint64_t, int> read_caller_capabilities(pid_t pid) {
+  if (pid <= 0) return std::unexpected(ESRCH);
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, pid};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (syscall(SYS_capget, &header, data) != 0) return std::unexpected(errno);
+  return static_cast<uint64_t>(data[0].effective) | (static_cast<uint64_t>(data[1].effective) << 32);
 }
 
 }  // namespace tollgate

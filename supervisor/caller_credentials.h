@@ -20,4 +20,8 @@ struct CallerCredentials {
 // Error: errno (ESRCH when the caller is gone, EINVAL when the file is not as expected).
 std::expected<CallerCredentials, int> read_caller_credentials(pid_t pid);
 
+// Only the effective capabilities (capget(2) on the caller's thread: one system call instead of reading
+// /proc/PID/status). Error: errno (ESRCH when the caller is gone).
+std::expected<uint64_t, int> read_caller_capabilities(pid_t pid);
+
 }  // namespace tollgate

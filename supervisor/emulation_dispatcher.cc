@@ -57,7 +57,9 @@ void EmulationDispatcher::begin(PendingCallPtr call) {
       supervisor_.complete(call, Decision::deny(EPERM, "emulation queue full", rule));
       return;
     }
-    if (idle_ == 0 && workers_.size() < max_workers_) {
+    // A worker that has finished its handler is about to take the next job (it may still be sending its
+    // answer): start another only when every worker is inside a handler, some of which may take long.
+    if (running_ + queue_.size() >= workers_.size() && workers_.size() < max_workers_) {
       try {
         workers_.emplace_back([this] { worker_main(); });
       } catch (const std::system_error& e) {
@@ -73,21 +75,50 @@ void EmulationDispatcher::begin(PendingCallPtr call) {
   wake_.notify_one();
 }
 
+void EmulationDispatcher::listener_closed() {
+  {
+    std::lock_guard lock(mutex_);
+    ++closed_listeners_;
+  }
+  wake_.notify_all();
+}
+
 void EmulationDispatcher::worker_main() {
   // Each worker gets its own root, cwd and mount namespace, so that joining a caller's mount namespace
   // (setns needs an unshared fs_struct) or root affects this thread only.
   bool own_fs = unshare(CLONE_FS) == 0 && home_ns_.valid();
   if (!own_fs) spdlog::error("emulation worker: no private fs state; file system emulations will be denied");
+  uint64_t seen_closed = 0;
   while (true) {
     Job job;
+    bool leave = false;
     {
       std::unique_lock lock(mutex_);
-      ++idle_;
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      --idle_;
+      // A worker holding a caller's namespaces waits at most kLinger, and leaves them when a target goes.
+      const bool holding = own_fs && holding_caller_view();
+      auto ready = [&] { return stopping_ || !queue_.empty() || (holding && closed_listeners_ != seen_closed); };
+      bool woken = true;
+      if (holding)
+        woken = wake_.wait_for(lock, kLinger, ready);
+      else
+        wake_.wait(lock, ready);
       if (stopping_) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
+      leave = holding && (!woken || closed_listeners_ != seen_closed);
+      seen_closed = closed_listeners_;
+      if (!leave) {
+        job = std::move(queue_.front());
+        queue_.pop_front();
+        ++running_;
+      }
+    }
+    if (leave) {
+      if (auto left = leave_caller_view(home_ns_.get()); !left) {
+        spdlog::error(
+            "emulation worker: cannot return to its own mount namespace; file system emulations will be "
+            "denied");
+        own_fs = false;
+      }
+      continue;
     }
     Decision answer =
         Decision::deny(EPERM, "emulation worker could not join the caller", job.call->decision().rule);
@@ -99,14 +130,11 @@ void EmulationDispatcher::worker_main() {
         answer = Decision::deny(EPERM, "emulation failed", job.call->decision().rule);
       }
     }
-    if (own_fs && setns(home_ns_.get(), CLONE_NEWNS) != 0) {
-      spdlog::error(
-          "emulation worker: cannot return to its own mount namespace; file system emulations will be "
-          "denied");
-      own_fs = false;
+    {
+      std::lock_guard lock(mutex_);
+      --running_;
     }
-    Supervisor& sup = supervisor_;
-    sup.post([&sup, call = std::move(job.call), answer] { sup.complete(call, answer); });
+    supervisor_.complete_from_any_thread(job.call, std::move(answer));
   }
 }
 

@@ -16,26 +16,34 @@ void LoopExecutor::post(std::function<void()> fn) {
     std::lock_guard lock(mutex_);
     if (closed_) return;
     queue_.push_back(std::move(fn));
+    queued_.store(true, std::memory_order_release);
   }
   uv_async_send(&async_);
 }
 
 void LoopExecutor::close() {
+  std::vector<std::function<void()>> last;
   {
     std::lock_guard lock(mutex_);
     if (closed_) return;
     closed_ = true;
-    queue_.clear();
+    last.swap(queue_);
+    queued_.store(false, std::memory_order_relaxed);
   }
+  // What was posted before the close still runs (answers already sent want their events recorded).
+  for (auto& fn : last) fn();
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
 }
 
-void LoopExecutor::on_wakeup(uv_async_t* handle) {
-  auto* self = static_cast<LoopExecutor*>(handle->data);
+void LoopExecutor::on_wakeup(uv_async_t* handle) { static_cast<LoopExecutor*>(handle->data)->run_pending(); }
+
+void LoopExecutor::run_pending() {
+  if (!queued_.load(std::memory_order_acquire)) return;
   std::vector<std::function<void()>> batch;
   {
-    std::lock_guard lock(self->mutex_);
-    batch.swap(self->queue_);
+    std::lock_guard lock(mutex_);
+    batch.swap(queue_);
+    queued_.store(false, std::memory_order_relaxed);
   }
   for (auto& fn : batch) fn();
 }

@@ -3,6 +3,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <vector>
@@ -18,7 +19,10 @@ class LoopExecutor {
 
   // Any thread. After close(), posted functions are dropped.
   void post(std::function<void()> fn);
-  // Loop thread. The handle finishes closing on the next loop iteration; the object must outlive that.
+  // Loop thread: runs what is queued now, without waiting for the wakeup. Cheap when nothing is.
+  void run_pending();
+  // Loop thread. Runs what is still queued, then closes the handle; it finishes closing on the next loop
+  // iteration, and the object must outlive that.
   void close();
 
  private:
@@ -26,6 +30,7 @@ class LoopExecutor {
   uv_async_t async_{};
   std::mutex mutex_;
   std::vector<std::function<void()>> queue_;
+  std::atomic<bool> queued_{false};  // queue_ is not empty (read without the lock)
   bool closed_ = false;
 };
 

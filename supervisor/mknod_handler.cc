@@ -69,7 +69,7 @@ class MknodHandler : public EmulationHandler {
     const auto& path = c.string_arg(path_arg);
     if (!path)
       return emulated_error(call, path.error() == ENAMETOOLONG ? ENAMETOOLONG : EFAULT, "path unreadable");
-    auto view = open_caller_view(pid);
+    auto view = open_caller_view(pid, {.cwd = path->empty() || path->front() != '/'});
     if (!view) return emulated_error(call, EPERM, "caller view unavailable");
     UniqueFd dirfd;
     const auto dirfd_arg = static_cast<int>(c.arg(0));

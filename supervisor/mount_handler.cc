@@ -54,18 +54,19 @@ int resolution_errno(int e) {
 
 // The caller's namespaces, once its credentials show CAP_SYS_ADMIN over its mount namespace; re-checks
 // that the caller still waits after reading /proc. Error: the answer to give.
-std::expected<CallerView, Decision> open_mount_capable_caller(PendingCall& call) {
-  const pid_t pid = call.call().pid();
-  auto creds = read_caller_credentials(pid);
-  if (!creds) return std::unexpected(emulated_error(call, EPERM, "caller unreadable"));
-  auto view = open_caller_view(pid);
+std::expected<CallerView, Decision> open_mount_capable_caller(PendingCall& call, CallerViewNeeds needs) {
+  auto view = open_caller_view(call.call().pid(), needs);
   if (!view) return std::unexpected(emulated_error(call, EPERM, "caller view unavailable"));
+  auto capable = caller_capable_over_mount_ns(*view, kCapSysAdmin);
+  if (!capable) return std::unexpected(emulated_error(call, EPERM, "caller unreadable"));
   if (!call.still_waiting()) return std::unexpected(emulated_error(call, EPERM, "caller gone"));
-  if (!caller_capable_over_mount_ns(*view, *creds, kCapSysAdmin))
+  if (!*capable)
     return std::unexpected(
         emulated_error(call, EPERM, "caller lacks CAP_SYS_ADMIN over its mount namespace"));
   return std::move(*view);
 }
+
+bool relative(const std::string& path) { return !path.empty() && path.front() != '/'; }
 
 // mount(8) repeats a mount's per-mount options ("idmapped", "nosuid", ...) as data when remounting; the
 // flags argument already says what they mean. Anything else would change the file system itself.
@@ -118,9 +119,6 @@ class MountHandler : public EmulationHandler {
       data = *d;
     }
     // Everything below acts on the copies read so far.
-    auto view = open_mount_capable_caller(call);
-    if (!view) return view.error();
-
     bool needs_device = false;
     if (!bind && !remount) {
       if (policy_.data_globs(fstype) == nullptr)
@@ -133,6 +131,10 @@ class MountHandler : public EmulationHandler {
     }
     if (remount && !only_mount_flag_words(data))
       return emulated_error(call, EPERM, "remount with file system data options is not emulated");
+    const bool proc = !bind && !remount && fstype == "proc";
+    auto view = open_mount_capable_caller(
+        call, {.cwd = relative(*target) || ((bind || needs_device) && relative(source)), .pid_ns = proc});
+    if (!view) return view.error();
 
     if (auto e = enter_caller_view(*view); !e)
       return emulated_error(call, EPERM, "joining the caller's mount namespace");
@@ -187,7 +189,7 @@ class MountHandler : public EmulationHandler {
       }
       std::expected<UniqueFd, int> made = std::unexpected(EPERM);
       auto build = [&] { made = build_mount(fstype, needs_device ? &device : nullptr, source, data, flags); };
-      if (fstype == "proc") {
+      if (proc) {
         // proc shows the pid namespace of whoever creates it: create it from inside the caller's.
         if (auto ran = run_in_pid_namespace(view->pid_ns.get(), build); !ran)
           made = std::unexpected(ran.error());
@@ -199,10 +201,10 @@ class MountHandler : public EmulationHandler {
     }
 
     // proc has no idmapped mounts: its owners come from the processes it shows.
-    if (policy_.idmap && !bind && fstype != "proc" && !caller_in_initial_userns(*view)) {
+    if (policy_.idmap && !bind && !proc && !view->ns->user_ns_is_ours) {
       mount_attr attr{};
       attr.attr_set = MOUNT_ATTR_IDMAP;
-      attr.userns_fd = static_cast<uint64_t>(view->user_ns.get());
+      attr.userns_fd = static_cast<uint64_t>(view->user_ns());
       if (mount_setattr(detached.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) != 0)
         return emulated_error(call, errno, "idmapping the mount");
     }
@@ -211,24 +213,17 @@ class MountHandler : public EmulationHandler {
                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
       return emulated_error(call, errno, "move_mount");
     auto id = mount_identity(detached.get());
-    if (id) services.mounts->add(view->mnt_ns_id, id->id);
+    if (id) services.mounts->add(view->mnt_ns_id(), id->id);
     // Killed while we attached: take it away again rather than leave a mount nobody asked for.
     if (!id || !call.still_waiting()) {
       (void)detach_mount(detached.get());
-      if (id) services.mounts->remove(view->mnt_ns_id, id->id);
+      if (id) services.mounts->remove(view->mnt_ns_id(), id->id);
       return emulated_error(call, EPERM, "caller gone");
     }
     return emulated_value(call, 0);
   }
 
  private:
-  static bool caller_in_initial_userns(const CallerView& view) {
-    struct stat ours {
-    }, theirs{};
-    return stat("/proc/self/ns/user", &ours) == 0 && fstat(view.user_ns.get(), &theirs) == 0 &&
-           ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev;
-  }
-
   // fsopen/fsconfig/fsmount. The device, if any, is named through our /proc so that the lookup cannot be
   // steered by the caller's file system.
   static std::expected<UniqueFd, int> build_mount(const std::string& fstype, const UniqueFd* device,
@@ -239,7 +234,7 @@ class MountHandler : public EmulationHandler {
     if (device != nullptr) {
       // The caller's paths are resolved: go back to our own root, so that the device is looked up in our
       // /dev (the caller's root may hold a /dev of its own making), and check it is the device we opened.
-      if (fchdir(host_root()) != 0 || chroot(".") != 0) return std::unexpected(errno);
+      if (auto back = return_to_host_root(); !back) return std::unexpected(back.error());
       struct stat st {};
       if (fstat(device->get(), &st) != 0) return std::unexpected(errno);
       auto name = host_device_path(st.st_rdev);
@@ -269,7 +264,7 @@ class MountHandler : public EmulationHandler {
     auto id = mount_identity(target);
     if (!id) return emulated_error(call, EPERM, "mount id unavailable");
     if (!id->is_mount_root) return emulated_error(call, EINVAL, "not a mount point");
-    if (!services.mounts->contains(view.mnt_ns_id, id->id))
+    if (!services.mounts->contains(view.mnt_ns_id(), id->id))
       return emulated_error(call, EPERM, "remount of a mount this supervisor did not make");
     mount_attr attr{};
     attr.attr_set = mount_attributes(flags, policy_.exec);
@@ -298,7 +293,7 @@ class UmountHandler : public EmulationHandler {
     const auto& target = c.string_arg(0);
     if (!target)
       return emulated_error(call, target.error() == ENAMETOOLONG ? ENAMETOOLONG : EFAULT, "target");
-    auto view = open_mount_capable_caller(call);
+    auto view = open_mount_capable_caller(call, {.cwd = relative(*target)});
     if (!view) return view.error();
     if (auto e = enter_caller_view(*view); !e)
       return emulated_error(call, EPERM, "joining the caller's mount namespace");
@@ -308,11 +303,11 @@ class UmountHandler : public EmulationHandler {
     auto id = mount_identity(fd->get());
     if (!id) return emulated_error(call, EPERM, "mount id unavailable");
     if (!id->is_mount_root) return emulated_error(call, EINVAL, "not a mount point");
-    if (!services.mounts->contains(view->mnt_ns_id, id->id))
+    if (!services.mounts->contains(view->mnt_ns_id(), id->id))
       return emulated_error(call, EPERM, "unmount of a mount this supervisor did not make");
     // Lazily: our own fd keeps the mount busy, so a plain unmount would always see EBUSY.
     if (auto r = detach_mount(fd->get()); !r) return emulated_error(call, r.error(), "umount2");
-    services.mounts->remove(view->mnt_ns_id, id->id);
+    services.mounts->remove(view->mnt_ns_id(), id->id);
     return emulated_value(call, 0);
   }
 };

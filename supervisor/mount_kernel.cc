@@ -53,14 +53,11 @@ std::expected<MountIdentity, int> mount_identity(int fd) {
 std::expected<void, int> detach_mount(int fd) {
   // umount2 takes a path, not an fd: name the fd through our own /proc, which works whatever root this
   // thread has. Lazy, because our fd itself holds the mount busy.
+  // (A worker's working directory means nothing: caller paths are resolved from explicit fds.)
   char self[64];
   std::snprintf(self, sizeof self, "thread-self/fd/%d", fd);
-  UniqueFd cwd(open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (fchdir(host_proc()) != 0) return std::unexpected(errno);
-  const int rc = umount2(self, MNT_DETACH);
-  const int err = errno;
-  if (cwd) (void)fchdir(cwd.get());
-  if (rc != 0) return std::unexpected(err);
+  if (umount2(self, MNT_DETACH) != 0) return std::unexpected(errno);
   return {};
 }
 

@@ -1,6 +1,7 @@
 // A notified call whose answer is not known yet (an emulation handler is working on it, or a person is
 // being asked). It owns copies of everything read from the caller, so whoever finishes it acts only on
-// what was checked. It is completed exactly once, on the loop thread, through Supervisor::complete.
+// what was checked. It is completed exactly once: on the loop thread through Supervisor::complete, or by
+// an emulation worker through Supervisor::complete_from_any_thread (which leaves the bookkeeping to the loop).
 #pragma once
 
 #include <linux/seccomp.h>
@@ -54,11 +55,13 @@ using PendingCallPtr = std::shared_ptr<PendingCall>;
 
 // Something that finishes pending calls: the emulation dispatcher, the interactive asker.
 // begin() runs on the loop thread and must not block; the call must eventually be completed with
-// Supervisor::complete (from the loop thread; workers use Supervisor::post to get there).
+// Supervisor::complete (loop thread) or Supervisor::complete_from_any_thread (workers).
 class AsyncDecider {
  public:
   virtual ~AsyncDecider() = default;
   virtual void begin(PendingCallPtr call) = 0;
+  // Loop thread: a listener closed (its target tree is gone); whatever was kept for its callers may go.
+  virtual void listener_closed() {}
 };
 
 }  // namespace tollgate

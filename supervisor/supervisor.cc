@@ -5,6 +5,8 @@
 #include <time.h>
 
 #include <cstring>
+#include <mutex>
+#include <shared_mutex>
 
 #include "core/syscall_names.h"
 #include "supervisor/caller_signal.h"
@@ -61,14 +63,6 @@ std::expected<void, std::string> Supervisor::add_listener(UniqueFd fd, TargetInf
   return {};
 }
 
-void Supervisor::close_all() {
-  // close() may erase from the map (for never-started listeners): iterate over a snapshot.
-  std::vector<Listener*> all;
-  all.reserve(listeners_.size());
-  for (auto& [raw, _] : listeners_) all.push_back(raw);
-  for (Listener* l : all) l->close();
-  executor_.close();
-}
 
 void Supervisor::for_each_listener(const std::function<void(Listener&)>& fn) {
   for (const auto& [raw, _] : listeners_)
@@ -78,16 +72,42 @@ void Supervisor::for_each_listener(const std::function<void(Listener&)>& fn) {
 void Supervisor::listener_closed(Listener* listener) {
   ++stats_.listeners_closed;
   listeners_.erase(listener);
+  if (emulator_ != nullptr) emulator_->listener_closed();
+}
+
+Supervisor::Delivery Supervisor::deliver(int fd, seccomp_notif_resp& resp, const CallContext& call, uint64_t id,
+                                         const Decision& decision, uint64_t started_ns,
+                                         const std::function<void()>& before_send) {
+  // Anything read from /proc or the caller's memory may belong to another process by now if the caller
+  // died and its pid was reused: act only if the very same call is still waiting.
+  if (call.touched_target() && !notify_id_valid(fd, id)) return {Delivery::Gone, 0, 0};
+  if (before_send) before_send();
+  fill_response(resp, id, decision);
+  if (auto r = notify_send(fd, resp); !r)
+    return {r.error().kind == NotifyError::TargetGone ? Delivery::Gone : Delivery::Failed, r.error().error, 0};
+  return {Delivery::Sent, 0, monotonic_ns() - started_ns};
+}
+
+void Supervisor::account(const Listener& listener, const CallContext& call, const Decision& decision,
+                         const Delivery& delivery, bool event_recorded) {
+  switch (delivery.kind) {
+    case Delivery::Gone: ++stats_.targets_gone; return;
+    case Delivery::Failed:
+      ++stats_.errors;
+      spdlog::error("answering {}: {}", call.syscall_name(), std::strerror(delivery.error));
+      return;
+    case Delivery::Sent: break;
+  }
+  ++stats_.answered;
+  decision_stats_.record(call.notification().data.nr, decision.verdict, delivery.latency_ns);
+  if (events_.enabled() && !event_recorded)
+    events_.record(DecisionEvent{call, decision, listener.target(), delivery.latency_ns});
+  if (tap_ != nullptr && tap_->active())
+    tap_->decided(DecisionEvent{call, decision, listener.target(), delivery.latency_ns});
 }
 
 bool Supervisor::answer(Listener& listener, const CallContext& call, uint64_t id, const Decision& decision,
                         uint64_t started_ns) {
-  // Anything read from /proc or the caller's memory may belong to another process by now if the caller
-  // died and its pid was reused: act only if the very same call is still waiting.
-  if (call.touched_target() && !notify_id_valid(listener.fd(), id)) {
-    ++stats_.targets_gone;
-    return false;
-  }
   // Explain mode's KILL/TRAP: a pidfd checked against this very call, and the event recorded before the
   // caller dies, since it may be the last anyone hears of it.
   const bool signals = decision.verdict == Verdict::Kill || decision.verdict == Verdict::Trap;
@@ -103,27 +123,16 @@ bool Supervisor::answer(Listener& listener, const CallContext& call, uint64_t id
     // would do it.
     send_signal(*caller, decision.verdict == Verdict::Kill ? fatal_signal_for(call.pid()) : SIGSYS);
   }
-  seccomp_notif_resp& resp = listener.buffers().response();
-  fill_response(resp, id, decision);
-  if (auto r = notify_send(listener.fd(), resp); !r) {
-    if (r.error().kind == NotifyError::TargetGone) {
-      ++stats_.targets_gone;
-    } else {
-      ++stats_.errors;
-      spdlog::error("answering {}: {}", call.syscall_name(), std::strerror(r.error().error));
-    }
-    return false;
-  }
-  ++stats_.answered;
-  const uint64_t latency = monotonic_ns() - started_ns;
-  decision_stats_.record(call.notification().data.nr, decision.verdict, latency);
+  const Delivery delivery = deliver(listener.fd(), listener.buffers().response(), call, id, decision, started_ns);
   // Kill and trap answers were recorded before the signal went out.
-  if (events_.enabled() && !signals) events_.record(DecisionEvent{call, decision, listener.target(), latency});
-  if (tap_ != nullptr && tap_->active()) tap_->decided(DecisionEvent{call, decision, listener.target(), latency});
-  return true;
+  account(listener, call, decision, delivery, signals);
+  return delivery.kind == Delivery::Sent;
 }
 
 void Supervisor::handle_notification(Listener& listener) {
+  // Bookkeeping posted by workers for calls they answered comes first: a caller's next call must not reach
+  // the watchers before its previous one.
+  executor_.run_pending();
   seccomp_notif& req = listener.buffers().request();
   if (auto r = notify_receive(listener.fd(), req); !r) {
     if (r.error().kind == NotifyError::TargetGone) {
@@ -157,13 +166,58 @@ void Supervisor::handle_notification(Listener& listener) {
   answer(listener, call, req.id, decision, start);
 }
 
+namespace {
+
+// Never CONTINUE a call whose decision read the caller's memory: the caller may have changed it since.
+Decision closed_if_unsafe(const PendingCall& pending, Decision decision) {
+  if (decision.verdict == Verdict::Continue && (pending.decision().depends_on_memory || decision.depends_on_memory))
+    return Decision::deny(EPERM, "refusing CONTINUE after reading the caller's memory", decision.rule);
+  return decision;
+}
+
+}  // namespace
+
 void Supervisor::complete(const PendingCallPtr& pending, Decision decision) {
   if (pending->completed_.exchange(true)) return;
   --stats_.pending;
-  // Never CONTINUE a call whose decision read the caller's memory: the caller may have changed it since.
-  if (decision.verdict == Verdict::Continue && (pending->decision().depends_on_memory || decision.depends_on_memory))
-    decision = Decision::deny(EPERM, "refusing CONTINUE after reading the caller's memory", decision.rule);
-  answer(*pending->listener_, pending->call(), pending->id(), decision, pending->started_ns());
+  answer(*pending->listener_, pending->call(), pending->id(), closed_if_unsafe(*pending, std::move(decision)),
+         pending->started_ns());
+}
+
+void Supervisor::complete_from_any_thread(const PendingCallPtr& pending, Decision decision) {
+  if (decision.verdict == Verdict::Kill || decision.verdict == Verdict::Trap) {
+    post([this, pending, decision] { complete(pending, decision); });  // signals are sent from the loop
+    return;
+  }
+  std::shared_lock sending(off_loop_answers_);
+  if (pending->completed_.exchange(true)) return;
+  decision = closed_if_unsafe(*pending, std::move(decision));
+  // The caller waits on this answer, not on the loop: send it from here, then tell the loop. The event is
+  // written first (the log is thread-safe), or the caller's next call could be logged before this one.
+  const CallContext& call = pending->call();
+  auto record = [&] {
+    if (events_.enabled())
+      events_.record(DecisionEvent{call, decision, pending->target(), monotonic_ns() - pending->started_ns()});
+  };
+  thread_local NotificationBuffers buffers;
+  const Delivery delivery =
+      deliver(pending->listener_fd(), buffers.response(), call, pending->id(), decision, pending->started_ns(), record);
+  post([this, pending, decision, delivery] {
+    --stats_.pending;
+    account(*pending->listener_, pending->call(), decision, delivery, /*event_recorded=*/true);
+  });
+}
+
+void Supervisor::close_all() {
+  // close_all() may come right after a target saw an answer sent off the loop (and exited): wait for such
+  // answers to be posted, and let the executor run what was posted, so that their events are recorded.
+  { std::unique_lock no_more(off_loop_answers_); }
+  // close() may erase from the map (for never-started listeners): iterate over a snapshot.
+  std::vector<Listener*> all;
+  all.reserve(listeners_.size());
+  for (auto& [raw, _] : listeners_) all.push_back(raw);
+  for (Listener* l : all) l->close();
+  executor_.close();
 }
 
 }  // namespace tollgate

@@ -9,6 +9,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
@@ -56,6 +57,9 @@ class Supervisor {
   // Answers a pending call: re-checks that the caller still waits if anything was read from it, sends,
   // records the event. Loop thread only; a second completion of the same call is ignored.
   void complete(const PendingCallPtr& call, Decision decision);
+  // The same from any thread (emulation workers): the caller is answered at once, without waiting for
+  // the loop; the event and counters follow on the loop thread. Kill and trap answers go through the loop.
+  void complete_from_any_thread(const PendingCallPtr& call, Decision decision);
   // Runs fn on the loop thread; callable from any thread (emulation workers).
   void post(std::function<void()> fn) { executor_.post(std::move(fn)); }
 
@@ -73,6 +77,19 @@ class Supervisor {
   void listener_closed(Listener* listener);
   // Sends `decision` for `id` and records the event. False when the caller is gone.
   bool answer(Listener& listener, const CallContext& call, uint64_t id, const Decision& decision, uint64_t started_ns);
+  struct Delivery {
+    enum Kind { Sent, Gone, Failed } kind;
+    int error;            // Failed: errno
+    uint64_t latency_ns;  // Sent: from the notification to the answer
+  };
+  // Any thread: re-checks the call if anything was read from the caller, runs `before_send`, sends.
+  // `resp` is scratch space.
+  static Delivery deliver(int fd, seccomp_notif_resp& resp, const CallContext& call, uint64_t id,
+                          const Decision& decision, uint64_t started_ns,
+                          const std::function<void()>& before_send = {});
+  // Loop thread: counters, decision stats, the event (unless recorded already) and the watchers.
+  void account(const Listener& listener, const CallContext& call, const Decision& decision,
+               const Delivery& delivery, bool event_recorded);
 
   uv_loop_t* loop_;
   EventLog& events_;
@@ -83,6 +100,8 @@ class Supervisor {
   AsyncDecider* asker_ = nullptr;
   EventTap* tap_ = nullptr;
   std::unordered_map<Listener*, std::shared_ptr<Listener>> listeners_;
+  // Held shared while a worker sends an answer and posts its accounting; close_all takes it exclusively.
+  std::shared_mutex off_loop_answers_;
 };
 
 }  // namespace tollgate

@@ -294,6 +294,42 @@ TEST(MountEmulation, CallerWithoutCapSysAdminIsRefused) {
   EXPECT_TRUE(host_mounts_under(mnt).empty());
 }
 
+// Workers keep a caller's namespaces between calls (caller_view.h): a later call from the same mount
+// namespace but another root, or without the capability any more, must be judged on what it has then.
+TEST(MountEmulation, ARootChangedBetweenCallsIsResolvedAfresh) {
+  TempDir dir;
+  const std::string root = dir.file("root");
+  std::filesystem::create_directories(root + "/mnt");
+  std::filesystem::create_directory(dir.file("mnt"));
+  std::filesystem::copy_file(kStaticProbe, root + "/probe");
+  write_file(dir.file("p.json"),
+             policy_with_rules(R"([{"syscalls": ["mount"], "action": "emulate", "handler": "mount",
+      "options": {"fstypes": {"tmpfs": []}, "targets": [")" + dir.file("mnt") + R"(", "/mnt"]}}])"));
+  // First from the host's root (fills the worker's view), then from dir/root: "/mnt" is dir/root/mnt there.
+  ProcessResult r = run_process(
+      {kTollgate, "run", "-q", "--rootless", "--policy", dir.file("p.json"), "--", "/bin/sh", "-c",
+       kProbe + " mount-data none " + dir.file("mnt") + " tmpfs && /usr/sbin/chroot " + root +
+           " /probe mount-data none /mnt tmpfs && cat /proc/self/mountinfo"});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(" " + root + "/mnt "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(" /mnt "), std::string::npos) << "mounted in the first caller's root: " << r.out;
+  EXPECT_TRUE(host_mounts_under(dir.path().string()).empty());
+}
+
+TEST(MountEmulation, ACapabilityDroppedBetweenCallsIsSeen) {
+  TempDir dir;
+  const std::string mnt = dir.file("mnt");
+  std::filesystem::create_directory(mnt);
+  ProcessResult r = run_process(
+      {kTollgate, "run", "--rootless", "--policy", kRootlessPolicy, "--", "/bin/sh", "-c",
+       kProbe + " mount-data none " + mnt + " tmpfs; /usr/sbin/capsh --drop=cap_sys_admin -- -c '" + kProbe +
+           " mount-data none " + mnt + " tmpfs'"});
+  EXPECT_NE(r.out.find("mount-data: ret=0 errno=0"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("mount-data: ret=-1 errno=EPERM"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.err.find("lacks CAP_SYS_ADMIN"), std::string::npos) << r.err;
+  EXPECT_TRUE(host_mounts_under(mnt).empty());
+}
+
 TEST(MountEmulation, TargetPathRewrittenDuringTheCallNeverMountsElsewhere) {
   TempDir dir;
   std::filesystem::create_directory(dir.file("a"));
