@@ -11,6 +11,8 @@
 // to answer it. Everything the child reads (argv, the filter) stays alive until the target is reaped.
 #include "agent/launcher.h"
 
+#include "agent/id_mapping.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -125,27 +127,6 @@ std::optional<int> LaunchedTarget::exec_error() const {
   return std::nullopt;
 }
 
-namespace {
-
-bool write_proc_file(pid_t pid, const char* name, const std::string& text) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
-  UniqueFd fd(open(path, O_WRONLY | O_CLOEXEC));
-  return fd && write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
-}
-
-// Maps our uid and gid to root in the child's new user namespace. setgroups must be denied first, or an
-// unprivileged writer may not write gid_map.
-std::optional<std::string> write_id_maps(pid_t pid) {
-  if (!write_proc_file(pid, "setgroups", "deny")) return std::string("setgroups: ") + std::strerror(errno);
-  if (!write_proc_file(pid, "uid_map", "0 " + std::to_string(geteuid()) + " 1\n"))
-    return std::string("uid_map: ") + std::strerror(errno);
-  if (!write_proc_file(pid, "gid_map", "0 " + std::to_string(getegid()) + " 1\n"))
-    return std::string("gid_map: ") + std::strerror(errno);
-  return std::nullopt;
-}
-
-}  // namespace
 
 std::expected<LaunchedTarget, std::string> launch_under_filter(const LaunchRequest& request) {
   auto state = std::make_unique<LaunchState>();
@@ -181,7 +162,7 @@ std::expected<LaunchedTarget, std::string> launch_under_filter(const LaunchReque
   if (pid < 0) return std::unexpected(std::string("clone: ") + std::strerror(clone_errno));
   UniqueFd pidfd_owner(pidfd);
   if (request.rootless) {
-    auto failed = write_id_maps(pid);
+    auto failed = apply_id_maps(pid, request.id_maps);
     state->maps.store(failed ? LaunchState::Maps::Failed : LaunchState::Maps::Ready, std::memory_order_release);
     if (failed) {
       waitpid(pid, nullptr, 0);

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/id_mapping.h"
 #include "tollgate/unique_fd.h"
 
 namespace tollgate {
@@ -24,9 +25,11 @@ struct LaunchRequest {
   bool set_no_new_privs = false;  // required when the caller lacks CAP_SYS_ADMIN
   // The signal mask the program starts with; default: the caller's mask at launch time.
   std::optional<sigset_t> signal_mask;
-  // New user and mount namespaces, the caller's uid/gid mapped to root inside (like `unshare -Urm`). The
-  // maps are written from outside before the child installs the filter.
+  // New user and mount namespaces, the caller's uid/gid mapped to root inside (like `unshare -Urm`), and
+  // its subordinate ids after them when it has some (id_mapping.h). The maps are written from outside
+  // before the child installs the filter.
   bool rootless = false;
+  IdMapPlan id_maps;  // with rootless
   bool new_pid_namespace = false;  // with rootless: the program is pid 1 of a new pid namespace
   bool new_net_namespace = false;  // with rootless: a new network namespace (loopback only)
 };

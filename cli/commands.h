@@ -56,6 +56,7 @@ struct SuperviseOptions {
   std::optional<std::string> oci_socket_path;
   std::optional<std::string> policy_dir;      // default: the shipped policies
   std::optional<std::string> default_policy;  // default: "default"
+  std::vector<std::string> allow_users;       // --allow-uid: names or numbers
   ControlOptions control;
 };
 

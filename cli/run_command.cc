@@ -172,6 +172,12 @@ int run_command(const RunOptions& o) {
     LaunchRequest launch{*executable, o.command, std::move(compiled->program), !has_cap_sys_admin(),
                          early_signals.original_mask()};
     launch.rootless = o.rootless;
+    if (o.rootless) {
+      launch.id_maps = plan_rootless_maps();
+      if (!launch.id_maps.single_id_reason.empty() && !o.quiet)
+        spdlog::info("--rootless: only uid {} and gid {} are mapped ({}); docs/rootless.md", geteuid(), getegid(),
+                     launch.id_maps.single_id_reason);
+    }
     launch.new_pid_namespace = o.pidns;
     launch.new_net_namespace = o.netns;
     auto target = launch_under_filter(launch);
@@ -247,7 +253,8 @@ Subcommand add_run_command(CLI::App& parent) {
   cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
   cmd->add_option("--metadata", options->metadata, "KEY=VALUE attached to this target's events (repeatable)");
   cmd->add_flag("--rootless", options->rootless,
-                "start the command in new user and mount namespaces with your uid/gid mapped to root (unshare -Urm)");
+                "start the command in new user and mount namespaces with your uid/gid mapped to root (unshare -Urm), "
+                "followed by your ranges from /etc/subuid and /etc/subgid if you have some (newuidmap)");
   cmd->add_flag("--pidns", options->pidns, "with --rootless: a new pid namespace too");
   cmd->add_flag("--netns", options->netns, "with --rootless: a new network namespace too");
   cmd->add_flag("--interactive", options->control.interactive,

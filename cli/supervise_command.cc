@@ -5,10 +5,14 @@
 #include <sys/stat.h>
 #include <uv.h>
 
+#include <pwd.h>
+
+#include <charconv>
 #include <filesystem>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/handover_admission.h"
 #include "cli/logging.h"
 #include "cli/oci_admission.h"
 #include "cli/policy_reload.h"
@@ -21,7 +25,33 @@
 
 namespace tollgate {
 
+namespace {
+
+// --allow-uid values: user names or numbers. Error: the value that names nobody.
+std::expected<std::vector<uid_t>, std::string> resolve_users(const std::vector<std::string>& users) {
+  std::vector<uid_t> uids;
+  for (const std::string& u : users) {
+    if (const passwd* pw = getpwnam(u.c_str())) {
+      uids.push_back(pw->pw_uid);
+      continue;
+    }
+    uid_t uid = 0;
+    auto [end, ec] = std::from_chars(u.data(), u.data() + u.size(), uid);
+    if (u.empty() || ec != std::errc{} || end != u.data() + u.size())
+      return std::unexpected("--allow-uid " + u + ": no such user");
+    uids.push_back(uid);
+  }
+  return uids;
+}
+
+}  // namespace
+
 int supervise_command(const SuperviseOptions& o) {
+  auto allowed_uids = resolve_users(o.allow_users);
+  if (!allowed_uids) {
+    report_error(allowed_uids.error());
+    return exit_code::kUsage;
+  }
   std::unique_ptr<EventLog> events = open_event_log(o.quiet, o.events_path);
   if (!events) return exit_code::kUsage;
   std::error_code ec;
@@ -43,19 +73,13 @@ int supervise_command(const SuperviseOptions& o) {
       uv_loop_close(&loop);
       return status;
     };
-    auto accept = [&](HandoverEnvelope envelope, UniqueFd listener, const ucred&) -> std::expected<void, std::string> {
-      const PolicyFlavor flavor = envelope.policy_flavor == "docker" ? PolicyFlavor::DockerProfile : PolicyFlavor::Tollgate;
-      auto policy = parse_policy_json(envelope.policy_document, envelope.policy_name, parse_options_for(flavor));
-      if (!policy) return std::unexpected("policy " + policy.error().to_string());
-      auto mode = envelope.metadata.find(std::string(kModeMetadataKey));
-      auto decider = diagnostic_decider(mode != envelope.metadata.end() ? mode->second : "", *policy);
-      if (!decider) return std::unexpected(decider.error());
-      TargetInfo info{envelope.pid, std::move(envelope.argv), envelope.policy_name, std::move(envelope.metadata)};
-      spdlog::debug("supervising pid {} under {}", info.pid, info.policy_name);
-      return supervisor.add_listener(std::move(listener), std::move(info), *decider);
+    const std::filesystem::path policy_dir = o.policy_dir.value_or(shipped_policy_dir());
+    const std::string default_policy = o.default_policy.value_or("default");
+    HandoverAdmission agents(supervisor, {policy_dir, default_policy});
+    auto accept = [&](HandoverEnvelope envelope, UniqueFd listener, const ucred& peer) {
+      return agents.admit(std::move(envelope), std::move(listener), peer);
     };
-    OciAdmission containers(supervisor,
-                            {o.policy_dir.value_or(shipped_policy_dir()), o.default_policy.value_or("default")});
+    OciAdmission containers(supervisor, {policy_dir, default_policy});
     if (auto ok = containers.check_default_policy(); !ok) {
       // Asked for explicitly: a configuration error. Otherwise only containers are affected, not agents.
       if (o.policy_dir || o.default_policy) {
@@ -67,9 +91,11 @@ int supervise_command(const SuperviseOptions& o) {
     auto admit = [&](OciProcessState state, UniqueFd listener, const ucred&) {
       return containers.admit(std::move(state), std::move(listener));
     };
-    auto server = HandoverServer::listen(&loop, o.socket_path, accept);
+    HandoverLimits limits;
+    limits.allowed_uids = *allowed_uids;
+    auto server = HandoverServer::listen(&loop, o.socket_path, accept, limits);
     std::expected<std::unique_ptr<HandoverServer>, std::string> oci_server;
-    if (server && o.oci_socket_path) oci_server = HandoverServer::listen(&loop, *o.oci_socket_path, accept);
+    if (server && o.oci_socket_path) oci_server = HandoverServer::listen(&loop, *o.oci_socket_path, accept, limits);
     if (!server || !oci_server) {
       report_error(!server ? server.error() : oci_server.error());
       if (server) (*server)->close();
@@ -122,6 +148,9 @@ Subcommand add_supervise_command(CLI::App& parent) {
                   "where containers' policy names resolve (default: the shipped policies)");
   cmd->add_option("--default-policy", options->default_policy,
                   "policy for containers whose listenerMetadata and annotations name none (default: default)");
+  cmd->add_option("--allow-uid", options->allow_users,
+                  "USER (name or number) may hand over listeners too, decided under this daemon's policies "
+                  "(its metadata \"policy\" or --default-policy), never one it sends (repeatable; the socket is then 0666)");
   cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
   cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
   CLI::Option* control_socket =

@@ -1,5 +1,6 @@
 #include "supervisor/handover_server.h"
 
+#include <algorithm>
 #include <errno.h>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -223,8 +224,9 @@ std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::list
                                                                                   const std::string& path,
                                                                                   AcceptFn accept,
                                                                                   HandoverLimits limits) {
-  // Only the owner (root) may hand over listeners: the socket is created 0600.
-  auto sock = listen_unix_socket(path, 0600);
+  // Only the owner (root) may hand over listeners, unless other users are let in: the socket is created
+  // 0600, or 0666 with every peer checked on accept.
+  auto sock = listen_unix_socket(path, limits.allowed_uids.empty() ? 0600 : 0666);
   if (!sock) return std::unexpected(sock.error());
 
   std::unique_ptr<HandoverServer> server(new HandoverServer(loop, path, std::move(*sock), std::move(accept), limits));
@@ -259,7 +261,10 @@ void HandoverServer::accept_pending() {
     HandoverConnection* raw = connection.get();
     connections_.emplace(raw, std::move(connection));
     raw->start(loop_);
-    if (peer.uid != 0 && peer.uid != geteuid()) {
+    const bool allowed = peer.uid == 0 || peer.uid == geteuid() ||
+                         std::find(limits_.allowed_uids.begin(), limits_.allowed_uids.end(), peer.uid) !=
+                             limits_.allowed_uids.end();
+    if (!allowed) {
       raw->reject("peer uid " + std::to_string(peer.uid) + " may not hand over listeners");
     } else if (connections_.size() > limits_.max_connections) {
       raw->reject("too many handover connections at once");

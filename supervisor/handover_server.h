@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/oci_state.h"
 #include "tollgate/envelope.h"
@@ -26,6 +27,9 @@ struct HandoverLimits {
   size_t max_message_bytes = kMaxEnvelopeBytes;
   std::chrono::milliseconds read_timeout{5000};
   size_t max_connections = 256;
+  // Users besides root and our own who may hand over listeners (their policies are the daemon's choice:
+  // cli/handover_admission.h). With any, the socket is created 0666 and SO_PEERCRED does the refusing.
+  std::vector<uid_t> allowed_uids;
 };
 
 class HandoverServer {

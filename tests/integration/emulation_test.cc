@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "tests/integration/harness.h"
 
@@ -469,6 +470,97 @@ TEST(Rootless, WorksForAnUnprivilegedUserAndMountEmulationFailsClosedThere) {
   EXPECT_NE(r.out.find("65534"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("mount-data: ret=-1 errno=EPERM"), std::string::npos) << r.out << r.err;
   EXPECT_TRUE(host_mounts_under(mnt).empty());
+}
+
+// Runs `command` (a shell command line) as nobody, in a private mount namespace whose /etc/subuid and
+// /etc/subgid say what `subuid` and `subgid` say: the host's files are never touched.
+ProcessResult run_as_nobody_with_subids(const TempDir& dir, const std::string& subuid, const std::string& subgid,
+                                        const std::string& command) {
+  write_file(dir.file("subuid"), subuid);
+  write_file(dir.file("subgid"), subgid);
+  std::filesystem::create_directories(dir.file("etc-up"));
+  std::filesystem::create_directories(dir.file("etc-work"));
+  const std::string d = dir.path().string();
+  const std::string setup =
+      "set -e; if [ -e /etc/subuid ] && [ -e /etc/subgid ]; then "
+      "mount --bind " + d + "/subuid /etc/subuid; mount --bind " + d + "/subgid /etc/subgid; else "
+      "mount -t overlay overlay -o lowerdir=/etc,upperdir=" + d + "/etc-up,workdir=" + d + "/etc-work /etc; "
+      "cp " + d + "/subuid " + d + "/subgid /etc/; fi; ";
+  return run_process({"/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+                      setup + "exec /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups " + command});
+}
+
+// The lines of an id map file, with the kernel's column padding squeezed to single spaces.
+std::string squeezed(const std::string& text) {
+  std::string out;
+  std::istringstream in(text);
+  for (std::string word; in >> word;) out += (out.empty() ? "" : " ") + word;
+  return out;
+}
+
+TEST(Rootless, AnUnprivilegedUserGetsItsSubordinateIdsThroughNewuidmap) {
+  TempDir dir;
+  chmod(dir.path().c_str(), 0755);
+  const std::string shared = dir.file("shared");
+  std::filesystem::create_directory(shared);
+  chmod(shared.c_str(), 0777);
+  ProcessResult r = run_as_nobody_with_subids(
+      dir, "nobody:200000:65536\n", "nobody:300000:65536\n",
+      kTollgate + " run --rootless -- /bin/sh -c 'cat /proc/self/uid_map /proc/self/gid_map; touch " + shared +
+          "/f && chown 1000:1000 " + shared + "/f && echo chowned'");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(squeezed(r.out).find("0 65534 1 1 200000 65536 0 65534 1 1 300000 65536"), std::string::npos)
+      << r.out << r.err;
+  EXPECT_NE(r.out.find("chowned"), std::string::npos) << r.out << r.err;
+  // uid 1000 inside is the 1000th subordinate id outside (inside 1 is 200000).
+  struct stat st {};
+  ASSERT_EQ(stat((shared + "/f").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 200999u);
+  EXPECT_EQ(st.st_gid, 300999u);
+  EXPECT_EQ(r.err.find("only uid"), std::string::npos) << r.err;
+}
+
+TEST(Rootless, WithoutSubordinateGidsOnlyTheUserIsMappedAndTheNoticeSaysWhy) {
+  TempDir dir;
+  chmod(dir.path().c_str(), 0755);
+  ProcessResult r = run_as_nobody_with_subids(dir, "nobody:200000:65536\n", "someoneelse:300000:65536\n",
+                                              kTollgate + " run --rootless -- /bin/cat /proc/self/uid_map");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(squeezed(r.out), "0 65534 1") << r.out;
+  EXPECT_NE(r.err.find("only uid 65534 and gid 65534 are mapped (no range for nobody in /etc/subgid)"),
+            std::string::npos)
+      << r.err;
+}
+
+// A rootless user's calls reach a root daemon that lets that user in: its mounts are emulated, under the
+// daemon's policy, never under the one the user sent.
+TEST(Rootless, AnAllowedUserHandsOverToARootDaemonThatDecidesUnderItsOwnPolicy) {
+  TempDir dir;
+  chmod(dir.path().c_str(), 0755);
+  const std::string mnt = dir.file("mnt"), mnt2 = dir.file("mnt2");
+  std::filesystem::create_directory(mnt);
+  std::filesystem::create_directory(mnt2);
+  SuperviseDaemon daemon(dir, true, {"--allow-uid", "nobody", "--default-policy", "rootless-mount"});
+  // The user's own policy notifies mount and would emulate ramfs too; the daemon's rootless-mount does not.
+  write_file(dir.file("mine.json"),
+             policy_with_rules(R"([{"syscalls": ["mount"], "action": "emulate", "handler": "mount",
+      "options": {"fstypes": {"tmpfs": [], "ramfs": []}, "targets": ["/**"]}}])"));
+  ProcessResult r = run_process(
+      {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", kTollgate, "run", "--rootless",
+       "--supervisor", daemon.socket(), "--policy", dir.file("mine.json"), "--", "/bin/sh", "-c",
+       kProbe + " mount-data none " + mnt + " tmpfs; " + kProbe + " mount-data none " + mnt2 +
+           " ramfs; grep " + dir.path().string() + " /proc/self/mountinfo"});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("mount-data: ret=0 errno=0"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("mount-data: ret=-1 errno=EPERM"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find(mnt + " rw,nosuid,nodev"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(mnt2 + " "), std::string::npos) << r.out;
+  EXPECT_TRUE(host_mounts_under(dir.path().string()).empty());
+  ASSERT_TRUE(eventually([&] { return read_file(daemon.events()).find("ramfs") != std::string::npos; }));
+  const std::string events = read_file(daemon.events());
+  EXPECT_NE(events.find("rootless-mount"), std::string::npos) << events;
+  EXPECT_EQ(events.find("mine.json"), std::string::npos) << events;
+  EXPECT_NE(events.find("file system type not allowed"), std::string::npos) << events;
 }
 
 }  // namespace

@@ -1,6 +1,11 @@
 // `tollgate supervise` as a daemon: many targets at once, targets dying mid-run, and hostile handovers.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -201,6 +206,47 @@ TEST_F(HostileHandover, NonRootPeerIsRefused) {
   ASSERT_TRUE(WIFEXITED(status));
   // Either the socket's 0600 mode stops nobody at connect(2), or the peer-credential check answers it.
   EXPECT_TRUE(WEXITSTATUS(status) == 4 || WEXITSTATUS(status) == 5) << "exit " << WEXITSTATUS(status);
+}
+
+// A user let in with --allow-uid still cannot name a process it did not start (pid 1 here): the pid aims
+// reboot's "exit" kill.
+TEST(AllowedUsers, APidThePeerDidNotStartIsRefused) {
+  TempDir dir;
+  chmod(dir.path().c_str(), 0755);
+  SuperviseDaemon daemon(dir, false, {"--allow-uid", "65534"});
+  pid_t child = fork();
+  if (child == 0) {
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(3);
+    // A real listener of our own: reboot(2) notifies, nothing else does.
+    sock_filter notify_reboot[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_reboot, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog prog{static_cast<unsigned short>(std::size(notify_reboot)), notify_reboot};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(7);
+    const int listener =
+        static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
+    if (listener < 0) _exit(8);
+    int s = connect_to(daemon.socket());
+    if (s < 0) _exit(4);
+    send_chunk(s, {kValidEnvelope, {listener}});
+    shutdown(s, SHUT_WR);
+    std::string answer = read_answer(s);
+    _exit(answer.find("pid 1 is not a process the peer started") != std::string::npos ? 5 : 6);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 5);
+  EXPECT_TRUE(daemon.alive());
+}
+
+TEST(AllowedUsers, AnUnknownUserNameIsAStartUpError) {
+  ProcessResult r = run_process({kTollgate, "supervise", "--socket", "/nonexistent/s", "--allow-uid", "no-such-user-x"});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("--allow-uid no-such-user-x: no such user"), std::string::npos) << r.err;
 }
 
 }  // namespace
