@@ -17,12 +17,20 @@ constexpr std::string_view kPolicyMetadataKey = "policy";
 
 }  // namespace
 
+bool is_trusted_peer(const ucred& peer) { return peer.uid == 0 || peer.uid == geteuid(); }
+
+bool runs_as(pid_t pid, uid_t uid) {
+  if (pid <= 1) return false;
+  auto creds = read_caller_credentials(pid);
+  return creds && creds->euid == uid;
+}
+
 HandoverAdmission::HandoverAdmission(Supervisor& supervisor, HandoverAdmissionConfig config)
     : supervisor_(supervisor), config_(std::move(config)) {}
 
 std::expected<void, std::string> HandoverAdmission::admit(HandoverEnvelope envelope, UniqueFd listener,
                                                           const ucred& peer) {
-  if (peer.uid == 0 || peer.uid == geteuid()) return admit_trusted(std::move(envelope), std::move(listener));
+  if (is_trusted_peer(peer)) return admit_trusted(std::move(envelope), std::move(listener));
   return admit_untrusted(std::move(envelope), std::move(listener), peer);
 }
 
@@ -44,9 +52,7 @@ std::expected<void, std::string> HandoverAdmission::admit_untrusted(HandoverEnve
   const uid_t uid = peer.uid;
   // The envelope's pid names the target in events and aims reboot's "exit" kill: it must be a descendant
   // of the peer, running as the peer, not some process the peer would like to see killed.
-  auto creds = read_caller_credentials(envelope.pid);
-  if (envelope.pid <= 1 || envelope.pid == peer.pid || !in_process_tree(envelope.pid, peer.pid) || !creds ||
-      creds->euid != uid)
+  if (envelope.pid == peer.pid || !in_process_tree(envelope.pid, peer.pid) || !runs_as(envelope.pid, uid))
     return std::unexpected("pid " + std::to_string(envelope.pid) + " is not a process the peer started");
   std::map<std::string, std::string> metadata;
   std::string mode;

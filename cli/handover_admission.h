@@ -18,6 +18,11 @@
 
 namespace tollgate {
 
+// Root and the daemon's own user.
+bool is_trusted_peer(const ucred& peer);
+// `pid` exists, is not init, and runs as `uid` (effective uid, as our user namespace sees it).
+bool runs_as(pid_t pid, uid_t uid);
+
 struct HandoverAdmissionConfig {
   std::filesystem::path policy_dir;
   std::string default_policy = "default";

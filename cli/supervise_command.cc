@@ -88,7 +88,11 @@ int supervise_command(const SuperviseOptions& o) {
       }
       spdlog::warn("{}; containers that name no policy will be refused", ok.error());
     }
-    auto admit = [&](OciProcessState state, UniqueFd listener, const ucred&) {
+    auto admit = [&](OciProcessState state, UniqueFd listener, const ucred& peer) -> std::expected<void, std::string> {
+      // A rootless runtime let in with --allow-uid names its container's pid: it aims reboot's "exit" kill,
+      // so it must run as that user (pid 0, which crun sends for `crun exec`, names nothing).
+      if (!is_trusted_peer(peer) && state.pid != 0 && !runs_as(state.pid, peer.uid))
+        return std::unexpected("pid " + std::to_string(state.pid) + " does not run as uid " + std::to_string(peer.uid));
       return containers.admit(std::move(state), std::move(listener));
     };
     HandoverLimits limits;

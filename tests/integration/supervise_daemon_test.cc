@@ -208,16 +208,12 @@ TEST_F(HostileHandover, NonRootPeerIsRefused) {
   EXPECT_TRUE(WEXITSTATUS(status) == 4 || WEXITSTATUS(status) == 5) << "exit " << WEXITSTATUS(status);
 }
 
-// A user let in with --allow-uid still cannot name a process it did not start (pid 1 here): the pid aims
-// reboot's "exit" kill.
-TEST(AllowedUsers, APidThePeerDidNotStartIsRefused) {
-  TempDir dir;
-  chmod(dir.path().c_str(), 0755);
-  SuperviseDaemon daemon(dir, false, {"--allow-uid", "65534"});
+// As nobody, with a real listener of its own (reboot(2) notifies, nothing else does): hands `message` over
+// and exits 5 when the daemon's answer contains `expected`.
+int hand_over_as_nobody(const std::string& socket, const std::string& message, const std::string& expected) {
   pid_t child = fork();
   if (child == 0) {
     if (setgid(65534) != 0 || setuid(65534) != 0) _exit(3);
-    // A real listener of our own: reboot(2) notifies, nothing else does.
     sock_filter notify_reboot[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_reboot, 0, 1),
@@ -229,17 +225,29 @@ TEST(AllowedUsers, APidThePeerDidNotStartIsRefused) {
     const int listener =
         static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
     if (listener < 0) _exit(8);
-    int s = connect_to(daemon.socket());
+    int s = connect_to(socket);
     if (s < 0) _exit(4);
-    send_chunk(s, {kValidEnvelope, {listener}});
+    send_chunk(s, {message, {listener}});
     shutdown(s, SHUT_WR);
     std::string answer = read_answer(s);
-    _exit(answer.find("pid 1 is not a process the peer started") != std::string::npos ? 5 : 6);
+    _exit(answer.find(expected) != std::string::npos ? 5 : 6);
   }
   int status = 0;
   waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 5);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A user let in with --allow-uid still cannot name a process it did not start (pid 1 here): the pid aims
+// reboot's "exit" kill. Neither as an agent nor as an OCI runtime.
+TEST(AllowedUsers, APidThePeerDidNotStartIsRefused) {
+  TempDir dir;
+  chmod(dir.path().c_str(), 0755);
+  SuperviseDaemon daemon(dir, false, {"--allow-uid", "65534"});
+  EXPECT_EQ(hand_over_as_nobody(daemon.socket(), kValidEnvelope, "pid 1 is not a process the peer started"), 5);
+  const std::string oci =
+      R"({"ociVersion":"1.0.2","fds":["seccompFd"],"pid":1,"metadata":"","state":{"ociVersion":"1.0.2",)"
+      R"("id":"x","status":"creating","pid":1,"bundle":"/nowhere"}})";
+  EXPECT_EQ(hand_over_as_nobody(daemon.socket(), oci, "pid 1 does not run as uid 65534"), 5);
   EXPECT_TRUE(daemon.alive());
 }
 
