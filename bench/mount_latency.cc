@@ -1,6 +1,9 @@
 // Emulated vs native mount latency, in one run: tmpfs and bind mounts done by root directly (native),
 // then the same mount(2) calls made by a target under `tollgate run` with an emulating policy, answered
-// by the mount handler (emulated). Reports the median and mean per mount(2) call and the ratio.
+// by the mount handler (emulated). Reports the median and mean per mount(2) call and the ratio. With the
+// floor (../shared/bench/unotify_floor.c, one notification round trip with nothing in the way) measured
+// in the same run, it also reports the least an emulated mount can cost, native + floor, and the ratio
+// to that: what the emulation itself adds.
 //
 //   build/bench/bench_mount_latency [--count N] [--rootless]
 //
@@ -112,6 +115,15 @@ int main(int argc, char** argv) {
 
   std::printf("mount(2) latency, %d calls each, µs (median / mean)%s\n", count,
               rootless ? ", target rootless" : "");
+  double floor_us = 0;
+#ifdef TOLLGATE_FLOOR_BIN
+  if (FILE* f = popen(TOLLGATE_FLOOR_BIN " --sync --epoll -n 100000", "r")) {
+    double ns = 0;
+    if (std::fscanf(f, "%lf", &ns) == 1) floor_us = ns / 1000.0;
+    pclose(f);
+  }
+  std::printf("floor  one notification round trip (unotify_floor --sync --epoll): %.2f µs\n", floor_us);
+#endif
   int status = 0;
   for (const std::string kind : {"tmpfs", "bind"}) {
     std::fflush(stdout);
@@ -124,9 +136,13 @@ int main(int argc, char** argv) {
     if (p != nullptr) pclose(p);
     Stats emulated = run_emulated(self, policy, kind, src, tgt, count, rootless);
     if (emulated.median == 0) status = 1;
-    std::printf("%-6s native %8.1f / %8.1f   emulated %8.1f / %8.1f   ratio %.2fx (median)\n", kind.c_str(),
+    std::printf("%-6s native %8.1f / %8.1f   emulated %8.1f / %8.1f   ratio %.2fx (median)", kind.c_str(),
                 native.median, native.mean, emulated.median, emulated.mean,
                 native.median > 0 ? emulated.median / native.median : 0.0);
+    if (floor_us > 0)
+      std::printf("   vs native+floor %.1f: %.2fx", native.median + floor_us,
+                  emulated.median / (native.median + floor_us));
+    std::printf("\n");
   }
   std::filesystem::remove_all(dir);
   return status;
