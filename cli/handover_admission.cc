@@ -25,8 +25,8 @@ bool runs_as(pid_t pid, uid_t uid) {
   return creds && creds->euid == uid;
 }
 
-HandoverAdmission::HandoverAdmission(Supervisor& supervisor, HandoverAdmissionConfig config)
-    : supervisor_(supervisor), config_(std::move(config)) {}
+HandoverAdmission::HandoverAdmission(Supervisor& supervisor, DaemonPolicies policies)
+    : supervisor_(supervisor), policies_(std::move(policies)) {}
 
 std::expected<void, std::string> HandoverAdmission::admit(HandoverEnvelope envelope, UniqueFd listener,
                                                           const ucred& peer) {
@@ -61,11 +61,11 @@ std::expected<void, std::string> HandoverAdmission::admit_untrusted(HandoverEnve
     if (!key.starts_with("tollgate.")) metadata[key] = value;
   }
   auto named = metadata.find(std::string(kPolicyMetadataKey));
-  const std::string name = named != metadata.end() ? named->second : config_.default_policy;
-  auto path = resolve_policy_name(config_.policy_dir, name);
+  const std::string name = named != metadata.end() ? named->second : policies_.default_name;
+  auto path = resolve_policy_name(policies_.dir, name);
   if (!path) return std::unexpected(path.error());
-  auto policy = load_policy_file(path->string(), parse_options_for(PolicyFlavor::Tollgate));
-  if (!policy) return std::unexpected(policy.error().to_string());
+  auto policy = policies_.load(name);
+  if (!policy) return std::unexpected(policy.error());
   auto decider = diagnostic_decider(mode, *policy);
   if (!decider) return std::unexpected(decider.error());
   if (!mode.empty()) metadata[std::string(kModeMetadataKey)] = mode;

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <string>
 
+#include "cli/policy_source.h"
 #include "tollgate/envelope.h"
 #include "supervisor/supervisor.h"
 #include "tollgate/unique_fd.h"
@@ -23,14 +24,9 @@ bool is_trusted_peer(const ucred& peer);
 // `pid` exists, is not init, and runs as `uid` (effective uid, as our user namespace sees it).
 bool runs_as(pid_t pid, uid_t uid);
 
-struct HandoverAdmissionConfig {
-  std::filesystem::path policy_dir;
-  std::string default_policy = "default";
-};
-
 class HandoverAdmission {
  public:
-  HandoverAdmission(Supervisor& supervisor, HandoverAdmissionConfig config);
+  HandoverAdmission(Supervisor& supervisor, DaemonPolicies policies);
   // Error: why the listener was refused (the message goes back to the agent).
   std::expected<void, std::string> admit(HandoverEnvelope envelope, UniqueFd listener, const ucred& peer);
 
@@ -39,7 +35,7 @@ class HandoverAdmission {
   std::expected<void, std::string> admit_untrusted(HandoverEnvelope envelope, UniqueFd listener, const ucred& peer);
 
   Supervisor& supervisor_;
-  HandoverAdmissionConfig config_;
+  DaemonPolicies policies_;
 };
 
 }  // namespace tollgate

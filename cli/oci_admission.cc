@@ -8,20 +8,11 @@
 
 namespace tollgate {
 
-OciAdmission::OciAdmission(Supervisor& supervisor, OciAdmissionConfig config)
-    : supervisor_(supervisor), config_(std::move(config)) {}
-
-std::expected<PolicyPtr, std::string> OciAdmission::load_policy(const std::string& name) const {
-  auto path = resolve_policy_name(config_.policy_dir, name);
-  if (!path) return std::unexpected(path.error());
-  // Only the rules matter here: the runtime already installed the container's own profile as the filter.
-  auto policy = load_policy_file(path->string(), parse_options_for(PolicyFlavor::Tollgate));
-  if (!policy) return std::unexpected(policy.error().to_string());
-  return *policy;
-}
+OciAdmission::OciAdmission(Supervisor& supervisor, DaemonPolicies policies)
+    : supervisor_(supervisor), policies_(std::move(policies)) {}
 
 std::expected<void, std::string> OciAdmission::check_default_policy() const {
-  auto policy = load_policy(config_.default_policy);
+  auto policy = policies_.load(policies_.default_name);
   if (!policy) return std::unexpected("default policy: " + policy.error());
   return {};
 }
@@ -32,8 +23,8 @@ std::expected<void, std::string> OciAdmission::admit(OciProcessState state, Uniq
   const OciContainerState& c = state.state;
   std::shared_ptr<ContainerRecord> record = registry_.find(c.id, c.bundle);
   if (!record) {
-    PolicySelection selection = select_policy(*metadata, c.annotations, config_.default_policy);
-    auto policy = load_policy(selection.name);
+    PolicySelection selection = select_policy(*metadata, c.annotations, policies_.default_name);
+    auto policy = policies_.load(selection.name);
     if (!policy) return std::unexpected(policy.error());
     auto decider = decider_for_mode(*policy, selection.mode);
     if (!decider) return std::unexpected(decider.error());

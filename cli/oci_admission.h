@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "cli/policy_source.h"
 #include "core/oci_state.h"
 #include "supervisor/container_registry.h"
 #include "supervisor/supervisor.h"
@@ -15,14 +16,9 @@
 
 namespace tollgate {
 
-struct OciAdmissionConfig {
-  std::filesystem::path policy_dir;
-  std::string default_policy = "default";
-};
-
 class OciAdmission {
  public:
-  OciAdmission(Supervisor& supervisor, OciAdmissionConfig config);
+  OciAdmission(Supervisor& supervisor, DaemonPolicies policies);
 
   // Checks that the default policy loads (a start-up error otherwise). Error: a message for the user.
   std::expected<void, std::string> check_default_policy() const;
@@ -32,10 +28,8 @@ class OciAdmission {
   ContainerRegistry& registry() { return registry_; }
 
  private:
-  std::expected<PolicyPtr, std::string> load_policy(const std::string& name) const;
-
   Supervisor& supervisor_;
-  OciAdmissionConfig config_;
+  DaemonPolicies policies_;
   ContainerRegistry registry_;
 };
 

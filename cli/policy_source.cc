@@ -1,5 +1,7 @@
 #include "cli/policy_source.h"
 
+#include "supervisor/policy_selection.h"
+
 #include <limits.h>
 #include <unistd.h>
 
@@ -73,6 +75,14 @@ std::expected<LoadedPolicy, std::string> load_policy_choice(const PolicyChoice& 
   auto combined = parse_policy_json(merged, name, parse_options_for(PolicyFlavor::DockerProfile));
   if (!combined) return std::unexpected(combined.error().to_string());
   return LoadedPolicy{*combined, PolicyFlavor::DockerProfile};
+}
+
+std::expected<PolicyPtr, std::string> DaemonPolicies::load(const std::string& name) const {
+  auto path = resolve_policy_name(dir, name);
+  if (!path) return std::unexpected(path.error());
+  auto policy = load_policy_file(path->string(), parse_options_for(PolicyFlavor::Tollgate));
+  if (!policy) return std::unexpected(policy.error().to_string());
+  return *policy;
 }
 
 }  // namespace tollgate

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <expected>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -27,5 +28,14 @@ std::expected<LoadedPolicy, std::string> load_policy_choice(const PolicyChoice& 
 std::string shipped_policy_dir();
 
 PolicyParseOptions parse_options_for(PolicyFlavor flavor);
+
+// A daemon's own policies: a directory, and the name used when a target names none.
+struct DaemonPolicies {
+  std::filesystem::path dir;
+  std::string default_name = "default";
+  // NAME or NAME.json inside `dir` only (resolve_policy_name's rules), as a tollgate policy: only its rules
+  // matter, the filter is installed already. Error: a message for the log.
+  std::expected<PolicyPtr, std::string> load(const std::string& name) const;
+};
 
 }  // namespace tollgate

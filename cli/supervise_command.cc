@@ -73,13 +73,12 @@ int supervise_command(const SuperviseOptions& o) {
       uv_loop_close(&loop);
       return status;
     };
-    const std::filesystem::path policy_dir = o.policy_dir.value_or(shipped_policy_dir());
-    const std::string default_policy = o.default_policy.value_or("default");
-    HandoverAdmission agents(supervisor, {policy_dir, default_policy});
+    const DaemonPolicies policies{o.policy_dir.value_or(shipped_policy_dir()), o.default_policy.value_or("default")};
+    HandoverAdmission agents(supervisor, policies);
     auto accept = [&](HandoverEnvelope envelope, UniqueFd listener, const ucred& peer) {
       return agents.admit(std::move(envelope), std::move(listener), peer);
     };
-    OciAdmission containers(supervisor, {policy_dir, default_policy});
+    OciAdmission containers(supervisor, policies);
     if (auto ok = containers.check_default_policy(); !ok) {
       // Asked for explicitly: a configuration error. Otherwise only containers are affected, not agents.
       if (o.policy_dir || o.default_policy) {
