@@ -563,5 +563,29 @@ TEST(Rootless, AnAllowedUserHandsOverToARootDaemonThatDecidesUnderItsOwnPolicy) 
   EXPECT_NE(events.find("file system type not allowed"), std::string::npos) << events;
 }
 
+// The whole rootless story for a user: subordinate ids from /etc/subuid, a root daemon that lets the user
+// in, and an ext4 image whose uid-1000 files show as uid 1000 inside (idmapped through the container's
+// user namespace), with nothing mounted on the host and no loop device left.
+TEST(Rootless, AUsersContainerMountsAnImageThroughARootDaemonAndSeesItsOwners) {
+  TempDir dir;
+  chmod(dir.path().c_str(), 0755);
+  Ext4Image image(dir);
+  ASSERT_TRUE(image.ok());
+  const std::string mnt = dir.file("mnt");
+  std::filesystem::create_directory(mnt);
+  SuperviseDaemon daemon(dir, true, {"--allow-uid", "nobody", "--default-policy", "rootless-mount"});
+  ProcessResult r = run_as_nobody_with_subids(
+      dir, "nobody:200000:65536\n", "nobody:300000:65536\n",
+      kTollgate + " run -q --rootless --supervisor " + daemon.socket() + " --policy " + kRootlessPolicy +
+          " -- /bin/sh -c '" + kProbe + " mount-data " + image.path() + " " + mnt + " ext4 && ls -ln " + mnt +
+          " && cat " + mnt + "/hello'");
+  EXPECT_EQ(r.status, 0) << r.out << r.err << daemon.stderr_text();
+  EXPECT_NE(r.out.find("mount-data: ret=0 errno=0"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("hello from the image"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" 1000 1000 "), std::string::npos) << r.out;  // hello, owned by 1000 on disk
+  EXPECT_TRUE(host_mounts_under(mnt).empty());
+  EXPECT_TRUE(eventually([&] { return image.loops().empty(); }, std::chrono::seconds(20))) << image.loops();
+}
+
 }  // namespace
 }  // namespace tollgate::testing
