@@ -7,7 +7,6 @@
 #include "cli/policy_source.h"
 #include "supervisor/caller_credentials.h"
 #include "supervisor/diagnostic_decider.h"
-#include "supervisor/policy_selection.h"
 #include "supervisor/process_tree.h"
 
 namespace tollgate {
@@ -62,14 +61,12 @@ std::expected<void, std::string> HandoverAdmission::admit_untrusted(HandoverEnve
   }
   auto named = metadata.find(std::string(kPolicyMetadataKey));
   const std::string name = named != metadata.end() ? named->second : policies_.default_name;
-  auto path = resolve_policy_name(policies_.dir, name);
-  if (!path) return std::unexpected(path.error());
   auto policy = policies_.load(name);
   if (!policy) return std::unexpected(policy.error());
   auto decider = diagnostic_decider(mode, *policy);
   if (!decider) return std::unexpected(decider.error());
   if (!mode.empty()) metadata[std::string(kModeMetadataKey)] = mode;
-  add_policy_paths(metadata, PolicyChoice{path->string(), std::nullopt});  // `ctl reload` re-reads ours
+  add_policy_paths(metadata, PolicyChoice{(*policy)->source_path, std::nullopt});  // `ctl reload` re-reads ours
   metadata["peer_uid"] = std::to_string(uid);
   spdlog::info("pid {} of uid {}: policy {} (the daemon's; {} sent by the peer is not used)", envelope.pid, uid,
                (*policy)->name, envelope.policy_name.empty() ? std::string("the policy") : envelope.policy_name);
