@@ -33,11 +33,11 @@
 #include <string>
 #include <vector>
 
-#include "agent/filter_compiler.h"
+#include "profile/filter_compiler.h"
 #include "agent/launcher.h"
 #include "core/policy_parser.h"
 #include "supervisor/event_log.h"
-#include "supervisor/rule_set.h"
+#include "supervisor/rules/rule_set.h"
 #include "supervisor/supervisor.h"
 
 extern char** environ;

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/policy_source.h"
-#include "cli/supervisor_control.h"
+#include "supervisor/decide/policy_source.h"
+#include "supervisor/daemon/supervisor_control.h"
 
 namespace CLI {
 class App;

@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-#include "supervisor/control_server.h"
+#include "supervisor/control/control_server.h"
 
 namespace tollgate {
 

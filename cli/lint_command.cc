@@ -3,10 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "agent/kernel_syscalls.h"
-#include "agent/profile_lint.h"
+#include "profile/kernel_syscalls.h"
+#include "profile/profile_lint.h"
 #include "cli/commands.h"
-#include "cli/policy_source.h"
+#include "supervisor/decide/policy_source.h"
 
 namespace tollgate {
 namespace {

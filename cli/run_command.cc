@@ -10,17 +10,17 @@
 #include <cstring>
 #include <fstream>
 
-#include "agent/filter_compiler.h"
+#include "profile/filter_compiler.h"
 #include "agent/handover_client.h"
 #include "agent/launcher.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/logging.h"
 #include "cli/run_mode.h"
-#include "cli/policy_reload.h"
+#include "supervisor/daemon/policy_reload.h"
 #include "cli/signal_forwarder.h"
-#include "supervisor/emulation_dispatcher.h"
-#include "supervisor/rule_set.h"
+#include "supervisor/emulation/emulation_dispatcher.h"
+#include "supervisor/rules/rule_set.h"
 #include "supervisor/supervisor.h"
 
 namespace tollgate {

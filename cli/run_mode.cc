@@ -5,13 +5,13 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/profile_variants.h"
-#include "cli/policy_source.h"
-#include "supervisor/audit_recorder.h"
-#include "supervisor/audit_report.h"
-#include "supervisor/diagnostic_decider.h"
-#include "supervisor/profile_suggestion.h"
-#include "supervisor/syscall_learner.h"
+#include "profile/profile_variants.h"
+#include "supervisor/decide/decider_for_mode.h"
+#include "supervisor/decide/policy_source.h"
+#include "supervisor/diagnose/audit_recorder.h"
+#include "supervisor/diagnose/audit_report.h"
+#include "supervisor/diagnose/profile_suggestion.h"
+#include "supervisor/diagnose/syscall_learner.h"
 
 namespace tollgate {
 namespace {
@@ -100,14 +100,14 @@ std::expected<PreparedRun, std::string> prepare_run(const RunOptions& o, const P
     run.finish = [&o, learner] { return finish_learn(o, *learner); };
     return run;
   }
-  const std::string mode = o.explain ? "explain" : o.audit ? "audit" : "enforce";
+  const PolicyMode mode = o.explain ? PolicyMode::Explain : o.audit ? PolicyMode::Audit : PolicyMode::Enforce;
   auto recorder = o.audit ? std::make_shared<AuditRecorder>() : nullptr;
-  auto decider = diagnostic_decider(mode, policy, recorder);
+  auto decider = decider_for_mode(policy, mode, recorder);
   if (!decider) return std::unexpected(decider.error());
   if (modes == 0) return PreparedRun{policy->filter, *decider};
   // A daemon given the target learns the mode from its metadata.
   PreparedRun run{notify_instead_of_denying(policy->filter), *decider};
-  run.metadata[std::string(kModeMetadataKey)] = mode;
+  run.metadata[std::string(kModeMetadataKey)] = to_string(mode);
   if (o.audit && !o.supervisor_socket)
     run.finish = [&o, policy, recorder] { return finish_audit(o, policy, *recorder); };
   return run;

@@ -12,15 +12,14 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "cli/handover_admission.h"
+#include "supervisor/daemon/handover_admission.h"
 #include "cli/logging.h"
-#include "cli/oci_admission.h"
-#include "cli/policy_reload.h"
+#include "supervisor/daemon/oci_admission.h"
+#include "supervisor/daemon/policy_reload.h"
 #include "cli/signal_forwarder.h"
-#include "supervisor/emulation_dispatcher.h"
-#include "supervisor/handover_server.h"
-#include "supervisor/diagnostic_decider.h"
-#include "supervisor/rule_set.h"
+#include "supervisor/emulation/emulation_dispatcher.h"
+#include "supervisor/daemon/handover_server.h"
+#include "supervisor/rules/rule_set.h"
 #include "supervisor/supervisor.h"
 
 namespace tollgate {

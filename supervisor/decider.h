@@ -3,7 +3,7 @@
 // on the common path.
 #pragma once
 
-#include "supervisor/call_context.h"
+#include "supervisor/caller/call_context.h"
 #include "tollgate/decision.h"
 
 namespace tollgate {

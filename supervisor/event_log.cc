@@ -8,8 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errno_names.h"
-#include "supervisor/call_formatter.h"
-#include "supervisor/container_registry.h"
+#include "supervisor/caller/call_formatter.h"
 
 namespace tollgate {
 namespace {

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "supervisor/call_context.h"
+#include "supervisor/caller/call_context.h"
 #include "supervisor/target_info.h"
 #include "tollgate/decision.h"
 

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "supervisor/call_context.h"
+#include "supervisor/caller/call_context.h"
 #include "supervisor/decider.h"
 #include "supervisor/target_info.h"
 #include "tollgate/decision.h"

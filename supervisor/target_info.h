@@ -1,17 +1,48 @@
+// Who a listener belongs to: the target as its agent described it and, for processes an OCI runtime handed
+// over, the container they run in. The loop, events and `ctl` read this; decide/container_registry.h keeps
+// the live containers.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "supervisor/decider.h"
+#include "tollgate/policy_mode.h"
+
 namespace tollgate {
 
-class ContainerMembership;  // supervisor/container_registry.h
+// One supervised container. Every listener a runtime hands over for it (its init, then one per `runc exec`)
+// shares this record: same policy, same decider.
+struct ContainerRecord {
+  std::string id;
+  std::string bundle;
+  std::string policy_name;
+  PolicyMode mode = PolicyMode::Enforce;
+  std::shared_ptr<const Decider> decider;
+  std::chrono::system_clock::time_point since = std::chrono::system_clock::now();
+  size_t listeners = 0;  // changed only by ContainerMembership
+};
 
-// Who a listener belongs to, as its agent described it.
+// One listener's share of a container (TargetInfo holds it). The last one to go releases the container.
+class ContainerMembership {
+ public:
+  explicit ContainerMembership(std::shared_ptr<ContainerRecord> record);
+  ~ContainerMembership();
+  ContainerMembership(const ContainerMembership&) = delete;
+  ContainerMembership& operator=(const ContainerMembership&) = delete;
+
+  const ContainerRecord& container() const { return *record_; }
+
+ private:
+  std::shared_ptr<ContainerRecord> record_;
+};
+
 struct TargetInfo {
   pid_t pid = 0;
   std::vector<std::string> argv;
@@ -20,5 +51,8 @@ struct TargetInfo {
   // Set for processes an OCI runtime handed over: their container's id, bundle and policy. Null otherwise.
   std::shared_ptr<const ContainerMembership> container;
 };
+
+// {"id": ..., "bundle": ...} of the container a target belongs to; null for targets that are not in one.
+nlohmann::json container_json(const TargetInfo& target);
 
 }  // namespace tollgate

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/seccomp_bpf_evaluator.h"
+#include "profile/seccomp_bpf_evaluator.h"
 
 namespace tollgate::testing {
 

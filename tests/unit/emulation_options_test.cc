@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "core/policy_parser.h"
-#include "supervisor/emulation_handlers.h"
-#include "supervisor/mount_policy.h"
+#include "supervisor/emulation/emulation_handlers.h"
+#include "supervisor/emulation/mount/mount_policy.h"
 
 namespace tollgate {
 namespace {

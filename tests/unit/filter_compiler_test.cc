@@ -1,6 +1,6 @@
 // What compiled filters mean: each test compiles a policy and runs the resulting program through the
 // test cBPF evaluator, checking the action returned for particular syscalls rather than the instructions.
-#include "agent/filter_compiler.h"
+#include "profile/filter_compiler.h"
 
 #include <errno.h>
 #include <gtest/gtest.h>
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/filter_environment.h"
+#include "profile/filter_environment.h"
 #include "core/policy_parser.h"
 #include "tests/support/bpf_evaluator.h"
 #include "tollgate/policy.h"

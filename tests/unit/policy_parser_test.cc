@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/syscall_names.h"
-#include "supervisor/emulation_handlers.h"
+#include "supervisor/emulation/emulation_handlers.h"
 
 #ifndef TOLLGATE_SOURCE_POLICY_DIR
 #error "TOLLGATE_SOURCE_POLICY_DIR must name the source tree's policies directory"

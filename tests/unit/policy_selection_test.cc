@@ -1,11 +1,11 @@
-#include "supervisor/policy_selection.h"
+#include "supervisor/decide/policy_selection.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <fstream>
 
-#include "supervisor/container_registry.h"
+#include "supervisor/decide/container_registry.h"
 
 namespace tollgate {
 namespace {

@@ -1,14 +1,14 @@
 // What a profile does with a call and which entry is responsible, judged from its own compiled filter;
 // and the audit suggestion built on it.
-#include "agent/profile_judge.h"
+#include "profile/profile_judge.h"
 
 #include <gtest/gtest.h>
 #include <sys/syscall.h>
 
-#include "agent/profile_variants.h"
+#include "profile/profile_variants.h"
 #include "core/policy_parser.h"
 #include "core/syscall_names.h"
-#include "supervisor/profile_suggestion.h"
+#include "supervisor/diagnose/profile_suggestion.h"
 
 namespace tollgate {
 namespace {

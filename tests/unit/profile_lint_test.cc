@@ -1,5 +1,5 @@
 // The lint checks, each on a profile that has exactly that problem, and a clean profile that has none.
-#include "agent/profile_lint.h"
+#include "profile/profile_lint.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "supervisor/rule_set.h"
+#include "supervisor/rules/rule_set.h"
 
 #include <errno.h>
 #include <gtest/gtest.h>
@@ -14,7 +14,7 @@
 
 #include "core/policy_parser.h"
 #include "core/syscall_names.h"
-#include "supervisor/call_context.h"
+#include "supervisor/caller/call_context.h"
 
 namespace tollgate {
 namespace {

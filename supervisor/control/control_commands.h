@@ -1,0 +1,27 @@
+// What each control request does (docs/control-protocol.md): pending, allow, deny, stats, targets, watch,
+// reload. Transport, limits and peer checks are the ControlServer's; this file only turns one request
+// into one reply. Loop thread.
+#pragma once
+
+#include <expected>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "supervisor/control/control_server.h"
+
+namespace tollgate {
+
+class HeldCalls;
+class Supervisor;
+
+struct ControlContext {
+  Supervisor& supervisor;
+  HeldCalls& held;
+  // Re-reads policies; the reply's body on success. Empty: reload is not available.
+  std::function<std::expected<nlohmann::json, std::string>()> reload;
+};
+
+ControlReply handle_control_request(const nlohmann::json& request, ControlContext& context);
+
+}  // namespace tollgate

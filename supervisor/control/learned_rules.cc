@@ -1,0 +1,155 @@
+#include "supervisor/control/learned_rules.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/errno_names.h"
+#include "core/policy_parser.h"
+#include "core/syscall_signatures.h"
+#include "supervisor/caller/call_formatter.h"
+#include "tollgate/unique_fd.h"
+
+namespace tollgate {
+namespace {
+
+constexpr const char* kFileComment =
+    "Rules learned from interactive \"always\" answers (tollgate --learned). They apply only to calls a "
+    "policy sends to \"ask\"; the filter fields here are placeholders and never build a filter.";
+
+// Glob metacharacters in a real path must match only themselves.
+std::string glob_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '*' || c == '?' || c == '[' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+nlohmann::json document_of(const nlohmann::json& rules) {
+  return {{"comment", kFileComment}, {"defaultAction", "SCMP_ACT_ALLOW"}, {"rules", rules}};
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<LearnedRules>, std::string> LearnedRules::open(const std::string& path) {
+  std::unique_ptr<LearnedRules> learned(new LearnedRules(path));
+  if (auto r = learned->reload(); !r) return std::unexpected(r.error());
+  return learned;
+}
+
+std::expected<void, std::string> LearnedRules::reload() {
+  std::error_code ec;
+  if (!std::filesystem::exists(path_, ec)) return adopt(nlohmann::json::array());
+  std::ifstream in(path_);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return std::unexpected(path_ + ": cannot read");
+  nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("rules") || !doc["rules"].is_array())
+    return std::unexpected(path_ + ": not a learned-rules file (expected a JSON object with \"rules\")");
+  return adopt(doc["rules"]);
+}
+
+std::expected<void, std::string> LearnedRules::adopt(nlohmann::json rules) {
+  PolicyParseOptions options;
+  options.flavor = PolicyFlavor::Tollgate;
+  auto policy = parse_policy_json(document_of(rules), path_, options);
+  if (!policy) return std::unexpected(policy.error().to_string());
+  set_ = std::make_unique<RuleSet>(*policy);
+  rules_ = std::move(rules);
+  return {};
+}
+
+std::optional<Decision> LearnedRules::decide(CallContext& call) const {
+  if (rules_.empty()) return std::nullopt;
+  auto d = set_->decide_if_matched(call);
+  // "caller or argument unreadable" from a learned rule: let the person decide rather than a guess.
+  if (d && d->rule == nullptr) return std::nullopt;
+  return d;
+}
+
+std::expected<void, std::string> LearnedRules::learn(CallContext& call, bool allow, int error) {
+  if (call.syscall_name().empty()) return std::unexpected("this syscall has no name to write a rule for");
+  const std::string name(call.syscall_name());
+  const SyscallSignature* sig = find_syscall_signature(name);
+  nlohmann::json rule = {
+      {"name", "learned-" + std::to_string(rules_.size() + 1)},
+      {"comment", std::string(allow ? "allowed" : "denied") + " always: " + format_call(call)},
+      {"syscalls", {name}},
+      {"action", allow ? "allow" : "deny"}};
+  if (!allow) rule["errno"] = errno_name(error);
+  nlohmann::json args = nlohmann::json::array();
+  nlohmann::json strings = nlohmann::json::array();
+  const unsigned count = sig != nullptr ? sig->arg_count : 6;
+  for (unsigned i = 0; i < count; ++i) {
+    const bool pointer = sig != nullptr && is_pointer_kind(sig->args[i]);
+    if (!pointer) {
+      args.push_back({{"index", i}, {"value", call.arg(i)}, {"op", "SCMP_CMP_EQ"}});
+      continue;
+    }
+    const bool is_string = sig->args[i] == ArgKind::Path || sig->args[i] == ArgKind::String;
+    if (allow || !is_string || call.arg(i) == 0) continue;
+    const auto& s = call.string_arg(i);
+    if (!s)
+      return std::unexpected("argument " + std::to_string(i) + " is unreadable: " + std::strerror(s.error()));
+    strings.push_back({{"index", i}, {"equals", *s}});
+  }
+  if (!args.empty()) rule["args"] = std::move(args);
+  if (!strings.empty()) rule["strings"] = std::move(strings);
+  if (const auto& p = call.process(); p && !p->exe.empty()) rule["caller"] = {{"exe", glob_escape(p->exe)}};
+
+  // Allow rules go before every deny rule: the parser refuses an allow reached after a rule that matched
+  // on strings (it would CONTINUE on the strength of user memory).
+  nlohmann::json next = nlohmann::json::array();
+  for (const auto& r : rules_)
+    if (r.value("action", "") == "allow") next.push_back(r);
+  if (allow) next.push_back(rule);
+  for (const auto& r : rules_)
+    if (r.value("action", "") != "allow") next.push_back(r);
+  if (!allow) next.push_back(rule);
+
+  const nlohmann::json previous = rules_;
+  if (auto r = adopt(next); !r) return std::unexpected("the learned rule does not parse: " + r.error());
+  if (auto w = write_file(rules_); !w) {
+    (void)adopt(previous);
+    return std::unexpected(w.error());
+  }
+  return {};
+}
+
+std::expected<void, std::string> LearnedRules::write_file(const nlohmann::json& rules) const {
+  // Atomic: a reader (or a crash) sees the old file or the new one, never half of one.
+  namespace fs = std::filesystem;
+  const fs::path target(path_);
+  std::string temp = (target.parent_path().empty() ? fs::path(".") : target.parent_path()) /
+                     ("." + target.filename().string() + ".XXXXXX");
+  UniqueFd fd(mkostemp(temp.data(), O_CLOEXEC));
+  if (!fd) return std::unexpected(path_ + ": cannot create a temporary file: " + std::strerror(errno));
+  const std::string text = document_of(rules).dump(2) + "\n";
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = write(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      unlink(temp.c_str());
+      return std::unexpected(path_ + ": write: " + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (fchmod(fd.get(), 0644) != 0 || fsync(fd.get()) != 0 || rename(temp.c_str(), path_.c_str()) != 0) {
+    int e = errno;
+    unlink(temp.c_str());
+    return std::unexpected(path_ + ": " + std::strerror(e));
+  }
+  return {};
+}
+
+}  // namespace tollgate

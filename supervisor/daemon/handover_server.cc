@@ -1,0 +1,293 @@
+#include "supervisor/daemon/handover_server.h"
+
+#include <algorithm>
+#include <errno.h>
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "core/json_message_boundary.h"
+#include "supervisor/socket/unix_socket.h"
+
+namespace tollgate {
+namespace {
+
+constexpr size_t kMaxFdsPerMessage = 16;
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+bool is_seccomp_listener(int fd) {
+  char path[64], target[64] = {};
+  std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(path, target, sizeof target - 1);
+  return n > 0 && std::string_view(target, static_cast<size_t>(n)) == "anon_inode:seccomp notify";
+}
+
+}  // namespace
+
+class HandoverConnection {
+ public:
+  HandoverConnection(HandoverServer& server, UniqueFd fd, ucred peer)
+      : server_(server), fd_(std::move(fd)), peer_(peer) {
+    poll_.data = this;
+    timer_.data = this;
+  }
+
+  void start(uv_loop_t* loop) {
+    uv_timer_init(loop, &timer_);
+    timer_open_ = true;
+    ++open_handles_;
+    uv_timer_start(&timer_, &HandoverConnection::on_timeout,
+                   static_cast<uint64_t>(server_.limits_.read_timeout.count()), 0);
+    if (uv_poll_init(loop, &poll_, fd_.get()) != 0) {
+      reject("cannot watch the connection");
+      return;
+    }
+    poll_open_ = true;
+    ++open_handles_;
+    uv_poll_start(&poll_, UV_READABLE | UV_DISCONNECT, &HandoverConnection::on_readable);
+  }
+
+  // Idempotent; the server forgets (and frees) us once every handle has closed. Callers touch nothing
+  // of ours afterwards.
+  void close(bool rejected) {
+    if (closing_) return;
+    closing_ = true;
+    rejected_ = rejected;
+    if (open_handles_ == 0) {
+      server_.finished(this, rejected_);
+      return;
+    }
+    if (timer_open_) uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &HandoverConnection::on_handle_closed);
+    if (poll_open_) uv_close(reinterpret_cast<uv_handle_t*>(&poll_), &HandoverConnection::on_handle_closed);
+  }
+
+  void reject(const std::string& why) {
+    spdlog::warn("handover from pid {} (uid {}) rejected: {}", peer_.pid, peer_.uid, why);
+    reply(nlohmann::json{{"ok", false}, {"error", why}});
+    close(true);
+  }
+
+ private:
+  static void on_timeout(uv_timer_t* t) {
+    auto* self = static_cast<HandoverConnection*>(t->data);
+    self->reject("timed out waiting for the whole message");
+  }
+
+  static void on_readable(uv_poll_t* p, int status, int) {
+    auto* self = static_cast<HandoverConnection*>(p->data);
+    if (status < 0) {
+      self->reject(std::string("connection error: ") + uv_strerror(status));
+      return;
+    }
+    self->read_available();
+  }
+
+  static void on_handle_closed(uv_handle_t* h) {
+    auto* self = static_cast<HandoverConnection*>(h->data);
+    if (--self->open_handles_ == 0) self->server_.finished(self, self->rejected_);
+  }
+
+  void read_available() {
+    while (!closing_) {
+      char data[65536];
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFdsPerMessage)];
+      iovec iov{data, sizeof data};
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      ssize_t n = recvmsg(fd_.get(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) return;
+        reject("reading: " + errno_text(errno));
+        return;
+      }
+      take_fds(msg);
+      if ((msg.msg_flags & MSG_CTRUNC) != 0) truncated_fds_ = true;
+      if (n == 0) {
+        complete();
+        return;
+      }
+      first_read_ = false;
+      buffer_.append(data, static_cast<size_t>(n));
+      if (buffer_.size() > server_.limits_.max_message_bytes) {
+        reject("message larger than " + std::to_string(server_.limits_.max_message_bytes) + " bytes");
+        return;
+      }
+      if (boundary_.feed(std::string_view(data, static_cast<size_t>(n)))) {
+        complete();
+        return;
+      }
+    }
+  }
+
+  // Only the first message may carry fds; any later ones are closed right away.
+  void take_fds(msghdr& msg) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < count; ++i) {
+        int fd;
+        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+        UniqueFd owned(fd);
+        if (first_read_) {
+          fds_.push_back(std::move(owned));
+        } else {
+          late_fds_ = true;
+        }
+      }
+    }
+  }
+
+  void complete() {
+    if (truncated_fds_) return reject("too many file descriptors (control data truncated)");
+    if (late_fds_) return reject("file descriptors after the first message");
+    nlohmann::json message = nlohmann::json::parse(buffer_, nullptr, /*allow_exceptions=*/false);
+    if (message.is_discarded()) return reject("message is not valid JSON");
+    if (is_oci_message(message)) return complete_oci(message);
+    if (fds_.size() != 1)
+      return reject("expected exactly one file descriptor (the seccomp listener), got " + std::to_string(fds_.size()));
+    if (!is_seccomp_listener(fds_[0].get())) return reject("the file descriptor is not a seccomp listener");
+    auto envelope = parse_envelope(buffer_);
+    if (!envelope) return reject(envelope.error());
+    auto accepted = server_.accept_(std::move(*envelope), std::move(fds_[0]), peer_);
+    if (!accepted) return reject(accepted.error());
+    reply(nlohmann::json{{"ok", true}});
+    close(false);
+  }
+
+  // An OCI runtime's ContainerProcessState: the listener is the fd its "fds" array calls seccompFd; every
+  // other passed fd is closed (they go out of scope with fds_).
+  void complete_oci(const nlohmann::json& message) {
+    auto state = parse_oci_process_state(message);
+    if (!state) return reject("OCI state: " + state.error());
+    auto index = state->seccomp_fd_index();
+    if (!index) return reject("OCI state of container " + state->state.id + ": /fds names no \"seccompFd\"");
+    if (state->fds.size() != fds_.size())
+      return reject("OCI state of container " + state->state.id + ": /fds names " + std::to_string(state->fds.size()) +
+                    " file descriptors, " + std::to_string(fds_.size()) + " were passed");
+    UniqueFd listener = std::move(fds_[*index]);
+    fds_.clear();
+    if (!is_seccomp_listener(listener.get()))
+      return reject("OCI state of container " + state->state.id + ": seccompFd is not a seccomp listener");
+    if (!server_.oci_accept_) return reject("OCI runtimes are not served on this socket");
+    const std::string id = state->state.id;
+    auto accepted = server_.oci_accept_(std::move(*state), std::move(listener), peer_);
+    if (!accepted) return reject("container " + id + ": " + accepted.error());
+    reply(nlohmann::json{{"ok", true}});
+    close(false);
+  }
+
+  void reply(const nlohmann::json& j) {
+    std::string line = j.dump() + "\n";
+    // Runtimes close without reading: a failed send is fine.
+    (void)send(fd_.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+
+  HandoverServer& server_;
+  UniqueFd fd_;
+  ucred peer_;
+  std::string buffer_;
+  std::vector<UniqueFd> fds_;
+  JsonMessageBoundary boundary_;
+  bool first_read_ = true;
+  bool late_fds_ = false;
+  bool truncated_fds_ = false;
+  uv_poll_t poll_{};
+  uv_timer_t timer_{};
+  bool timer_open_ = false;
+  bool poll_open_ = false;
+  int open_handles_ = 0;
+  bool closing_ = false;
+  bool rejected_ = false;
+};
+
+HandoverServer::HandoverServer(uv_loop_t* loop, std::string path, UniqueFd socket, AcceptFn accept,
+                               HandoverLimits limits)
+    : loop_(loop), path_(std::move(path)), socket_(std::move(socket)), accept_(std::move(accept)), limits_(limits) {
+  poll_.data = this;
+}
+
+HandoverServer::~HandoverServer() {
+  // The owner must have closed us and let the loop run the close callbacks.
+  if (!path_.empty()) unlink(path_.c_str());
+}
+
+std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::listen(uv_loop_t* loop,
+                                                                                  const std::string& path,
+                                                                                  AcceptFn accept,
+                                                                                  HandoverLimits limits) {
+  // Only the owner (root) may hand over listeners, unless other users are let in: the socket is created
+  // 0600, or 0666 with every peer checked on accept.
+  auto sock = listen_unix_socket(path, limits.allowed_uids.empty() ? 0600 : 0666);
+  if (!sock) return std::unexpected(sock.error());
+
+  std::unique_ptr<HandoverServer> server(new HandoverServer(loop, path, std::move(*sock), std::move(accept), limits));
+  if (int rc2 = uv_poll_init(loop, &server->poll_, server->socket_.get()); rc2 != 0)
+    return std::unexpected(std::string("uv_poll_init: ") + uv_strerror(rc2));
+  server->poll_started_ = true;
+  uv_poll_start(&server->poll_, UV_READABLE, &HandoverServer::on_readable);
+  return server;
+}
+
+void HandoverServer::on_readable(uv_poll_t* handle, int status, int) {
+  auto* self = static_cast<HandoverServer*>(handle->data);
+  if (status < 0) {
+    spdlog::error("handover socket: {}", uv_strerror(status));
+    return;
+  }
+  self->accept_pending();
+}
+
+void HandoverServer::accept_pending() {
+  while (!closing_) {
+    UniqueFd conn(accept4(socket_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (!conn) {
+      if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+        spdlog::warn("accepting a handover connection: {}", errno_text(errno));
+      return;
+    }
+    ucred peer{};
+    socklen_t len = sizeof peer;
+    if (getsockopt(conn.get(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) continue;
+    auto connection = std::make_unique<HandoverConnection>(*this, std::move(conn), peer);
+    HandoverConnection* raw = connection.get();
+    connections_.emplace(raw, std::move(connection));
+    raw->start(loop_);
+    const bool allowed = peer.uid == 0 || peer.uid == geteuid() ||
+                         std::find(limits_.allowed_uids.begin(), limits_.allowed_uids.end(), peer.uid) !=
+                             limits_.allowed_uids.end();
+    if (!allowed) {
+      raw->reject("peer uid " + std::to_string(peer.uid) + " may not hand over listeners");
+    } else if (connections_.size() > limits_.max_connections) {
+      raw->reject("too many handover connections at once");
+    }
+  }
+}
+
+void HandoverServer::finished(HandoverConnection* connection, bool rejected) {
+  if (rejected) ++rejected_;
+  connections_.erase(connection);
+}
+
+void HandoverServer::close() {
+  if (closing_) return;
+  closing_ = true;
+  std::vector<HandoverConnection*> open;
+  for (auto& [raw, _] : connections_) open.push_back(raw);
+  for (HandoverConnection* c : open) c->close(false);
+  if (poll_started_) uv_close(reinterpret_cast<uv_handle_t*>(&poll_), &HandoverServer::on_closed);
+  unlink(path_.c_str());
+  path_.clear();
+}
+
+void HandoverServer::on_closed(uv_handle_t*) {}
+
+}  // namespace tollgate

@@ -1,0 +1,49 @@
+#include "supervisor/daemon/oci_admission.h"
+
+#include <spdlog/spdlog.h>
+
+#include "supervisor/decide/policy_source.h"
+#include "supervisor/decide/decider_for_mode.h"
+#include "supervisor/decide/policy_selection.h"
+
+namespace tollgate {
+
+OciAdmission::OciAdmission(Supervisor& supervisor, DaemonPolicies policies)
+    : supervisor_(supervisor), policies_(std::move(policies)) {}
+
+std::expected<void, std::string> OciAdmission::check_default_policy() const {
+  auto policy = policies_.load(policies_.default_name);
+  if (!policy) return std::unexpected("default policy: " + policy.error());
+  return {};
+}
+
+std::expected<void, std::string> OciAdmission::admit(OciProcessState state, UniqueFd listener) {
+  auto metadata = parse_listener_metadata(state.metadata);
+  if (!metadata) return std::unexpected(metadata.error());
+  const OciContainerState& c = state.state;
+  std::shared_ptr<ContainerRecord> record = registry_.find(c.id, c.bundle);
+  if (!record) {
+    PolicySelection selection = select_policy(*metadata, c.annotations, policies_.default_name);
+    auto policy = policies_.load(selection.name);
+    if (!policy) return std::unexpected(policy.error());
+    auto decider = decider_for_mode(*policy, selection.mode);
+    if (!decider) return std::unexpected(decider.error());
+    record =
+        registry_.add(ContainerRecord{c.id, c.bundle, (*policy)->name, selection.mode, std::move(*decider)});
+    spdlog::info("container {} (bundle {}): policy {} (from {}), mode {}", c.id, c.bundle,
+                 record->policy_name, selection.source, to_string(selection.mode));
+  }
+  TargetInfo target{state.pid,
+                    {},
+                    record->policy_name,
+                    std::move(metadata->other),
+                    std::make_shared<ContainerMembership>(record)};
+  // crun 1.8.1 names no pid for `crun exec` processes.
+  const std::string who =
+      state.pid != 0 ? "process " + std::to_string(state.pid) : "a process (no pid given)";
+  spdlog::info("container {}: {} supervised ({} listener{})", c.id, who, record->listeners,
+               record->listeners == 1 ? "" : "s");
+  return supervisor_.add_listener(std::move(listener), std::move(target), record->decider);
+}
+
+}  // namespace tollgate

@@ -1,0 +1,22 @@
+#include "supervisor/target_info.h"
+
+#include <spdlog/spdlog.h>
+
+namespace tollgate {
+
+ContainerMembership::ContainerMembership(std::shared_ptr<ContainerRecord> record)
+    : record_(std::move(record)) {
+  ++record_->listeners;
+}
+
+ContainerMembership::~ContainerMembership() {
+  if (--record_->listeners == 0)
+    spdlog::info("container {}: last supervised process gone, released", record_->id);
+}
+
+nlohmann::json container_json(const TargetInfo& target) {
+  if (!target.container) return nullptr;
+  return {{"id", target.container->container().id}, {"bundle", target.container->container().bundle}};
+}
+
+}  // namespace tollgate
