@@ -10,10 +10,9 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "agent/launcher.h"
+#include "core/file_text.h"
 #include "tollgate/unique_fd.h"
 
 extern char** environ;
@@ -26,13 +25,6 @@ std::optional<uint32_t> parse_u32(std::string_view s) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc{} || end != s.data() + s.size() || s.empty()) return std::nullopt;
   return v;
-}
-
-std::string read_whole(const char* path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 bool write_proc_file(pid_t pid, const char* name, const std::string& text) {
@@ -128,8 +120,8 @@ IdMapPlan plan_rootless_maps() {
   if (uid == 0) return plan;  // root maps itself: the container's root is the host's, as before
   const passwd* pw = getpwuid(uid);
   const std::string name = pw != nullptr ? pw->pw_name : "";
-  auto subuids = subordinate_ranges(read_whole("/etc/subuid"), name, uid);
-  auto subgids = subordinate_ranges(read_whole("/etc/subgid"), name, uid);
+  auto subuids = subordinate_ranges(read_file("/etc/subuid").value_or(""), name, uid);
+  auto subgids = subordinate_ranges(read_file("/etc/subgid").value_or(""), name, uid);
   const std::string who = name.empty() ? "uid " + std::to_string(uid) : name;
   if (subuids.empty()) {
     plan.single_id_reason = "no range for " + who + " in /etc/subuid";

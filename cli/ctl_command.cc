@@ -69,7 +69,7 @@ void print_targets(const nlohmann::json& reply) {
   std::printf("%-8s %-10s %-8s %-20s %s\n", "PID", "AGE", "HELD", "POLICY", "COMMAND");
   for (const auto& t : list)
     std::printf("%-8d %-10s %-8zu %-20s %s\n", t.value("pid", 0), seconds(t.value("age_ms", 0)).c_str(),
-                t.value("pending", size_t{0}), t.value("policy", "").c_str(), (container_text(t) + argv_text(t["argv"])).c_str());
+                t.value("held", size_t{0}), t.value("policy", "").c_str(), (container_text(t) + argv_text(t["argv"])).c_str());
 }
 
 void print_stats(const nlohmann::json& reply) {

@@ -1,6 +1,7 @@
 // `tollgate run`: start a command under a policy and supervise it here, or hand it to a daemon.
 #include <CLI/CLI.hpp>
 #include <errno.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/syscall.h>
@@ -8,17 +9,17 @@
 #include <uv.h>
 
 #include <cstring>
-#include <fstream>
 
-#include "profile/filter_compiler.h"
 #include "agent/handover_client.h"
 #include "agent/launcher.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/logging.h"
 #include "cli/run_mode.h"
-#include "supervisor/daemon/policy_reload.h"
 #include "cli/signal_forwarder.h"
+#include "core/proc_status.h"
+#include "profile/filter_compiler.h"
+#include "supervisor/daemon/policy_reload.h"
 #include "supervisor/emulation/emulation_dispatcher.h"
 #include "supervisor/rules/rule_set.h"
 #include "supervisor/supervisor.h"
@@ -28,11 +29,8 @@ namespace {
 
 // Without CAP_SYS_ADMIN the kernel only accepts a filter from a task with no_new_privs set.
 bool has_cap_sys_admin() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with("CapEff:")) return (std::stoull(line.substr(7), nullptr, 16) >> 21) & 1;
-  return false;
+  auto status = ProcStatus::of_self();
+  return status && ((status->mask("CapEff").value_or(0) >> CAP_SYS_ADMIN) & 1);
 }
 
 std::map<std::string, std::string> parse_metadata(const std::vector<std::string>& items) {

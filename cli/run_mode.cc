@@ -3,8 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
+#include "core/file_text.h"
 #include "profile/profile_variants.h"
 #include "supervisor/decide/decider_for_mode.h"
 #include "supervisor/decide/policy_source.h"
@@ -25,12 +25,10 @@ std::expected<void, std::string> write_json(const std::string& path, const Json&
   return {};
 }
 
-std::optional<std::string> file_text(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+// The original text of a profile, so the suggestion keeps its layout; without it the suggestion is rebuilt.
+std::optional<std::string> text_if_readable(const std::string& path) {
+  auto text = read_file(path);
+  return text ? std::optional(std::move(*text)) : std::nullopt;
 }
 
 // At exit: the summary on stderr, then the report and the suggested profile if asked for.
@@ -41,7 +39,7 @@ std::expected<void, std::string> finish_audit(const RunOptions& o, const PolicyP
   std::vector<std::string> changes;
   if (o.suggest_path || o.report_path) {
     auto suggested = suggest_profile(*policy, FilterEnvironment::of_this_process(), findings,
-                                     file_text(policy->source_path));
+                                     text_if_readable(policy->source_path));
     if (!suggested) return std::unexpected("--suggest: " + suggested.error());
     changes = suggested->changes;
     if (o.suggest_path)
@@ -63,7 +61,7 @@ std::expected<void, std::string> finish_learn(const RunOptions& o, const Syscall
   std::vector<const AuditFinding*> findings;
   for (const AuditFinding& f : seen) findings.push_back(&f);
   auto merged =
-      suggest_profile(**base, FilterEnvironment::of_this_process(), findings, file_text(*o.learn_merge));
+      suggest_profile(**base, FilterEnvironment::of_this_process(), findings, text_if_readable(*o.learn_merge));
   if (!merged) return std::unexpected("--merge: " + merged.error());
   for (const std::string& change : merged->changes)
     std::fprintf(stderr, "tollgate: learn: %s\n", change.c_str());

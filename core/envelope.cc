@@ -18,7 +18,7 @@ std::expected<HandoverEnvelope, std::string> parse_envelope(std::string_view tex
   if (j.is_discarded()) return std::unexpected("envelope is not valid JSON");
   if (!j.is_object()) return std::unexpected("envelope is not a JSON object");
   if (j.contains("ociVersion"))
-    return std::unexpected("OCI container state received, but OCI listeners are not supported yet");
+    return std::unexpected("an OCI runtime's container state, not a handover envelope (docs/oci.md)");
   HandoverEnvelope e;
   auto version = j.find("tollgateEnvelope");
   if (version == j.end() || !version->is_number_integer())

@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <utility>
 
 #include "core/errno_names.h"
+#include "core/file_text.h"
 #include "core/syscall_groups.h"
 #include "core/syscall_names.h"
 #include "core/syscall_signatures.h"
@@ -483,11 +482,9 @@ std::expected<PolicyPtr, PolicyError> parse_policy_text(std::string_view text, c
 
 std::expected<PolicyPtr, PolicyError> load_policy_file(const std::string& path,
                                                        const PolicyParseOptions& options) {
-  std::ifstream in(path);
-  if (!in) return std::unexpected(PolicyError{path, "", std::string("cannot open: ") + std::strerror(errno)});
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return parse_policy_text(buf.str(), path, options);
+  auto text = read_file(path);
+  if (!text) return std::unexpected(PolicyError{path, "", std::string("cannot open: ") + std::strerror(text.error())});
+  return parse_policy_text(*text, path, options);
 }
 
 std::string_view to_string(FilterAction action) {

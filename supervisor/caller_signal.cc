@@ -5,9 +5,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <string>
 
+#include "core/proc_status.h"
 #include "supervisor/seccomp_notify.h"
 
 namespace tollgate {
@@ -21,13 +21,10 @@ struct SignalState {
 
 SignalState read_signal_state(pid_t tid) {
   SignalState s;
-  std::ifstream status("/proc/" + std::to_string(tid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with("Tgid:")) s.tgid = static_cast<pid_t>(std::stol(line.substr(5)));
-    for (const char* key : {"SigBlk:", "SigIgn:", "SigCgt:"})
-      if (line.starts_with(key)) s.not_default |= std::stoull(line.substr(7), nullptr, 16);
-  }
+  auto status = ProcStatus::of(tid);
+  if (!status) return s;
+  s.tgid = static_cast<pid_t>(status->number("Tgid").value_or(0));
+  for (const char* key : {"SigBlk", "SigIgn", "SigCgt"}) s.not_default |= status->mask(key).value_or(0);
   return s;
 }
 

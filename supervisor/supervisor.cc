@@ -159,7 +159,7 @@ void Supervisor::handle_notification(Listener& listener) {
       answer(listener, call, req.id, without_async_decider(decision), start);
       return;
     }
-    ++stats_.pending;
+    ++stats_.unanswered;
     finisher->begin(std::make_shared<PendingCall>(listener.shared_from_this(), req, call, decision, start));
     return;
   }
@@ -179,7 +179,7 @@ Decision closed_if_unsafe(const PendingCall& pending, Decision decision) {
 
 void Supervisor::complete(const PendingCallPtr& pending, Decision decision) {
   if (pending->completed_.exchange(true)) return;
-  --stats_.pending;
+  --stats_.unanswered;
   answer(*pending->listener_, pending->call(), pending->id(), closed_if_unsafe(*pending, std::move(decision)),
          pending->started_ns());
 }
@@ -203,7 +203,7 @@ void Supervisor::complete_from_any_thread(const PendingCallPtr& pending, Decisio
   const Delivery delivery =
       deliver(pending->listener_fd(), buffers.response(), call, pending->id(), decision, pending->started_ns(), record);
   post([this, pending, decision, delivery] {
-    --stats_.pending;
+    --stats_.unanswered;
     account(*pending->listener_, pending->call(), decision, delivery, /*event_recorded=*/true);
   });
 }

@@ -31,7 +31,7 @@ struct SupervisorStats {
   uint64_t answered = 0;
   uint64_t targets_gone = 0;  // caller left before the answer (ENOENT, failed ID_VALID)
   uint64_t errors = 0;
-  uint64_t pending = 0;       // calls held right now
+  uint64_t unanswered = 0;    // received, answer not sent yet: being emulated or held for a person
   uint64_t listeners_opened = 0;
   uint64_t listeners_closed = 0;
 };

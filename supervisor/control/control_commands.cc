@@ -77,7 +77,7 @@ nlohmann::json targets(ControlContext& ctx) {
                         {"argv", l.target().argv},
                         {"policy", l.target().policy_name},
                         {"age_ms", (now - l.added_ns()) / 1000000u},
-                        {"pending", held_per_listener[&l]}};
+                        {"held", held_per_listener[&l]}};
     if (!l.target().metadata.empty()) t["metadata"] = l.target().metadata;
     if (l.target().container) t["container"] = container_json(l.target());
     list.push_back(std::move(t));
@@ -93,7 +93,7 @@ nlohmann::json stats(ControlContext& ctx) {
   j["notifications"] = s.notifications;
   j["targets_gone"] = s.targets_gone;
   j["errors"] = s.errors;
-  j["pending"] = s.pending;
+  j["unanswered"] = s.unanswered;
   j["held"] = ctx.held.calls().size();
   j["listeners"] = ctx.supervisor.listener_count();
   j["listeners_opened"] = s.listeners_opened;

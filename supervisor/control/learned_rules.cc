@@ -7,10 +7,9 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/errno_names.h"
+#include "core/file_text.h"
 #include "core/policy_parser.h"
 #include "core/syscall_signatures.h"
 #include "supervisor/caller/call_formatter.h"
@@ -48,11 +47,9 @@ std::expected<std::unique_ptr<LearnedRules>, std::string> LearnedRules::open(con
 std::expected<void, std::string> LearnedRules::reload() {
   std::error_code ec;
   if (!std::filesystem::exists(path_, ec)) return adopt(nlohmann::json::array());
-  std::ifstream in(path_);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) return std::unexpected(path_ + ": cannot read");
-  nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  auto text = read_file(path_);
+  if (!text) return std::unexpected(path_ + ": cannot read: " + std::strerror(text.error()));
+  nlohmann::json doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object() || !doc.contains("rules") || !doc["rules"].is_array())
     return std::unexpected(path_ + ": not a learned-rules file (expected a JSON object with \"rules\")");
   return adopt(doc["rules"]);

@@ -83,17 +83,4 @@ std::optional<Decision> RuleSet::decide_if_matched(CallContext& call) const {
   return std::nullopt;
 }
 
-std::string_view to_string(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::Continue: return "allow";
-    case Verdict::Errno: return "deny";
-    case Verdict::Value: return "value";
-    case Verdict::Emulate: return "emulate";
-    case Verdict::Ask: return "ask";
-    case Verdict::Kill: return "kill";
-    case Verdict::Trap: return "trap";
-  }
-  return "?";
-}
-
 }  // namespace tollgate

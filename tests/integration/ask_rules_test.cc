@@ -277,7 +277,7 @@ TEST_F(Ask, StatsAndTargets) {
   nlohmann::json t = nlohmann::json::parse(targets.out);
   ASSERT_EQ(t["targets"].size(), 1u) << targets.out;
   EXPECT_EQ(t["targets"][0]["policy"], "ask.json");
-  EXPECT_EQ(t["targets"][0]["pending"], 1);
+  EXPECT_EQ(t["targets"][0]["held"], 1);
   EXPECT_GT(t["targets"][0]["pid"].get<int>(), 0);
   EXPECT_EQ(t["targets"][0]["argv"].back(), "settimeofday");
 
@@ -285,7 +285,7 @@ TEST_F(Ask, StatsAndTargets) {
   ASSERT_EQ(stats.status, 0) << stats.err;
   nlohmann::json s = nlohmann::json::parse(stats.out)["stats"];
   EXPECT_EQ(s["held"], 1);
-  EXPECT_EQ(s["pending"], 1);
+  EXPECT_EQ(s["unanswered"], 1);
   EXPECT_EQ(s["listeners"], 1);
 
   auto id = pending()[0]["id"].get<uint64_t>();

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/file_text.h"
 #include "supervisor/caller/caller_view.h"
 
 #ifndef STATX_MNT_ID_UNIQUE
@@ -28,18 +29,6 @@
 #endif
 
 namespace tollgate {
-namespace {
-
-std::expected<std::string, int> read_at(int dir, const char* name) {
-  UniqueFd fd(openat(dir, name, O_RDONLY | O_CLOEXEC));
-  if (!fd) return std::unexpected(errno);
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = read(fd.get(), buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
-  return out;
-}
-
-}  // namespace
 
 std::expected<MountIdentity, int> mount_identity(int fd) {
   struct statx sx {};
@@ -83,7 +72,7 @@ std::expected<UniqueFd, int> attach_loop_device(int backing, bool read_only) {
 std::expected<std::string, int> loop_backing_file(dev_t device) {
   char name[96];
   std::snprintf(name, sizeof name, "dev/block/%u:%u/loop/backing_file", major(device), minor(device));
-  auto text = read_at(host_sys(), name);
+  auto text = read_file_at(host_sys(), name);
   if (!text) return std::unexpected(text.error() == ENOENT ? ENXIO : text.error());
   while (!text->empty() && text->back() == '\n') text->pop_back();
   if (text->empty()) return std::unexpected(ENXIO);
@@ -93,7 +82,7 @@ std::expected<std::string, int> loop_backing_file(dev_t device) {
 std::expected<std::string, int> host_device_path(dev_t device) {
   char name[96];
   std::snprintf(name, sizeof name, "dev/block/%u:%u/uevent", major(device), minor(device));
-  auto uevent = read_at(host_sys(), name);
+  auto uevent = read_file_at(host_sys(), name);
   if (!uevent) return std::unexpected(uevent.error());
   auto pos = uevent->find("DEVNAME=");
   if (pos == std::string::npos) return std::unexpected(ENODEV);
@@ -109,7 +98,7 @@ std::expected<std::string, int> host_device_path(dev_t device) {
 namespace {
 
 std::expected<bool, int> read_filesystem_needs_device(const std::string& fstype) {
-  auto list = read_at(host_proc(), "filesystems");
+  auto list = read_file_at(host_proc(), "filesystems");
   if (!list) return std::unexpected(list.error());
   std::string_view rest = *list;
   while (!rest.empty()) {

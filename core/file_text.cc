@@ -1,0 +1,31 @@
+#include "core/file_text.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "tollgate/unique_fd.h"
+
+namespace tollgate {
+
+std::expected<std::string, int> read_file_at(int dir, const char* name) {
+  UniqueFd fd(openat(dir, name, O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::unexpected(errno);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd.get(), buf, sizeof buf);
+    if (n == 0) return out;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::unexpected(errno);
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+std::expected<std::string, int> read_file(const std::string& path) {
+  return read_file_at(AT_FDCWD, path.c_str());
+}
+
+}  // namespace tollgate
