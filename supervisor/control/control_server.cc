@@ -1,7 +1,5 @@
 #include "supervisor/control/control_server.h"
 
-#include "supervisor/monotonic_clock.h"
-
 #include <grp.h>
 #include <limits.h>
 #include <spdlog/spdlog.h>
@@ -12,7 +10,7 @@
 #include <cstring>
 #include <vector>
 
-#include "supervisor/socket/unix_socket.h"
+#include "supervisor/monotonic_clock.h"
 
 namespace tollgate {
 namespace {
@@ -28,10 +26,11 @@ nlohmann::json error_body(const std::string& message) {
 
 }  // namespace
 
-class ControlConnection {
+class ControlConnection final : public SocketConnection {
  public:
-  ControlConnection(ControlServer& server)
-      : server_(server),
+  ControlConnection(ControlServer& server, const ucred& peer)
+      : SocketConnection(peer),
+        server_(server),
         time_budget_ns_(static_cast<double>(server.limits_.loop_burst_ns)),
         time_budget_at_ns_(monotonic_ns()) {
     pipe_.data = this;
@@ -39,34 +38,31 @@ class ControlConnection {
     resume_.data = this;
   }
 
-  // Error: libuv's code; the connection is then closing.
-  int accept(uv_stream_t* listener) {
+  // Hands the accepted socket to libuv. Error: libuv's code; the connection is then closing.
+  int open(UniqueFd fd) {
     uv_pipe_init(server_.loop_, &pipe_, 0);
     ++open_handles_;
     uv_timer_init(server_.loop_, &idle_);
     ++open_handles_;
     uv_timer_init(server_.loop_, &resume_);
     ++open_handles_;
-    if (int rc = uv_accept(listener, reinterpret_cast<uv_stream_t*>(&pipe_)); rc != 0) {
+    if (int rc = uv_pipe_open(&pipe_, fd.get()); rc != 0) {
       close();
       return rc;
     }
+    (void)fd.release();  // libuv owns it now and closes it with the handle
     return 0;
   }
 
-  int fd() {
-    uv_os_fd_t fd = -1;
-    uv_fileno(reinterpret_cast<uv_handle_t*>(&pipe_), &fd);
-    return fd;
-  }
-
-  void start() {
+  void start() override {
+    if (closing_) return;
     touch();
     uv_read_start(stream(), &ControlConnection::on_alloc, &ControlConnection::on_read);
   }
 
   // Sends a last line, then hangs up once it is written.
-  void refuse(const std::string& why) {
+  void refuse(const std::string& why) override {
+    if (closing_) return;
     spdlog::warn("control connection refused: {}", why);
     send_line(line_of(error_body(why)));
     hang_up();
@@ -92,7 +88,7 @@ class ControlConnection {
 
   bool watcher() const { return watcher_; }
 
-  void close() {
+  void close() override {
     if (closing_) return;
     closing_ = true;
     if (watcher_) --server_.watchers_;
@@ -147,8 +143,9 @@ class ControlConnection {
   // debt, which is paid before the next one is served.
   bool has_time_budget() {
     const uint64_t now = monotonic_ns();
-    time_budget_ns_ = std::min(static_cast<double>(server_.limits_.loop_burst_ns),
-                               time_budget_ns_ + static_cast<double>(now - time_budget_at_ns_) * server_.limits_.loop_share);
+    time_budget_ns_ = std::min(
+        static_cast<double>(server_.limits_.loop_burst_ns),
+        time_budget_ns_ + static_cast<double>(now - time_budget_at_ns_) * server_.limits_.loop_share);
     time_budget_at_ns_ = now;
     return time_budget_ns_ > 0;
   }
@@ -244,7 +241,7 @@ class ControlConnection {
 
   // Freed only when every handle has closed and libuv has given back every write request.
   void maybe_finished() {
-    if (closing_ && open_handles_ == 0 && writes_in_flight_ == 0) server_.finished(this);
+    if (closing_ && open_handles_ == 0 && writes_in_flight_ == 0) server_.socket_->finished(this);
   }
 
   ControlServer& server_;
@@ -262,58 +259,54 @@ class ControlConnection {
   char read_buffer_[16384];
 };
 
-ControlServer::ControlServer(uv_loop_t* loop, std::string path, std::optional<gid_t> group, Handler handler,
+ControlServer::ControlServer(uv_loop_t* loop, std::optional<gid_t> group, Handler handler,
                              ControlLimits limits)
-    : loop_(loop), path_(std::move(path)), group_(group), handler_(std::move(handler)), limits_(limits) {
-  pipe_.data = this;
+    : loop_(loop), group_(group), handler_(std::move(handler)), limits_(limits) {
   tokens_ = limits_.request_burst;
   tokens_at_ms_ = uv_now(loop_);
 }
 
-ControlServer::~ControlServer() {
-  if (!path_.empty()) unlink(path_.c_str());
-}
+ControlServer::~ControlServer() = default;
 
 std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::listen(uv_loop_t* loop,
                                                                                  const std::string& path,
                                                                                  std::optional<gid_t> group,
                                                                                  Handler handler,
                                                                                  ControlLimits limits) {
-  auto sock = listen_unix_socket(path, group ? 0660 : 0600);
-  if (!sock) return std::unexpected(sock.error());
-  if (group && chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0) {
-    int e = errno;
-    unlink(path.c_str());
-    return std::unexpected(path + ": chown to group " + std::to_string(*group) + ": " + std::strerror(e));
-  }
-  std::unique_ptr<ControlServer> server(new ControlServer(loop, path, group, std::move(handler), limits));
-  uv_pipe_init(loop, &server->pipe_, 0);
-  server->listening_ = true;
-  if (int rc = uv_pipe_open(&server->pipe_, sock->get()); rc != 0) {
-    server->close();
-    return std::unexpected(std::string("control socket: ") + uv_strerror(rc));
-  }
-  (void)sock->release();  // libuv owns it now and closes it with the handle
-  if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(&server->pipe_), 64, &ControlServer::on_connection);
-      rc != 0) {
-    server->close();
-    return std::unexpected(std::string("control socket: listen: ") + uv_strerror(rc));
-  }
+  std::unique_ptr<ControlServer> server(new ControlServer(loop, group, std::move(handler), limits));
+  ControlServer* raw = server.get();
+  SocketServerOptions options{.path = path,
+                              .mode = static_cast<mode_t>(group ? 0660 : 0600),
+                              .group = group,
+                              .max_connections = limits.max_connections,
+                              .name = "control"};
+  auto socket = SocketServer::listen(
+      loop, std::move(options), [raw](int fd, const ucred& peer) { return raw->refusal_for(fd, peer); },
+      [raw](UniqueFd fd, const ucred& peer) {
+        auto connection = std::make_unique<ControlConnection>(*raw, peer);
+        (void)connection->open(std::move(fd));  // on failure it is already closing
+        return connection;
+      });
+  if (!socket) return std::unexpected(socket.error());
+  server->socket_ = std::move(*socket);
+  uv_pipe_init(loop, &server->warm_up_, 0);
+  server->warm_up_open_ = true;
   return server;
 }
 
-bool ControlServer::peer_allowed(int fd, const ucred& peer) const {
-  if (peer.uid == 0 || peer.uid == geteuid()) return true;
-  if (!group_) return false;
-  if (peer.gid == *group_) return true;
+std::optional<std::string> ControlServer::refusal_for(int fd, const ucred& peer) const {
+  if (peer.uid == 0 || peer.uid == geteuid()) return std::nullopt;
+  const std::string refused = "uid " + std::to_string(peer.uid) + " is not allowed on the control socket";
+  if (!group_) return refused;
+  if (peer.gid == *group_) return std::nullopt;
   // Supplementary groups of the peer at connect time.
   std::vector<gid_t> groups(NGROUPS_MAX);
   socklen_t len = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) != 0) return false;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) != 0) return refused;
   groups.resize(len / sizeof(gid_t));
-  return std::find(groups.begin(), groups.end(), *group_) != groups.end();
+  if (std::find(groups.begin(), groups.end(), *group_) != groups.end()) return std::nullopt;
+  return refused;
 }
-
 bool ControlServer::take_request_token() {
   const uint64_t now = uv_now(loop_);
   tokens_ = std::min(limits_.request_burst, tokens_ + static_cast<double>(now - tokens_at_ms_) *
@@ -324,33 +317,14 @@ bool ControlServer::take_request_token() {
   return true;
 }
 
-void ControlServer::on_connection(uv_stream_t* listener, int status) {
-  auto* self = static_cast<ControlServer*>(listener->data);
-  if (status < 0 || self->closing_) return;
-  auto connection = std::make_unique<ControlConnection>(*self);
-  ControlConnection* raw = connection.get();
-  self->connections_.emplace(raw, std::move(connection));
-  if (raw->accept(listener) != 0) return;  // closing; freed from its close callbacks
-  ucred peer{};
-  socklen_t len = sizeof peer;
-  const int fd = raw->fd();
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) {
-    raw->refuse("cannot tell who is connecting");
-  } else if (!self->peer_allowed(fd, peer)) {
-    raw->refuse("uid " + std::to_string(peer.uid) + " is not allowed on the control socket");
-  } else if (self->connections_.size() > self->limits_.max_connections) {
-    raw->refuse("too many control connections at once");
-  } else {
-    raw->start();
-  }
-}
-
 void ControlServer::broadcast(nlohmann::json event) {
   if (watchers_ == 0) return;
   const std::string line = line_of(std::move(event));
   std::vector<ControlConnection*> targets;
-  for (auto& [raw, _] : connections_)
-    if (raw->watcher()) targets.push_back(raw);
+  socket_->for_each_connection([&](SocketConnection& c) {
+    auto& connection = static_cast<ControlConnection&>(c);
+    if (connection.watcher()) targets.push_back(&connection);
+  });
   for (ControlConnection* c : targets) c->send_line(line);
 }
 
@@ -360,19 +334,12 @@ void ControlServer::decided(const DecisionEvent& event) {
   broadcast(std::move(j));
 }
 
-void ControlServer::finished(ControlConnection* connection) {
-  connections_.erase(connection);
-}
-
 void ControlServer::close() {
-  if (closing_) return;
-  closing_ = true;
-  std::vector<ControlConnection*> open;
-  for (auto& [raw, _] : connections_) open.push_back(raw);
-  for (ControlConnection* c : open) c->close();
-  if (listening_) uv_close(reinterpret_cast<uv_handle_t*>(&pipe_), nullptr);
-  if (!path_.empty()) unlink(path_.c_str());
-  path_.clear();
+  socket_->close();
+  if (warm_up_open_) {
+    warm_up_open_ = false;
+    uv_close(reinterpret_cast<uv_handle_t*>(&warm_up_), nullptr);
+  }
 }
 
 }  // namespace tollgate

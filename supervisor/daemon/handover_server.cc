@@ -1,6 +1,5 @@
 #include "supervisor/daemon/handover_server.h"
 
-#include <algorithm>
 #include <errno.h>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -8,18 +7,20 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "core/json_message_boundary.h"
-#include "supervisor/socket/unix_socket.h"
 
 namespace tollgate {
 namespace {
 
 constexpr size_t kMaxFdsPerMessage = 16;
 
-std::string errno_text(int e) { return std::strerror(e); }
+std::string errno_text(int e) {
+  return std::strerror(e);
+}
 
 bool is_seccomp_listener(int fd) {
   char path[64], target[64] = {};
@@ -30,15 +31,20 @@ bool is_seccomp_listener(int fd) {
 
 }  // namespace
 
-class HandoverConnection {
+class HandoverConnection final : public SocketConnection {
  public:
-  HandoverConnection(HandoverServer& server, UniqueFd fd, ucred peer)
-      : server_(server), fd_(std::move(fd)), peer_(peer) {
+  HandoverConnection(HandoverServer& server, UniqueFd fd, const ucred& peer)
+      : SocketConnection(peer), server_(server), fd_(std::move(fd)) {
     poll_.data = this;
     timer_.data = this;
   }
 
-  void start(uv_loop_t* loop) {
+  // Already reading since watch(): a refused peer is closed before anything it sent is looked at.
+  void start() override {}
+  void refuse(const std::string& why) override { reject(why); }
+  void close() override { close(false); }
+
+  void watch(uv_loop_t* loop) {
     uv_timer_init(loop, &timer_);
     timer_open_ = true;
     ++open_handles_;
@@ -60,7 +66,7 @@ class HandoverConnection {
     closing_ = true;
     rejected_ = rejected;
     if (open_handles_ == 0) {
-      server_.finished(this, rejected_);
+      finish();
       return;
     }
     if (timer_open_) uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &HandoverConnection::on_handle_closed);
@@ -68,7 +74,8 @@ class HandoverConnection {
   }
 
   void reject(const std::string& why) {
-    spdlog::warn("handover from pid {} (uid {}) rejected: {}", peer_.pid, peer_.uid, why);
+    if (closing_) return;
+    spdlog::warn("handover from pid {} (uid {}) rejected: {}", peer().pid, peer().uid, why);
     reply(nlohmann::json{{"ok", false}, {"error", why}});
     close(true);
   }
@@ -90,7 +97,12 @@ class HandoverConnection {
 
   static void on_handle_closed(uv_handle_t* h) {
     auto* self = static_cast<HandoverConnection*>(h->data);
-    if (--self->open_handles_ == 0) self->server_.finished(self, self->rejected_);
+    if (--self->open_handles_ == 0) self->finish();
+  }
+
+  void finish() {
+    if (rejected_) ++server_.rejected_;
+    server_.socket_->finished(this);  // frees us
   }
 
   void read_available() {
@@ -153,11 +165,12 @@ class HandoverConnection {
     if (message.is_discarded()) return reject("message is not valid JSON");
     if (is_oci_message(message)) return complete_oci(message);
     if (fds_.size() != 1)
-      return reject("expected exactly one file descriptor (the seccomp listener), got " + std::to_string(fds_.size()));
+      return reject("expected exactly one file descriptor (the seccomp listener), got " +
+                    std::to_string(fds_.size()));
     if (!is_seccomp_listener(fds_[0].get())) return reject("the file descriptor is not a seccomp listener");
     auto envelope = parse_envelope(buffer_);
     if (!envelope) return reject(envelope.error());
-    auto accepted = server_.accept_(std::move(*envelope), std::move(fds_[0]), peer_);
+    auto accepted = server_.accept_(std::move(*envelope), std::move(fds_[0]), peer());
     if (!accepted) return reject(accepted.error());
     reply(nlohmann::json{{"ok", true}});
     close(false);
@@ -171,15 +184,16 @@ class HandoverConnection {
     auto index = state->seccomp_fd_index();
     if (!index) return reject("OCI state of container " + state->state.id + ": /fds names no \"seccompFd\"");
     if (state->fds.size() != fds_.size())
-      return reject("OCI state of container " + state->state.id + ": /fds names " + std::to_string(state->fds.size()) +
-                    " file descriptors, " + std::to_string(fds_.size()) + " were passed");
+      return reject("OCI state of container " + state->state.id + ": /fds names " +
+                    std::to_string(state->fds.size()) + " file descriptors, " + std::to_string(fds_.size()) +
+                    " were passed");
     UniqueFd listener = std::move(fds_[*index]);
     fds_.clear();
     if (!is_seccomp_listener(listener.get()))
       return reject("OCI state of container " + state->state.id + ": seccompFd is not a seccomp listener");
     if (!server_.oci_accept_) return reject("OCI runtimes are not served on this socket");
     const std::string id = state->state.id;
-    auto accepted = server_.oci_accept_(std::move(*state), std::move(listener), peer_);
+    auto accepted = server_.oci_accept_(std::move(*state), std::move(listener), peer());
     if (!accepted) return reject("container " + id + ": " + accepted.error());
     reply(nlohmann::json{{"ok", true}});
     close(false);
@@ -193,7 +207,6 @@ class HandoverConnection {
 
   HandoverServer& server_;
   UniqueFd fd_;
-  ucred peer_;
   std::string buffer_;
   std::vector<UniqueFd> fds_;
   JsonMessageBoundary boundary_;
@@ -209,85 +222,43 @@ class HandoverConnection {
   bool rejected_ = false;
 };
 
-HandoverServer::HandoverServer(uv_loop_t* loop, std::string path, UniqueFd socket, AcceptFn accept,
-                               HandoverLimits limits)
-    : loop_(loop), path_(std::move(path)), socket_(std::move(socket)), accept_(std::move(accept)), limits_(limits) {
-  poll_.data = this;
-}
-
-HandoverServer::~HandoverServer() {
-  // The owner must have closed us and let the loop run the close callbacks.
-  if (!path_.empty()) unlink(path_.c_str());
-}
-
 std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::listen(uv_loop_t* loop,
-                                                                                  const std::string& path,
-                                                                                  AcceptFn accept,
-                                                                                  HandoverLimits limits) {
+                                                                                   const std::string& path,
+                                                                                   AcceptFn accept,
+                                                                                   HandoverLimits limits) {
+  std::unique_ptr<HandoverServer> server(new HandoverServer(std::move(accept), std::move(limits)));
+  HandoverServer* raw = server.get();
   // Only the owner (root) may hand over listeners, unless other users are let in: the socket is created
   // 0600, or 0666 with every peer checked on accept.
-  auto sock = listen_unix_socket(path, limits.allowed_uids.empty() ? 0600 : 0666);
-  if (!sock) return std::unexpected(sock.error());
-
-  std::unique_ptr<HandoverServer> server(new HandoverServer(loop, path, std::move(*sock), std::move(accept), limits));
-  if (int rc2 = uv_poll_init(loop, &server->poll_, server->socket_.get()); rc2 != 0)
-    return std::unexpected(std::string("uv_poll_init: ") + uv_strerror(rc2));
-  server->poll_started_ = true;
-  uv_poll_start(&server->poll_, UV_READABLE, &HandoverServer::on_readable);
+  SocketServerOptions options{.path = path,
+                              .mode = static_cast<mode_t>(raw->limits_.allowed_uids.empty() ? 0600 : 0666),
+                              .group = std::nullopt,
+                              .max_connections = raw->limits_.max_connections,
+                              .name = "handover"};
+  auto socket = SocketServer::listen(
+      loop, std::move(options), [raw](int, const ucred& peer) { return raw->refusal_for(peer); },
+      [raw, loop](UniqueFd fd, const ucred& peer) {
+        auto connection = std::make_unique<HandoverConnection>(*raw, std::move(fd), peer);
+        connection->watch(loop);
+        return connection;
+      });
+  if (!socket) return std::unexpected(socket.error());
+  server->socket_ = std::move(*socket);
   return server;
 }
 
-void HandoverServer::on_readable(uv_poll_t* handle, int status, int) {
-  auto* self = static_cast<HandoverServer*>(handle->data);
-  if (status < 0) {
-    spdlog::error("handover socket: {}", uv_strerror(status));
-    return;
-  }
-  self->accept_pending();
-}
+HandoverServer::~HandoverServer() = default;
 
-void HandoverServer::accept_pending() {
-  while (!closing_) {
-    UniqueFd conn(accept4(socket_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
-    if (!conn) {
-      if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-        spdlog::warn("accepting a handover connection: {}", errno_text(errno));
-      return;
-    }
-    ucred peer{};
-    socklen_t len = sizeof peer;
-    if (getsockopt(conn.get(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) continue;
-    auto connection = std::make_unique<HandoverConnection>(*this, std::move(conn), peer);
-    HandoverConnection* raw = connection.get();
-    connections_.emplace(raw, std::move(connection));
-    raw->start(loop_);
-    const bool allowed = peer.uid == 0 || peer.uid == geteuid() ||
-                         std::find(limits_.allowed_uids.begin(), limits_.allowed_uids.end(), peer.uid) !=
-                             limits_.allowed_uids.end();
-    if (!allowed) {
-      raw->reject("peer uid " + std::to_string(peer.uid) + " may not hand over listeners");
-    } else if (connections_.size() > limits_.max_connections) {
-      raw->reject("too many handover connections at once");
-    }
-  }
-}
-
-void HandoverServer::finished(HandoverConnection* connection, bool rejected) {
-  if (rejected) ++rejected_;
-  connections_.erase(connection);
+std::optional<std::string> HandoverServer::refusal_for(const ucred& peer) const {
+  const bool allowed = peer.uid == 0 || peer.uid == geteuid() ||
+                       std::find(limits_.allowed_uids.begin(), limits_.allowed_uids.end(), peer.uid) !=
+                           limits_.allowed_uids.end();
+  if (allowed) return std::nullopt;
+  return "peer uid " + std::to_string(peer.uid) + " may not hand over listeners";
 }
 
 void HandoverServer::close() {
-  if (closing_) return;
-  closing_ = true;
-  std::vector<HandoverConnection*> open;
-  for (auto& [raw, _] : connections_) open.push_back(raw);
-  for (HandoverConnection* c : open) c->close(false);
-  if (poll_started_) uv_close(reinterpret_cast<uv_handle_t*>(&poll_), &HandoverServer::on_closed);
-  unlink(path_.c_str());
-  path_.clear();
+  socket_->close();
 }
-
-void HandoverServer::on_closed(uv_handle_t*) {}
 
 }  // namespace tollgate

@@ -11,11 +11,12 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/oci_state.h"
+#include "supervisor/socket/socket_server.h"
 #include "tollgate/envelope.h"
 #include "tollgate/unique_fd.h"
 
@@ -35,13 +36,18 @@ struct HandoverLimits {
 class HandoverServer {
  public:
   // Called for each complete, well-formed envelope; the error string goes back to the agent.
-  using AcceptFn = std::function<std::expected<void, std::string>(HandoverEnvelope, UniqueFd listener, const ucred& peer)>;
+  using AcceptFn =
+      std::function<std::expected<void, std::string>(HandoverEnvelope, UniqueFd listener, const ucred& peer)>;
 
   // Binds PATH (mode 0600; a stale socket nobody listens on is replaced). Error: a message for the user.
-  static std::expected<std::unique_ptr<HandoverServer>, std::string> listen(uv_loop_t* loop, const std::string& path,
-                                                                             AcceptFn accept, HandoverLimits limits = {});
-  // OCI runtimes (linux.seccomp.listenerPath) are served once this is set; before, their messages are refused.
-  using OciAcceptFn = std::function<std::expected<void, std::string>(OciProcessState, UniqueFd listener, const ucred& peer)>;
+  static std::expected<std::unique_ptr<HandoverServer>, std::string> listen(uv_loop_t* loop,
+                                                                            const std::string& path,
+                                                                            AcceptFn accept,
+                                                                            HandoverLimits limits = {});
+  // OCI runtimes (linux.seccomp.listenerPath) are served once this is set; before, their messages are
+  // refused.
+  using OciAcceptFn =
+      std::function<std::expected<void, std::string>(OciProcessState, UniqueFd listener, const ucred& peer)>;
   void set_oci_accept(OciAcceptFn accept) { oci_accept_ = std::move(accept); }
   ~HandoverServer();
   HandoverServer(const HandoverServer&) = delete;
@@ -49,28 +55,20 @@ class HandoverServer {
 
   // Stops accepting and drops open connections; handles finish closing on the next loop iteration.
   void close();
-  size_t connection_count() const { return connections_.size(); }
+  size_t connection_count() const { return socket_->connection_count(); }
   uint64_t rejected() const { return rejected_; }
 
  private:
   friend class HandoverConnection;
-  HandoverServer(uv_loop_t* loop, std::string path, UniqueFd socket, AcceptFn accept, HandoverLimits limits);
-  static void on_readable(uv_poll_t* handle, int status, int events);
-  static void on_closed(uv_handle_t* handle);
-  void accept_pending();
-  void finished(HandoverConnection* connection, bool rejected);
+  HandoverServer(AcceptFn accept, HandoverLimits limits)
+      : accept_(std::move(accept)), limits_(std::move(limits)) {}
+  std::optional<std::string> refusal_for(const ucred& peer) const;
 
-  uv_loop_t* loop_;
-  std::string path_;
-  UniqueFd socket_;
   AcceptFn accept_;
   OciAcceptFn oci_accept_;
   HandoverLimits limits_;
-  uv_poll_t poll_{};
-  bool closing_ = false;
-  bool poll_started_ = false;
   uint64_t rejected_ = 0;
-  std::unordered_map<HandoverConnection*, std::unique_ptr<HandoverConnection>> connections_;
+  std::unique_ptr<SocketServer> socket_;
 };
 
 }  // namespace tollgate

@@ -1,0 +1,102 @@
+// What every socket the daemon listens on (handover, OCI, control) shares: bind with a mode (and group),
+// accept without blocking, learn who connected (SO_PEERCRED), let the owner refuse that peer, bound how many
+// connections are open at once, keep each connection alive until it says it has finished, and remove the
+// socket file on close. What a connection then reads and answers is its owner's business.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include <cstddef>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "tollgate/unique_fd.h"
+
+namespace tollgate {
+
+class SocketServer;
+
+// One accepted connection. The server owns it from accept until it calls `finished` on the server (after its
+// handles have closed); the owner must not touch it after that.
+class SocketConnection {
+ public:
+  explicit SocketConnection(const ucred& peer) : peer_(peer) {}
+  virtual ~SocketConnection() = default;
+  SocketConnection(const SocketConnection&) = delete;
+  SocketConnection& operator=(const SocketConnection&) = delete;
+
+  const ucred& peer() const { return peer_; }
+  // The peer was admitted: start reading.
+  virtual void start() = 0;
+  // The peer was not admitted: tell it why (best effort), then close.
+  virtual void refuse(const std::string& why) = 0;
+  // Stop everything; finished() follows once the handles have closed.
+  virtual void close() = 0;
+
+ private:
+  ucred peer_;
+};
+
+struct SocketServerOptions {
+  std::string path;
+  mode_t mode = 0600;
+  std::optional<gid_t> group;  // chown the socket file to this group
+  size_t max_connections = 64;
+  std::string name;  // for log lines and errors: "handover", "control"
+};
+
+class SocketServer {
+ public:
+  // Why a peer may not connect, or nullopt when it may. `fd` is the accepted connection, for
+  // SO_PEERGROUPS and the like.
+  using PeerCheck = std::function<std::optional<std::string>(int fd, const ucred& peer)>;
+  // Makes the connection object for an accepted fd; it must be ready to refuse or serve.
+  using MakeConnection = std::function<std::unique_ptr<SocketConnection>(UniqueFd fd, const ucred& peer)>;
+
+  // Error: a message naming the path.
+  static std::expected<std::unique_ptr<SocketServer>, std::string> listen(uv_loop_t* loop,
+                                                                          SocketServerOptions options,
+                                                                          PeerCheck check,
+                                                                          MakeConnection make);
+  // The owner must have called close() and let the loop run once before destroying a listening server.
+  ~SocketServer();
+  SocketServer(const SocketServer&) = delete;
+  SocketServer& operator=(const SocketServer&) = delete;
+
+  // A connection is done (its handles have closed): it is freed here.
+  void finished(SocketConnection* connection);
+  // Stops accepting, closes every connection and removes the socket file.
+  void close();
+
+  size_t connection_count() const { return connections_.size(); }
+  uv_loop_t* loop() const { return loop_; }
+  template <typename Fn>
+  void for_each_connection(Fn&& fn) const {
+    for (auto& [raw, _] : connections_) fn(*raw);
+  }
+
+ private:
+  SocketServer(uv_loop_t* loop, SocketServerOptions options, UniqueFd socket, PeerCheck check,
+               MakeConnection make);
+  static void on_readable(uv_poll_t* handle, int status, int events);
+  void accept_pending();
+  void admit(UniqueFd fd, const ucred& peer);
+
+  uv_loop_t* loop_;
+  SocketServerOptions options_;
+  UniqueFd socket_;
+  PeerCheck check_;
+  MakeConnection make_;
+  uv_poll_t poll_{};
+  bool poll_open_ = false;
+  bool closing_ = false;
+  std::unordered_map<SocketConnection*, std::unique_ptr<SocketConnection>> connections_;
+};
+
+}  // namespace tollgate
