@@ -146,11 +146,11 @@ TEST_F(Ask, AlwaysIsLearnedAppliedAtOnceAndSurvivesARestart) {
   EXPECT_EQ(file["rules"][0]["action"], "deny");
   EXPECT_EQ(file["rules"][0]["errno"], "EACCES");
 
-  // The next identical call is decided without asking (the ask timeout is a minute).
-  auto started = std::chrono::steady_clock::now();
-  ProcessResult again = run_process(probe_argv(), std::chrono::seconds(20));
+  // The next identical call is decided without asking: EACCES comes only from the learned rule (asking
+  // would hold the call for a minute, then deny it with EPERM), and nothing is held meanwhile.
+  ProcessResult again = run_process(probe_argv(), std::chrono::seconds(30));
   EXPECT_NE(again.out.find("errno=EACCES"), std::string::npos) << again.out << again.err;
-  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  EXPECT_TRUE(pending().empty());
 
   // A new supervisor reads the file.
   ASSERT_EQ(daemon_->stop(), 0);
@@ -186,11 +186,9 @@ TEST_F(Ask, AlwaysWithoutALearnedFileIsRefusedAndTheCallStaysHeld) {
 TEST_F(Ask, TimeoutWithDefaultDenyGivesEperm) {
   write_policy(0.4, "deny");
   start_daemon();
-  auto started = std::chrono::steady_clock::now();
-  ProcessResult r = run_process(probe_argv(), std::chrono::seconds(20));
-  auto took = std::chrono::steady_clock::now() - started;
+  ProcessResult r = run_process(probe_argv(), std::chrono::seconds(30));
   EXPECT_NE(r.out.find("settimeofday: ret=-1 errno=EPERM"), std::string::npos) << r.out << r.err;
-  EXPECT_GE(took, std::chrono::milliseconds(400));
+  // The timeout decided, not anything else that denies with EPERM.
   EXPECT_TRUE(eventually(
       [&] { return read_file(daemon_->events()).find("ask timed out, default deny") != std::string::npos; }));
 }
@@ -202,30 +200,30 @@ TEST_F(Ask, TimeoutWithDefaultAllowLetsTheCallRun) {
   EXPECT_NE(r.out.find("settimeofday: ret=0 errno=0"), std::string::npos) << r.out << r.err;
 }
 
-TEST_F(Ask, KilledHeldTargetLeavesPendingWithin100ms) {
+TEST_F(Ask, KilledHeldTargetLeavesPendingAtOnce) {
   const nlohmann::json held = hold_one();
   ASSERT_FALSE(held.is_null());
-  const pid_t caller = held["pid"].get<pid_t>();
-  ControlTestClient c(daemon_->control_socket());
-  ASSERT_TRUE(c.connected());
-  ASSERT_EQ(kill(caller, SIGKILL), 0);
+  ControlTestClient watcher(daemon_->control_socket());
+  ASSERT_EQ(watcher.request({{"v", 1}, {"cmd", "watch"}})["ok"], true);
+  ASSERT_EQ(kill(held["pid"].get<pid_t>(), SIGKILL), 0);
+  // The supervisor notices the caller left ("departed"), rather than waiting out the rule's minute
+  // ("timed_out"); the read bound is only a guard, well under that minute.
+  std::optional<std::string> event;
   const auto killed = std::chrono::steady_clock::now();
-  bool gone = false;
-  while (std::chrono::steady_clock::now() - killed < std::chrono::seconds(5)) {
-    nlohmann::json r = c.request({{"v", 1}, {"cmd", "pending"}});
-    ASSERT_FALSE(r.is_discarded());
-    if (r["pending"].empty()) {
-      gone = true;
+  while ((event = watcher.read_line(std::chrono::seconds(30))))
+    if (event->find("\"event\":\"") != std::string::npos &&
+        event->find("\"event\":\"decision\"") == std::string::npos)
       break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  const auto took =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed);
-  ASSERT_TRUE(gone);
-  std::printf("killed held caller left pending after %lld ms\n", static_cast<long long>(took.count()));
-  EXPECT_LT(took.count(), 100) << "the killed caller stayed in pending for " << took.count() << " ms";
-  EXPECT_EQ(target_->wait(std::chrono::seconds(10)), 128 + SIGKILL);
+  ASSERT_TRUE(event.has_value()) << "no word about the held call after its caller was killed";
+  const nlohmann::json change = nlohmann::json::parse(*event);
+  EXPECT_EQ(change["event"], "departed") << *event;
+  EXPECT_EQ(change["id"], held["id"]) << *event;
+  std::printf("killed held caller reported gone after %lld ms\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - killed)
+                                         .count()));
+  EXPECT_TRUE(pending().empty());
+  EXPECT_EQ(target_->wait(std::chrono::seconds(30)), 128 + SIGKILL);
 }
 
 TEST_F(Ask, WatchStreamsHeldCallsAndDecisions) {
@@ -254,19 +252,23 @@ TEST_F(Ask, WatchStreamsHeldCallsAndDecisions) {
 TEST_F(Ask, CtlWatchPrintsHeldCallsAndDecisionsForPeople) {
   write_policy();
   start_daemon();
-  BackgroundProcess watch({kTollgate, "ctl", "--socket", daemon_->control_socket(), "watch"}, dir_.file("watch.out"),
-                          dir_.file("watch.err"));
-  ASSERT_TRUE(eventually([&] { return read_file(dir_.file("watch.err")).find("watching") != std::string::npos; }));
+  BackgroundProcess watch({kTollgate, "ctl", "--socket", daemon_->control_socket(), "watch"},
+                          dir_.file("watch.out"), dir_.file("watch.err"));
+  ASSERT_TRUE(
+      eventually([&] { return read_file(dir_.file("watch.err")).find("watching") != std::string::npos; }));
   auto target = start_target("t");
   nlohmann::json list = wait_pending(1);
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(ctl({"deny", id_of(list[0]), "--errno", "EROFS"}).status, 0);
   (void)output_of(*target, "t");
-  EXPECT_TRUE(eventually([&] { return read_file(dir_.file("watch.out")).find("-> deny EROFS") != std::string::npos; }))
-      << read_file(dir_.file("watch.out")) << read_file(dir_.file("watch.err"));
+  EXPECT_TRUE(eventually([&] {
+    return read_file(dir_.file("watch.out")).find("-> deny EROFS") != std::string::npos;
+  })) << read_file(dir_.file("watch.out"))
+      << read_file(dir_.file("watch.err"));
   const std::string seen = read_file(dir_.file("watch.out"));
   EXPECT_NE(seen.find("tg_probe["), std::string::npos) << seen;
-  EXPECT_NE(seen.find("settimeofday(NULL, NULL) -> deny EROFS (policy ask.json, rule ask-time)"), std::string::npos)
+  EXPECT_NE(seen.find("settimeofday(NULL, NULL) -> deny EROFS (policy ask.json, rule ask-time)"),
+            std::string::npos)
       << seen;
 }
 

@@ -54,7 +54,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::mil
   bool timed_out = false;
   int open_pipes = 2;
   while (open_pipes > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       kill(pid, SIGKILL);
@@ -82,7 +83,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::mil
   return result;
 }
 
-BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const std::filesystem::path& out_file,
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
+                                     const std::filesystem::path& out_file,
                                      const std::filesystem::path& err_file) {
   auto args = c_argv(argv);
   pid_ = fork();
@@ -166,8 +168,8 @@ size_t count_open_fds(pid_t pid) {
   std::string dir = "/proc/" + std::to_string(pid) + "/fd";
   size_t n = 0;
   std::error_code ec;
-  for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
-       it.increment(ec))
+  for (auto it = std::filesystem::directory_iterator(dir, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
     ++n;
   return n;
 }
@@ -183,6 +185,33 @@ size_t stable_fd_count(pid_t pid) {
   return last;
 }
 
+namespace {
+
+// How long a daemon may take to come up before the test fails.
+constexpr std::chrono::seconds kStartupTimeout{60};
+
+// Whether something accepts connections on the Unix socket at `path`.
+bool accepts_connections(const std::string& path, bool finish_handover) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return false;
+  bool ok = connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  if (ok && finish_handover) {
+    // Finish the exchange (the daemon refuses an empty handover and hangs up) so that the probe leaves
+    // nothing open in the daemon.
+    shutdown(s, SHUT_WR);
+    char buf[256];
+    while (read(s, buf, sizeof buf) > 0) {
+    }
+  }
+  close(s);
+  return ok;
+}
+
+}  // namespace
+
 bool eventually(const std::function<bool()>& predicate, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -192,41 +221,43 @@ bool eventually(const std::function<bool()>& predicate, std::chrono::millisecond
   return predicate();
 }
 
-SuperviseDaemon::SuperviseDaemon(const TempDir& dir, bool with_events, const std::vector<std::string>& extra_args)
+SuperviseDaemon::SuperviseDaemon(const TempDir& dir, bool with_events,
+                                 const std::vector<std::string>& extra_args)
     : socket_(dir.file("supervise.sock")),
       control_(dir.file("control.sock")),
       events_(dir.file("events.jsonl")),
       err_(dir.file("supervise.err")) {
-  std::vector<std::string> argv = {kTollgate, "supervise", "--socket", socket_, "--control-socket", control_, "-q"};
+  std::vector<std::string> argv = {kTollgate,          "supervise", "--socket", socket_,
+                                   "--control-socket", control_,    "-q"};
   if (with_events) {
     argv.push_back("--events");
     argv.push_back(events_);
   }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<BackgroundProcess>(argv, dir.file("supervise.out"), err_);
-  bool ready = eventually([&] {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, socket_.c_str(), sizeof addr.sun_path - 1);
-    int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    bool ok = connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    if (ok) {
-      // Finish the exchange (the daemon refuses an empty handover and hangs up) so that the probe leaves
-      // nothing open in the daemon.
-      shutdown(s, SHUT_WR);
-      char buf[256];
-      while (read(s, buf, sizeof buf) > 0) {
-      }
-    }
-    close(s);
-    return ok;
-  });
-  if (!ready) throw std::runtime_error("tollgate supervise did not start: " + read_file(err_));
+  // Ready once both sockets accept connections (the control socket is bound after the handover socket).
+  // The bound only guards against a daemon that never comes up: a loaded machine (sanitizers, other test
+  // processes) can take seconds to start it. A daemon that exited is not waited for.
+  bool exited = false;
+  bool ready = eventually(
+      [&] {
+        exited = !alive();
+        return exited || (accepts_connections(socket_, /*finish_handover=*/true) &&
+                          accepts_connections(control_, /*finish_handover=*/false));
+      },
+      kStartupTimeout);
+  if (exited || !ready)
+    throw std::runtime_error(std::string("tollgate supervise ") + (exited ? "exited" : "did not start") +
+                             ": " + read_file(err_));
 }
 
-bool SuperviseDaemon::alive() const { return kill(process_->pid(), 0) == 0 && !process_->wait(std::chrono::milliseconds(0)); }
+bool SuperviseDaemon::alive() const {
+  return kill(process_->pid(), 0) == 0 && !process_->wait(std::chrono::milliseconds(0));
+}
 
-std::string SuperviseDaemon::stderr_text() const { return read_file(err_); }
+std::string SuperviseDaemon::stderr_text() const {
+  return read_file(err_);
+}
 
 std::optional<int> SuperviseDaemon::stop() {
   process_->signal(SIGTERM);

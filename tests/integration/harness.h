@@ -76,12 +76,14 @@ size_t count_open_fds(pid_t pid);
 // The fd count once it has stopped changing: a baseline that in-flight closes cannot skew.
 size_t stable_fd_count(pid_t pid);
 
-// `tollgate supervise` on a socket in a temporary directory, ready when the constructor returns.
+// `tollgate supervise` on a socket in a temporary directory, ready (both sockets accepting) when the
+// constructor returns; throws std::runtime_error when it exits or does not come up.
 class SuperviseDaemon {
  public:
   // Without events, the daemon writes nothing per decision (for load tests). Its control socket is in `dir`
   // too; `extra_args` go to `tollgate supervise` as they are.
-  explicit SuperviseDaemon(const TempDir& dir, bool with_events = true, const std::vector<std::string>& extra_args = {});
+  explicit SuperviseDaemon(const TempDir& dir, bool with_events = true,
+                           const std::vector<std::string>& extra_args = {});
   const std::string& socket() const { return socket_; }
   const std::string& control_socket() const { return control_; }
   const std::string& events() const { return events_; }
@@ -96,7 +98,9 @@ class SuperviseDaemon {
   std::unique_ptr<BackgroundProcess> process_;
 };
 
-// Polls `predicate` until it holds or `timeout` passes.
-bool eventually(const std::function<bool()>& predicate, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+// Polls `predicate` until it holds or `timeout` passes. The timeout only guards against a condition that
+// never comes: it is generous because the suite also runs on loaded machines, under the sanitizers.
+bool eventually(const std::function<bool()>& predicate,
+                std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 }  // namespace tollgate::testing

@@ -1,5 +1,6 @@
 // Held calls are independent: while ten calls from other targets wait for a person, another target's
-// rule-decided calls run at the rate they run with nothing held (measured in the same test run).
+// rule-decided calls are all answered, and the ten are still held afterwards, each answered on its own.
+// (How fast those calls run is a measurement, not a test: bench/ is the place for rates.)
 #include <gtest/gtest.h>
 
 #include "tests/integration/control_test_client.h"
@@ -18,20 +19,10 @@ constexpr const char* kPolicy = R"({
   ]
 })";
 
-TEST(HeldCalls, TenHeldCallsDoNotSlowAnotherTargetsRuleDecidedCalls) {
+TEST(HeldCalls, TenHeldCallsDoNotHoldUpAnotherTargetsRuleDecidedCalls) {
   TempDir dir;
   write_file(dir.file("policy.json"), kPolicy);
   SuperviseDaemon daemon(dir, /*with_events=*/false);
-  auto timed_loop = [&] {
-    auto t0 = std::chrono::steady_clock::now();
-    ProcessResult r = run_process({kTollgate, "run", "-q", "--supervisor", daemon.socket(), "--policy",
-                                   dir.file("policy.json"), "--", kProbe, "getppid-loop", "100000", "99"},
-                                  std::chrono::seconds(120));
-    EXPECT_NE(r.out.find("calls=100000 wrong=0"), std::string::npos) << r.out << r.err;
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
-  };
-  // Nothing held: the yardstick. Best of two, so one unlucky scheduling does not set it.
-  const auto baseline = std::max(std::min(timed_loop(), timed_loop()), std::chrono::milliseconds(1));
 
   std::vector<std::unique_ptr<BackgroundProcess>> held;
   for (int i = 0; i < 10; ++i)
@@ -46,11 +37,13 @@ TEST(HeldCalls, TenHeldCallsDoNotSlowAnotherTargetsRuleDecidedCalls) {
     return pending.size() == 10;
   })) << pending.dump();
 
-  const auto while_held = timed_loop();
-  std::printf("100000 rule-decided calls: %lld ms with nothing held, %lld ms with 10 calls held\n",
-              static_cast<long long>(baseline.count()), static_cast<long long>(while_held.count()));
-  EXPECT_LT(while_held.count(), baseline.count() * 2 + 100)
-      << "baseline " << baseline.count() << " ms, with 10 held calls " << while_held.count() << " ms";
+  // Every call answered by its rule while the ten wait (they would wait ten minutes for an answer):
+  // getppid-loop checks each of the 100000 answers. The bound only guards against a hang.
+  ProcessResult r = run_process({kTollgate, "run", "-q", "--supervisor", daemon.socket(), "--policy",
+                                 dir.file("policy.json"), "--", kProbe, "getppid-loop", "100000", "99"},
+                                std::chrono::seconds(300));
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("calls=100000 wrong=0"), std::string::npos) << r.out << r.err;
 
   // Still held, all ten, and each answered on its own.
   pending = control.request({{"v", 1}, {"cmd", "pending"}})["pending"];

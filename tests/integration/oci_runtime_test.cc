@@ -56,9 +56,8 @@ class OciTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::filesystem::create_directories(policy_dir());
-    write_file(
-        policy_dir() + "/time-ok.json",
-        policy(R"({"name": "pretend-settimeofday", "syscalls": ["settimeofday"], "action": "emulate",
+    write_file(policy_dir() + "/time-ok.json",
+               policy(R"({"name": "pretend-settimeofday", "syscalls": ["settimeofday"], "action": "emulate",
                    "handler": "time", "options": {"mode": "pretend"}, "comment": "test"})"));
     write_file(policy_dir() + "/fallback.json", policy(deny_settimeofday("EXDEV")));
     for (const auto& e : kErrnos)
@@ -70,6 +69,7 @@ class OciTest : public ::testing::Test {
     baseline_fds_ = stable_fd_count(daemon_->pid());
   }
   void TearDown() override {
+    if (!daemon_) return;  // it never started: SetUp has already failed the test
     EXPECT_TRUE(daemon_->alive()) << daemon_->stderr_text();
     // Every container is gone: the daemon holds exactly what it held before the first one.
     EXPECT_TRUE(eventually([&] { return count_open_fds(daemon_->pid()) == baseline_fds_; }))
@@ -135,13 +135,21 @@ TEST_P(OciRuntimeTest, NotifiedCallsGetTheSelectedPolicysDecisionsInsideTheConta
 TEST_F(OciTest, FiveConcurrentContainersEachGetTheirOwnPolicy) {
   std::vector<std::unique_ptr<OciContainer>> containers;
   std::vector<std::unique_ptr<BackgroundProcess>> runs;
+  // Each container makes one call, waits until every container has made one (the test then creates /go in
+  // the shared rootfs), and makes another: all five are supervised at the same time.
   for (size_t i = 0; i < kErrnos.size(); ++i)
-    containers.push_back(container(Runtime::Runc, "policy=errno-" + kErrnos[i],
-                                   {"sh", "-c", "sleep 0.2; tg_probe settimeofday; tg_probe settimeofday"}));
+    containers.push_back(
+        container(Runtime::Runc, "policy=errno-" + kErrnos[i],
+                  {"sh", "-c",
+                   "tg_probe settimeofday; while [ ! -e /go ]; do sleep 0.05; done; tg_probe settimeofday"}));
   for (size_t i = 0; i < containers.size(); ++i)
     runs.push_back(std::make_unique<BackgroundProcess>(containers[i]->run_argv(),
                                                        dir_.file("out" + std::to_string(i)),
                                                        dir_.file("err" + std::to_string(i))));
+  for (size_t i = 0; i < containers.size(); ++i)
+    ASSERT_TRUE(eventually([&] { return events_of(daemon_->events(), containers[i]->id()).size() == 1; }))
+        << "container " << i << " made no call: " << read_file(dir_.file("err" + std::to_string(i)));
+  write_file((rootfs_ / "go").string(), "");
   for (size_t i = 0; i < runs.size(); ++i) {
     auto status = runs[i]->wait(seconds(120));
     ASSERT_TRUE(status.has_value()) << "container " << i << " hung";
@@ -260,7 +268,8 @@ TEST_P(OciRuntimeTest, ExecIsSupervisedUnderTheSameContainer) {
   // The exec'd process left; the container is still supervised.
   EXPECT_FALSE(logged("container " + c->id() + ": last supervised process gone"));
   // `ctl targets` names the container, in JSON and for people.
-  ProcessResult ctl = run_process({kTollgate, "ctl", "--socket", daemon_->control_socket(), "targets", "--json"});
+  ProcessResult ctl =
+      run_process({kTollgate, "ctl", "--socket", daemon_->control_socket(), "targets", "--json"});
   ASSERT_EQ(ctl.status, 0) << ctl.err;
   auto targets = nlohmann::json::parse(ctl.out)["targets"];
   ASSERT_EQ(targets.size(), 1u) << ctl.out;

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <stddef.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,8 +24,10 @@
 namespace tollgate::testing {
 namespace {
 
-std::vector<std::string> supervised(const SuperviseDaemon& d, const std::string& policy, std::vector<std::string> probe) {
-  std::vector<std::string> argv = {kTollgate, "run", "-q", "--supervisor", d.socket(), "--policy", policy, "--", kProbe};
+std::vector<std::string> supervised(const SuperviseDaemon& d, const std::string& policy,
+                                    std::vector<std::string> probe) {
+  std::vector<std::string> argv = {kTollgate,  "run",  "-q", "--supervisor", d.socket(),
+                                   "--policy", policy, "--", kProbe};
   argv.insert(argv.end(), probe.begin(), probe.end());
   return argv;
 }
@@ -31,8 +35,8 @@ std::vector<std::string> supervised(const SuperviseDaemon& d, const std::string&
 TEST(SuperviseDaemon, ServesAHandedOverTarget) {
   TempDir dir;
   SuperviseDaemon daemon(dir);
-  ProcessResult r = run_process(
-      {kTollgate, "run", "--supervisor", daemon.socket(), "--", kProbe, "mount", "none", dir.file("x"), "tmpfs"});
+  ProcessResult r = run_process({kTollgate, "run", "--supervisor", daemon.socket(), "--", kProbe, "mount",
+                                 "none", dir.file("x"), "tmpfs"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("mount: ret=-1 errno=EPERM"), std::string::npos) << r.out;
   EXPECT_TRUE(eventually([&] { return count_lines(daemon.events()) == 1; }));
@@ -50,7 +54,8 @@ TEST(SuperviseDaemon, StopsCleanlyOnSigtermAndRemovesItsSocket) {
 
 TEST(SuperviseDaemon, UnreachableSupervisorIsAnInternalError) {
   TempDir dir;
-  ProcessResult r = run_process({kTollgate, "run", "--supervisor", dir.file("nobody.sock"), "--", kProbe, "exit", "0"});
+  ProcessResult r =
+      run_process({kTollgate, "run", "--supervisor", dir.file("nobody.sock"), "--", kProbe, "exit", "0"});
   EXPECT_EQ(r.status, 125);
   EXPECT_NE(r.err.find("nobody.sock"), std::string::npos) << r.err;
 }
@@ -71,7 +76,8 @@ TEST(SuperviseDaemon, TwoHundredTargetsAndHalfOfThemKilledMidRun) {
   for (int i = 0; i < 100; ++i) {
     finishing.push_back(std::make_unique<BackgroundProcess>(
         supervised(daemon, dir.file("getppid.json"), {"getppid-loop", "1000", "99"}),
-        dir.file("finishing" + std::to_string(i) + ".out"), dir.file("finishing" + std::to_string(i) + ".err")));
+        dir.file("finishing" + std::to_string(i) + ".out"),
+        dir.file("finishing" + std::to_string(i) + ".err")));
   }
   ASSERT_TRUE(eventually([&] { return count_open_fds(daemon.pid()) >= baseline_fds + 100; }))
       << "the daemon never held the doomed targets' listeners";
@@ -105,9 +111,11 @@ class HostileHandover : public ::testing::Test {
     baseline_ = stable_fd_count(daemon_->pid());
   }
   void TearDown() override {
+    if (!daemon_) return;  // it never started: SetUp has already failed the test
     // Whatever happened, the daemon is alive, still serves a real target, and holds no stray fds.
     EXPECT_TRUE(daemon_->alive()) << daemon_->stderr_text();
-    ProcessResult r = run_process({kTollgate, "run", "-q", "--supervisor", daemon_->socket(), "--", kProbe, "reboot"});
+    ProcessResult r =
+        run_process({kTollgate, "run", "-q", "--supervisor", daemon_->socket(), "--", kProbe, "reboot"});
     EXPECT_NE(r.out.find("reboot: ret=-1 errno=EPERM"), std::string::npos) << r.out << r.err;
     EXPECT_TRUE(eventually([&] { return count_open_fds(daemon_->pid()) == baseline_; }))
         << count_open_fds(daemon_->pid()) << " fds, baseline " << baseline_;
@@ -149,7 +157,12 @@ TEST_F(HostileHandover, FdsAfterTheFirstMessageAreClosed) {
   int s = connect_to(daemon_->socket());
   ASSERT_GE(s, 0);
   send_chunk(s, {std::string(kValidEnvelope).substr(0, 10), {}});
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the first message be read on its own
+  // The second chunk must arrive in a later read than the first: wait until the daemon has taken the first
+  // off the socket (SIOCOUTQ counts the bytes the peer has not read yet).
+  EXPECT_TRUE(eventually([&] {
+    int unread = -1;
+    return ioctl(s, SIOCOUTQ, &unread) == 0 && unread == 0;
+  })) << "the daemon never read the first chunk";
   send_chunk(s, {std::string(kValidEnvelope).substr(10), {p[1]}});
   shutdown(s, SHUT_WR);
   std::string answer = read_answer(s);
@@ -179,12 +192,14 @@ TEST_F(HostileHandover, SilentConnectionTimesOutWithoutStallingOthers) {
   // would serve them only once it gives up on it (after 5 s), and would have answered it by then. (No
   // per-run time limit: with the sanitizers and other tests loading both cores, a run takes seconds.)
   for (int i = 0; i < 3; ++i) {
-    ProcessResult r = run_process({kTollgate, "run", "-q", "--supervisor", daemon_->socket(), "--", kProbe, "settimeofday"},
-                                  std::chrono::seconds(30));
+    ProcessResult r =
+        run_process({kTollgate, "run", "-q", "--supervisor", daemon_->socket(), "--", kProbe, "settimeofday"},
+                    std::chrono::seconds(30));
     EXPECT_NE(r.out.find("errno=EPERM"), std::string::npos) << r.out << r.err;
     if (i == 0) {
       pollfd pending{silent, POLLIN, 0};
-      EXPECT_EQ(poll(&pending, 1, 0), 0) << "the first target was served only after the silent connection's timeout";
+      EXPECT_EQ(poll(&pending, 1, 0), 0)
+          << "the first target was served only after the silent connection's timeout";
     }
   }
   std::string answer = read_answer(silent, 15000);  // the daemon gives up after 5 s
@@ -228,8 +243,8 @@ int hand_over_as_nobody(const std::string& socket, const std::string& message, c
     };
     sock_fprog prog{static_cast<unsigned short>(std::size(notify_reboot)), notify_reboot};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(7);
-    const int listener =
-        static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
+    const int listener = static_cast<int>(
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
     if (listener < 0) _exit(8);
     int s = connect_to(socket);
     if (s < 0) _exit(4);
@@ -249,7 +264,8 @@ TEST(AllowedUsers, APidThePeerDidNotStartIsRefused) {
   TempDir dir;
   chmod(dir.path().c_str(), 0755);
   SuperviseDaemon daemon(dir, false, {"--allow-uid", "65534"});
-  EXPECT_EQ(hand_over_as_nobody(daemon.socket(), kValidEnvelope, "pid 1 is not a process the peer started"), 5);
+  EXPECT_EQ(hand_over_as_nobody(daemon.socket(), kValidEnvelope, "pid 1 is not a process the peer started"),
+            5);
   const std::string oci =
       R"({"ociVersion":"1.0.2","fds":["seccompFd"],"pid":1,"metadata":"","state":{"ociVersion":"1.0.2",)"
       R"("id":"x","status":"creating","pid":1,"bundle":"/nowhere"}})";
@@ -258,7 +274,8 @@ TEST(AllowedUsers, APidThePeerDidNotStartIsRefused) {
 }
 
 TEST(AllowedUsers, AnUnknownUserNameIsAStartUpError) {
-  ProcessResult r = run_process({kTollgate, "supervise", "--socket", "/nonexistent/s", "--allow-uid", "no-such-user-x"});
+  ProcessResult r =
+      run_process({kTollgate, "supervise", "--socket", "/nonexistent/s", "--allow-uid", "no-such-user-x"});
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("--allow-uid no-such-user-x: no such user"), std::string::npos) << r.err;
 }
