@@ -107,6 +107,9 @@ std::expected<PreparedBundle, std::string> prepare_bundle(const std::string& bun
     (*spec)["annotations"][std::string(kProfileAnnotation)] = engine_seccomp(*spec)->dump();
     (*spec)["annotations"][std::string(kCapabilitiesAnnotation)] = bounding_capabilities(*spec);
   }
+  if (auto process = spec->find("process"); process != spec->end() && process->is_object())
+    if (auto args = process->find("args"); args != process->end() && args->is_array())
+      (*spec)["annotations"][std::string(kArgsAnnotation)] = args->dump();
   (*spec)["linux"]["seccomp"] = std::move(*seccomp);
   if (auto written = replace_file_atomically(config_path, spec->dump(2)); !written)
     return std::unexpected(written.error());

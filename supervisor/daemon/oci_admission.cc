@@ -40,8 +40,11 @@ std::expected<void, std::string> OciAdmission::admit(OciProcessState state, Uniq
     spdlog::info("container {} (bundle {}): policy {} (from {}), mode {}", c.id, c.bundle,
                  record->policy_name, selection.source, to_string(selection.mode));
   }
+  // The annotated command is the init's; a later process (runc/crun exec) is named by the container only.
+  std::vector<std::string> argv;
+  if (c.status == "creating") argv = container_args(c.annotations);
   TargetInfo target{state.pid,
-                    {},
+                    std::move(argv),
                     record->policy_name,
                     std::move(metadata->other),
                     std::make_shared<ContainerMembership>(record)};

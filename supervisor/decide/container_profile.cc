@@ -20,6 +20,19 @@ std::expected<PolicyPtr, std::string> with_container_profile(
   return combined;
 }
 
+std::vector<std::string> container_args(const std::map<std::string, std::string>& annotations) {
+  auto it = annotations.find(std::string(kArgsAnnotation));
+  if (it == annotations.end()) return {};
+  nlohmann::json args = nlohmann::json::parse(it->second, nullptr, false);
+  if (!args.is_array()) return {};
+  std::vector<std::string> out;
+  for (const auto& a : args) {
+    if (!a.is_string()) return {};
+    out.push_back(a.get<std::string>());
+  }
+  return out;
+}
+
 FilterEnvironment container_filter_environment(const std::map<std::string, std::string>& annotations) {
   FilterEnvironment env = FilterEnvironment::of_this_process();
   auto it = annotations.find(std::string(kCapabilitiesAnnotation));

@@ -134,7 +134,11 @@ TEST_P(ShimTest, EnforceFromTheEnvironmentAddsThePolicysCallsToTheEnginesProfile
   EXPECT_EQ(r.out, "settimeofday: ret=0 errno=0\nmount: ret=-1 errno=EPERM\n") << r.err;
   ASSERT_TRUE(eventually([&] { return events_of(daemon_->events(), b.id).size() == 2; }))
       << read_file(daemon_->events());
-  for (const auto& e : events_of(daemon_->events(), b.id)) EXPECT_EQ(e["policy"], "time-ok.json");
+  for (const auto& e : events_of(daemon_->events(), b.id)) {
+    EXPECT_EQ(e["policy"], "time-ok.json");
+    // The OCI state has no process: the shim passes the command along so events and `ctl targets` show it.
+    EXPECT_EQ(e["target"]["argv"], json({"sh", "-c", kProbeBoth})) << e.dump();
+  }
 }
 
 TEST_P(ShimTest, AnnotationsWinOverTheEnvironment) {
