@@ -28,6 +28,10 @@ Subcommand add_lint_command(CLI::App& parent);
 Subcommand add_learn_command(CLI::App& parent);
 Subcommand add_ctl_command(CLI::App& parent);
 
+// `tollgate shim ARGS...` and a binary named tollgate-runtime take runc's command line, which CLI11 must not
+// parse: the exit status when argv asks for the shim, nullopt otherwise.
+std::optional<int> run_shim_if_asked(int argc, char** argv);
+
 struct RunOptions {
   PolicyChoice policy;
   std::optional<std::string> supervisor_socket;  // hand the listener to a daemon instead of serving it here

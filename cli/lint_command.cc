@@ -5,6 +5,7 @@
 
 #include "profile/kernel_syscalls.h"
 #include "profile/profile_lint.h"
+#include "profile/runtime_lint.h"
 #include "cli/commands.h"
 #include "supervisor/decide/policy_source.h"
 
@@ -15,6 +16,7 @@ struct LintOptions {
   std::string profile;
   bool json = false;
   bool verbose = false;
+  std::optional<std::string> runtime;  // runc or crun: also check the calls it makes under the profile
 };
 
 int lint_command(const LintOptions& o) {
@@ -26,6 +28,13 @@ int lint_command(const LintOptions& o) {
   else {
     const auto kernel = kernel_syscall_names();
     findings = lint_profile(**profile, FilterEnvironment::of_this_process(), kernel ? &*kernel : nullptr);
+    if (o.runtime) {
+      auto runtime = lint_runtime_calls(*profile, FilterEnvironment::of_this_process(), *runtime_calls(*o.runtime));
+      if (!runtime)
+        findings.push_back({LintSeverity::Error, "does-not-compile", "", runtime.error()});
+      else
+        findings.insert(findings.end(), runtime->begin(), runtime->end());
+    }
   }
 
   if (o.json) {
@@ -55,6 +64,9 @@ Subcommand add_lint_command(CLI::App& parent) {
   CLI::App* cmd = parent.add_subcommand("lint", "Check a Docker/OCI seccomp profile against this machine");
   cmd->add_option("profile", options->profile, "the profile (JSON)")->required()->check(CLI::ExistingFile);
   cmd->add_flag("--json", options->json, "print the findings as JSON");
+  cmd->add_option("--runtime", options->runtime,
+                  "also say which calls this OCI runtime makes itself under the profile that it denies")
+      ->check(CLI::IsMember({"runc", "crun"}));
   cmd->add_flag("-v,--verbose", options->verbose, "also list the notes (e.g. names of other architectures)");
   cmd->footer(
       "\nChecks: names unknown to this libseccomp (silently skipped: the statx story), names that are not\n"

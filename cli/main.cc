@@ -10,11 +10,14 @@ namespace {
 constexpr const char* kDescription =
     "tollgate: a seccomp user-notification supervisor.\n"
     "Sensitive syscalls of a program are sent to tollgate, which decides them by policy:\n"
-    "allow, fail with an errno, or emulate them safely on the caller's behalf.";
+    "allow, fail with an errno, or emulate them safely on the caller's behalf.\n"
+    "`tollgate shim RUNC-ARGS...` (or a link named tollgate-runtime) is an OCI runtime in front of runc\n"
+    "or crun for Docker, Podman and containerd (docs/containers.md).";
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (auto status = tollgate::run_shim_if_asked(argc, argv)) return *status;
   tollgate::setup_logging();
   CLI::App app(kDescription, "tollgate");
   app.set_version_flag("--version", std::string("tollgate ") + TOLLGATE_VERSION);

@@ -129,7 +129,13 @@ int supervise_command(const SuperviseOptions& o) {
       signals->close();
     });
     signal(SIGPIPE, SIG_IGN);
-    if (!o.quiet) spdlog::info("supervising; listeners are handed over at {}", o.socket_path);
+    if (!o.quiet) {
+      if (o.oci_socket_path)
+        spdlog::info("supervising; listeners are handed over at {}, and OCI runtimes' also at {}",
+                     o.socket_path, *o.oci_socket_path);
+      else
+        spdlog::info("supervising; listeners are handed over at {}", o.socket_path);
+    }
     uv_run(&loop, UV_RUN_DEFAULT);
     result = 0;
   }

@@ -4,6 +4,10 @@
 // every call to the supervisor.
 #pragma once
 
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
 #include "tollgate/policy.h"
 
 namespace tollgate {
@@ -16,5 +20,18 @@ FilterLayer notify_instead_of_denying(const FilterLayer& profile);
 
 // Every syscall of the native architecture goes to the supervisor.
 FilterLayer notify_everything();
+
+// Calls a runtime makes itself between installing a container's filter and handing its listener over (runc
+// 1.1.5 writes the listener's number to its parent and reads the answer; crun sends it from a helper that
+// shares the filter). Notified, they would wait for a listener nobody holds yet, so they keep the profile's
+// own action. Newer runc refuses NOTIFY on `write` outright.
+const std::set<std::string>& never_notified_by_runtimes();
+
+// The explain/audit variant of an OCI `linux.seccomp` object that runc 1.1.5 and crun 1.8.1 both accept:
+// runc refuses a NOTIFY defaultAction, so a denying default stays and every native syscall the profile does
+// not name gets an explicit NOTIFY entry; crun refuses errnoRet on NOTIFY, so denying entries become NOTIFY
+// without it. ALLOW/LOG entries, arguments, flags and unknown keys are kept. A syscall named only by entries
+// with argument conditions is not added, so its calls that match none of them take the default unexplained.
+nlohmann::json runtime_notify_variant(const nlohmann::json& oci_seccomp);
 
 }  // namespace tollgate

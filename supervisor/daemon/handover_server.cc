@@ -161,6 +161,9 @@ class HandoverConnection final : public SocketConnection {
   void complete() {
     if (truncated_fds_) return reject("too many file descriptors (control data truncated)");
     if (late_fds_) return reject("file descriptors after the first message");
+    // A runtime that fails before sending (or a probe) connects and closes: say that, not "invalid JSON".
+    if (buffer_.empty() && fds_.empty())
+      return reject("the peer closed the connection without sending anything");
     nlohmann::json message = nlohmann::json::parse(buffer_, nullptr, /*allow_exceptions=*/false);
     if (message.is_discarded()) return reject("message is not valid JSON");
     if (is_oci_message(message)) return complete_oci(message);

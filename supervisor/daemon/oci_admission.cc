@@ -2,9 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include "supervisor/decide/policy_source.h"
+#include "supervisor/decide/container_profile.h"
 #include "supervisor/decide/decider_for_mode.h"
 #include "supervisor/decide/policy_selection.h"
+#include "supervisor/decide/policy_source.h"
 
 namespace tollgate {
 
@@ -26,15 +27,24 @@ std::expected<void, std::string> OciAdmission::admit(OciProcessState state, Uniq
     PolicySelection selection = select_policy(*metadata, c.annotations, policies_.default_name);
     auto policy = policies_.load(selection.name);
     if (!policy) return std::unexpected(policy.error());
-    auto decider = decider_for_mode(*policy, selection.mode);
+    // Explain and audit through the runtime shim: the engine's profile travels in the annotations.
+    if (selection.mode != PolicyMode::Enforce) {
+      policy = with_container_profile(*policy, c.annotations);
+      if (!policy) return std::unexpected(policy.error());
+    }
+    auto decider =
+        decider_for_mode(*policy, selection.mode, nullptr, container_filter_environment(c.annotations));
     if (!decider) return std::unexpected(decider.error());
     record =
         registry_.add(ContainerRecord{c.id, c.bundle, (*policy)->name, selection.mode, std::move(*decider)});
     spdlog::info("container {} (bundle {}): policy {} (from {}), mode {}", c.id, c.bundle,
                  record->policy_name, selection.source, to_string(selection.mode));
   }
+  // The annotated command is the init's; a later process (runc/crun exec) is named by the container only.
+  std::vector<std::string> argv;
+  if (c.status == "creating") argv = container_args(c.annotations);
   TargetInfo target{state.pid,
-                    {},
+                    std::move(argv),
                     record->policy_name,
                     std::move(metadata->other),
                     std::make_shared<ContainerMembership>(record)};

@@ -9,10 +9,12 @@
 namespace tollgate {
 
 std::expected<std::shared_ptr<const Decider>, std::string> decider_for_mode(
-    const PolicyPtr& policy, PolicyMode mode, std::shared_ptr<AuditRecorder> recorder) {
+    const PolicyPtr& policy, PolicyMode mode, std::shared_ptr<AuditRecorder> recorder,
+    std::optional<FilterEnvironment> environment) {
   auto rules = std::make_shared<RuleSet>(policy);
   if (mode == PolicyMode::Enforce) return rules;
-  auto judge = ProfileJudge::create(policy, FilterEnvironment::of_this_process());
+  auto judge = ProfileJudge::create(
+      policy, environment ? std::move(*environment) : FilterEnvironment::of_this_process());
   if (!judge) return std::unexpected(policy->source_path + ": " + judge.error());
   auto shared_judge = std::make_shared<const ProfileJudge>(std::move(*judge));
   if (mode == PolicyMode::Explain) return std::make_shared<ExplainDecider>(shared_judge, rules);

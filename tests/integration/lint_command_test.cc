@@ -56,3 +56,44 @@ TEST(Lint, AProfileThatDoesNotParseIsAnError) {
 
 }  // namespace
 }  // namespace tollgate::testing
+
+namespace tollgate::testing {
+namespace {
+
+// Podman's profile without NAME in its allow list (entry 1).
+std::string podman_without(TempDir& dir, const std::string& name) {
+  return podman_variant(dir, "without-" + name + ".json", [&](nlohmann::json& p) {
+    auto& names = p["syscalls"][1]["names"];
+    names.erase(std::remove(names.begin(), names.end(), name), names.end());
+  });
+}
+
+TEST(LintRuntime, PodmansProfileLetsBothRuntimesStart) {
+  for (const char* runtime : {"runc", "crun"}) {
+    ProcessResult r = run_process({kTollgate, "lint", "--runtime", runtime, kPodmanProfile});
+    EXPECT_EQ(r.status, 0) << runtime << "\n" << r.out << r.err;
+  }
+}
+
+TEST(LintRuntime, NamesTheCallTheRuntimeMakesUnderTheProfileAndPointsToCommandOnly) {
+  TempDir dir;
+  const std::string no_fstatfs = podman_without(dir, "fstatfs");
+  ProcessResult r = run_process({kTollgate, "lint", "--runtime", "runc", no_fstatfs});
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("error [runtime-calls]: runc 1.1.5 calls fstatfs after installing this profile"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("ensure /proc/self/fd is on procfs"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("command-only"), std::string::npos) << r.out;
+  // crun does not call fstatfs there; it drops the bounding set with prctl instead.
+  EXPECT_EQ(run_process({kTollgate, "lint", "--runtime", "crun", no_fstatfs}).status, 0);
+  r = run_process({kTollgate, "lint", "--runtime", "crun", podman_without(dir, "prctl")});
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("crun 1.8.1 calls prctl after installing this profile (without noNewPrivileges"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(run_process({kTollgate, "lint", "--runtime", "dockerd", kPodmanProfile}).status, 2);  // usage
+}
+
+}  // namespace
+}  // namespace tollgate::testing

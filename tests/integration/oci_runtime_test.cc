@@ -358,6 +358,11 @@ TEST_F(OciTest, HostileMessagesLeaveARunningContainerAlone) {
   ASSERT_TRUE(eventually([&] { return events_of(daemon_->events(), c->id()).size() == 1; }, seconds(30)))
       << read_file(dir_.file("run.err")) << daemon_->stderr_text();
 
+  // Connects and closes without a byte: logged as what happened.
+  ::close(connect_to(daemon_->socket()));
+  EXPECT_TRUE(eventually([&] { return logged("the peer closed the connection without sending anything"); }))
+      << daemon_->stderr_text();
+
   int silent = connect_to(daemon_->socket());  // sends nothing, stays open
   ASSERT_GE(silent, 0);
 

@@ -1,0 +1,119 @@
+#include "shim/bundle_preparation.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "shim/atomic_file.h"
+#include "shim/container_settings.h"
+#include "shim/seccomp_rewrite.h"
+#include "supervisor/decide/container_profile.h"
+#include "supervisor/decide/policy_source.h"
+
+namespace tollgate {
+namespace {
+
+std::expected<nlohmann::json, std::string> read_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::unexpected("cannot read " + path + ": " + std::strerror(errno));
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json config = nlohmann::json::parse(text.str(), nullptr, false);
+  if (config.is_discarded() || !config.is_object()) return std::unexpected(path + " is not a JSON object");
+  return config;
+}
+
+// Checked without connecting: a probe connection would reach the daemon as a runtime that sends nothing.
+bool is_socket(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+// What the policy's rules decide: their syscalls, and what its own filter already marks NOTIFY.
+std::set<std::string> notified_by(const Policy& policy) {
+  std::set<std::string> names;
+  for (const Rule& rule : policy.rules) names.insert(rule.syscalls.begin(), rule.syscalls.end());
+  for (const SyscallEntry& entry : policy.filter.syscalls)
+    if (entry.action == FilterAction::Notify) names.insert(entry.names.begin(), entry.names.end());
+  return names;
+}
+
+const nlohmann::json* engine_seccomp(const nlohmann::json& config) {
+  auto linux_section = config.find("linux");
+  if (linux_section == config.end() || !linux_section->is_object()) return nullptr;
+  auto seccomp = linux_section->find("seccomp");
+  return seccomp == linux_section->end() || seccomp->is_null() ? nullptr : &*seccomp;
+}
+
+// process.capabilities.bounding, comma separated.
+std::string bounding_capabilities(const nlohmann::json& config) {
+  std::string caps;
+  const nlohmann::json* bounding = nullptr;
+  if (auto p = config.find("process"); p != config.end() && p->is_object())
+    if (auto c = p->find("capabilities"); c != p->end() && c->is_object())
+      if (auto b = c->find("bounding"); b != c->end() && b->is_array()) bounding = &*b;
+  if (bounding == nullptr) return caps;
+  for (const auto& cap : *bounding)
+    if (cap.is_string()) caps += (caps.empty() ? "" : ",") + cap.get<std::string>();
+  return caps;
+}
+
+}  // namespace
+
+std::expected<PreparedBundle, std::string> prepare_bundle(const std::string& bundle,
+                                                          const std::optional<std::string>& container_id,
+                                                          const RuntimeConfig& config) {
+  const std::string config_path = bundle + "/config.json";
+  auto spec = read_config(config_path);
+  if (!spec) return std::unexpected(spec.error());
+  auto settings = read_container_settings(*spec, config);
+  if (!settings) return std::unexpected(settings.error());
+  if (!settings->mode) return PreparedBundle{};
+
+  const std::string who = "container " + container_id.value_or("(no id)");
+  const std::string mode = std::string(to_string(*settings->mode));
+  if (*settings->mode == ShimMode::Learn || *settings->mode == ShimMode::CommandOnly)
+    return std::unexpected(
+        who + " asks for tollgate mode " + mode + " (from " + settings->mode_source +
+        "), which this tollgate shim does not support yet (supported: enforce, explain, audit)");
+  if (!is_socket(config.socket))
+    return std::unexpected(who + " asks for tollgate mode " + mode + " (from " + settings->mode_source +
+                           "), but the tollgate daemon's socket " + config.socket +
+                           " is not there: is `tollgate supervise` running?");
+
+  // Enforce needs the policy to know which calls its rules decide. Explain and audit judge against the
+  // engine's profile; a policy is named to the daemon only when the container or runtime.json names one.
+  std::expected<nlohmann::json, std::string> seccomp;
+  std::string metadata;
+  if (*settings->mode == ShimMode::Enforce) {
+    DaemonPolicies policies{config.policy_dir.value_or(shipped_policy_dir())};
+    const std::string policy_name = settings->policy.value_or(policies.default_name);
+    auto policy = policies.load(policy_name);
+    if (!policy) return std::unexpected(who + ": " + policy.error());
+    metadata = "policy=" + policy_name + "\nmode=" + mode;
+    seccomp = enforce_variant(engine_seccomp(*spec), notified_by(**policy), {config.socket, metadata});
+  } else {
+    metadata = (settings->policy ? "policy=" + *settings->policy + "\n" : "") + "mode=" + mode;
+    seccomp = diagnostic_variant(engine_seccomp(*spec), {config.socket, metadata});
+  }
+  if (!seccomp) return std::unexpected(who + ": " + seccomp.error());
+  if (*settings->mode != ShimMode::Enforce) {
+    // The daemon judges against the engine's own profile and the container's capabilities: both travel in
+    // the runtime's message, never as a path.
+    (*spec)["annotations"][std::string(kProfileAnnotation)] = engine_seccomp(*spec)->dump();
+    (*spec)["annotations"][std::string(kCapabilitiesAnnotation)] = bounding_capabilities(*spec);
+  }
+  if (auto process = spec->find("process"); process != spec->end() && process->is_object())
+    if (auto args = process->find("args"); args != process->end() && args->is_array())
+      (*spec)["annotations"][std::string(kArgsAnnotation)] = args->dump();
+  (*spec)["linux"]["seccomp"] = std::move(*seccomp);
+  if (auto written = replace_file_atomically(config_path, spec->dump(2)); !written)
+    return std::unexpected(written.error());
+  return PreparedBundle{true, who + ": mode " + mode + " (from " + settings->mode_source + "), " + metadata};
+}
+
+}  // namespace tollgate
