@@ -149,8 +149,11 @@ std::string command_man_page(const CLI::App& command, std::string_view page_name
 
 std::string prose_man_page(std::string_view page_name, int section, std::string_view summary,
                            std::string_view prose) {
+  // A document's own title ("# Policies") would repeat NAME: its opening text is the DESCRIPTION.
+  std::string text(prose);
+  if (text.starts_with("# ")) text.replace(0, text.find('\n'), "# DESCRIPTION");
   return title_header(page_name, section) + ".SH NAME\n" + roff_escape(page_name) + " \\- " +
-         roff_inline(summary) + "\n" + markdown_to_roff(prose);
+         roff_inline(summary) + "\n" + markdown_to_roff(text);
 }
 
 }  // namespace tollgate

@@ -34,7 +34,7 @@ std::expected<std::filesystem::path, std::string> PolicySearchPath::resolve(std:
     if (!fs::exists(fs::symlink_status(dir / *file_name, ec))) continue;
     return resolve_policy_name(dir, name);
   }
-  return std::unexpected("policy \"" + std::string(name) + "\": not found (looked in " + describe() + ")");
+  return std::unexpected("policy \"" + std::string(name) + "\": no such policy (looked in " + describe() + ")");
 }
 
 std::string PolicySearchPath::describe() const {

@@ -28,7 +28,7 @@ TEST(InstallPathsTest, NoPolicyFoundNamesEveryDirectoryLookedIn) {
   ProcessResult r =
       run_process({"env", "TOLLGATE_POLICY_DIR=" + dir.file("policies"), kTollgate, "run", "--", "true"});
   EXPECT_EQ(r.status, 2) << r.err;
-  EXPECT_NE(r.err.find("policy \"default\": not found (looked in " + dir.file("policies") + ")"),
+  EXPECT_NE(r.err.find("policy \"default\": no such policy (looked in " + dir.file("policies") + ")"),
             std::string::npos)
       << r.err;
 }

@@ -20,7 +20,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # as packages, so --force-depends; their files are copied from the host below.
 mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
 touch "$root/var/lib/dpkg/status" "$root/var/lib/dpkg/available"
-dpkg --root="$root" --force-depends --force-script-chrootless -i "$deb" >/dev/null
+dpkg --root="$root" --force-depends --force-script-chrootless -i "$deb" >"$root.out" 2>&1 ||
+  fail "dpkg -i: $(cat "$root.out")"
 installed=$(dpkg --root="$root" -L tollgate)
 for path in /usr/bin/tollgate /usr/share/tollgate/policies/default.json /etc/tollgate/policies/README \
   /usr/share/doc/tollgate/copyright /usr/share/doc/tollgate/changelog.Debian.gz \

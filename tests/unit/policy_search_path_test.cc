@@ -54,7 +54,7 @@ TEST_F(PolicySearchPathTest, MissingDirectoriesAreSkippedAndTheErrorNamesEveryOn
   EXPECT_TRUE(path().resolve("default").has_value());
   auto missing = path().resolve("nothing");
   ASSERT_FALSE(missing.has_value());
-  EXPECT_NE(missing.error().find("not found (looked in " + admin_.string() + ", " + packaged_.string() + ")"),
+  EXPECT_NE(missing.error().find("no such policy (looked in " + admin_.string() + ", " + packaged_.string() + ")"),
             std::string::npos)
       << missing.error();
 }
