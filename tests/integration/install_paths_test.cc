@@ -14,8 +14,9 @@ TEST(InstallPathsTest, ASocketDirectoryThatCannotBeCreatedIsReportedWithItsOwnEr
   // nobody may pass through the temporary directory but not write in it: mkdir fails with EACCES there.
   ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
   const std::string socket = dir.file("run/tollgate/tollgate.sock");
-  ProcessResult r = run_process({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "-u",
-                                 "XDG_RUNTIME_DIR", kTollgate, "supervise", "--socket", socket});
+  ProcessResult r =
+      run_process({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/env",
+                   "-u", "XDG_RUNTIME_DIR", kTollgate, "supervise", "--socket", socket});
   EXPECT_EQ(r.status, 125) << r.err;
   EXPECT_NE(r.err.find("cannot create its directory " + dir.file("run/tollgate") + ": Permission denied"),
             std::string::npos)
@@ -25,8 +26,8 @@ TEST(InstallPathsTest, ASocketDirectoryThatCannotBeCreatedIsReportedWithItsOwnEr
 
 TEST(InstallPathsTest, NoPolicyFoundNamesEveryDirectoryLookedIn) {
   TempDir dir;
-  ProcessResult r =
-      run_process({"env", "TOLLGATE_POLICY_DIR=" + dir.file("policies"), kTollgate, "run", "--", "true"});
+  ProcessResult r = run_process(
+      {"/usr/bin/env", "TOLLGATE_POLICY_DIR=" + dir.file("policies"), kTollgate, "run", "--", "true"});
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("policy \"default\": no such policy (looked in " + dir.file("policies") + ")"),
             std::string::npos)
@@ -61,7 +62,9 @@ TEST(InstallPathsTest, ProbedFeaturesAgreeWithTheKernelVersion) {
   ASSERT_TRUE(std::regex_search(r.out, m, std::regex("\nkernel ([0-9]+)\\.([0-9]+)"))) << r.out;
   const int version = std::stoi(m[1]) * 1000 + std::stoi(m[2]);
   auto expect_feature = [&](const std::string& name, int since) {
-    if (version >= since) EXPECT_NE(r.out.find(name + " yes"), std::string::npos) << r.out;
+    if (version >= since) {
+      EXPECT_NE(r.out.find(name + " yes"), std::string::npos) << r.out;
+    }
   };
   expect_feature("ADDFD_FLAG_SEND", 5014);
   expect_feature("WAIT_KILLABLE_RECV", 5019);
