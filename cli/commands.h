@@ -8,8 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "supervisor/decide/policy_source.h"
+#include "core/install_paths.h"
 #include "supervisor/daemon/supervisor_control.h"
+#include "supervisor/decide/policy_source.h"
 
 namespace CLI {
 class App;
@@ -27,6 +28,9 @@ Subcommand add_supervise_command(CLI::App& parent);
 Subcommand add_lint_command(CLI::App& parent);
 Subcommand add_learn_command(CLI::App& parent);
 Subcommand add_ctl_command(CLI::App& parent);
+// Hidden, for the build: man pages and completion scripts generated from `root`'s definition.
+Subcommand add_man_command(CLI::App& root);
+Subcommand add_complete_command(CLI::App& root);
 
 // `tollgate shim ARGS...` and a binary named tollgate-runtime take runc's command line, which CLI11 must not
 // parse: the exit status when argv asks for the shim, nullopt otherwise.
@@ -53,7 +57,7 @@ struct RunOptions {
 };
 
 struct SuperviseOptions {
-  std::string socket_path = "/run/tollgate/tollgate.sock";
+  std::string socket_path = (runtime_dir() / "tollgate.sock").string();
   bool quiet = false;
   std::optional<std::string> events_path;
   // OCI runtimes (linux.seccomp.listenerPath): they may use --socket too, or a socket of their own.

@@ -14,7 +14,7 @@ namespace tollgate {
 namespace {
 
 struct CtlOptions {
-  std::string socket_path = "/run/tollgate/control.sock";
+  std::string socket_path = (runtime_dir() / "control.sock").string();
   bool json = false;
   uint64_t id = 0;
   bool always = false;

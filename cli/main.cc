@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/logging.h"
+#include "cli/version.h"
 
 namespace {
 
@@ -20,15 +21,14 @@ int main(int argc, char** argv) {
   if (auto status = tollgate::run_shim_if_asked(argc, argv)) return *status;
   tollgate::setup_logging();
   CLI::App app(kDescription, "tollgate");
-  app.set_version_flag("--version", std::string("tollgate ") + TOLLGATE_VERSION);
+  app.set_version_flag("--version", tollgate::version_text);
   app.require_subcommand(1);
 
   const std::vector<tollgate::Subcommand> subcommands = {
-      tollgate::add_run_command(app),
-      tollgate::add_supervise_command(app),
-      tollgate::add_lint_command(app),
-      tollgate::add_learn_command(app),
-      tollgate::add_ctl_command(app),
+      tollgate::add_run_command(app),      tollgate::add_supervise_command(app),
+      tollgate::add_lint_command(app),     tollgate::add_learn_command(app),
+      tollgate::add_ctl_command(app),      tollgate::add_man_command(app),
+      tollgate::add_complete_command(app),
   };
 
   try {

@@ -1,24 +1,22 @@
 // `tollgate supervise`: a daemon that serves listeners handed over on a Unix socket.
-#include <CLI/CLI.hpp>
+#include <pwd.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <uv.h>
 
-#include <pwd.h>
-
+#include <CLI/CLI.hpp>
 #include <charconv>
-#include <filesystem>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "supervisor/daemon/handover_admission.h"
 #include "cli/logging.h"
+#include "cli/signal_forwarder.h"
+#include "supervisor/daemon/handover_admission.h"
+#include "supervisor/daemon/handover_server.h"
 #include "supervisor/daemon/oci_admission.h"
 #include "supervisor/daemon/policy_reload.h"
-#include "cli/signal_forwarder.h"
 #include "supervisor/emulation/emulation_dispatcher.h"
-#include "supervisor/daemon/handover_server.h"
 #include "supervisor/rules/rule_set.h"
 #include "supervisor/supervisor.h"
 
@@ -53,9 +51,6 @@ int supervise_command(const SuperviseOptions& o) {
   }
   std::unique_ptr<EventLog> events = open_event_log(o.quiet, o.events_path);
   if (!events) return exit_code::kUsage;
-  std::error_code ec;
-  auto dir = std::filesystem::path(o.socket_path).parent_path();
-  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
 
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -72,7 +67,8 @@ int supervise_command(const SuperviseOptions& o) {
       uv_loop_close(&loop);
       return status;
     };
-    const DaemonPolicies policies{o.policy_dir.value_or(shipped_policy_dir()), o.default_policy.value_or("default")};
+    const PolicySearchPath path = o.policy_dir ? PolicySearchPath{{*o.policy_dir}} : shipped_policy_path();
+    const DaemonPolicies policies{path, o.default_policy.value_or("default")};
     HandoverAdmission agents(supervisor, policies);
     auto accept = [&](HandoverEnvelope envelope, UniqueFd listener, const ucred& peer) {
       return agents.admit(std::move(envelope), std::move(listener), peer);

@@ -4,13 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
-#include <filesystem>
 
-#include "supervisor/daemon/interactive_prompt.h"
 #include "supervisor/control/control_commands.h"
 #include "supervisor/control/control_server.h"
 #include "supervisor/control/held_calls.h"
 #include "supervisor/control/learned_rules.h"
+#include "supervisor/daemon/interactive_prompt.h"
 #include "supervisor/monotonic_clock.h"
 #include "supervisor/supervisor.h"
 
@@ -46,9 +45,6 @@ std::expected<std::unique_ptr<SupervisorControl>, std::string> SupervisorControl
   c->held_ = std::make_unique<HeldCalls>(loop, supervisor, c->learned_.get());
 
   if (!o.socket_path.empty()) {
-    std::error_code ec;
-    auto dir = std::filesystem::path(o.socket_path).parent_path();
-    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
     SupervisorControl* self = c.get();
     auto handler = [self](const nlohmann::json& request) {
       ControlContext ctx{*self->supervisor_, *self->held_, [self] { return self->reload(); }};

@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+#include "core/install_paths.h"
+
 namespace tollgate {
 
 class Supervisor;
@@ -20,7 +22,7 @@ class ControlServer;
 class InteractivePrompt;
 
 struct ControlOptions {
-  std::string socket_path = "/run/tollgate/control.sock";  // empty: no control socket
+  std::string socket_path = (runtime_dir() / "control.sock").string();  // empty: no control socket
   // The path is only the default: when it cannot be used (another supervisor has it), run without a
   // control socket and say so, rather than refuse to start.
   bool socket_optional = false;

@@ -55,19 +55,25 @@ PolicySelection select_policy(const ListenerMetadata& metadata,
   return {default_name, "default", metadata.mode};
 }
 
+std::expected<std::filesystem::path, std::string> policy_file_name(std::string_view name) {
+  const std::string quoted = "policy \"" + std::string(name) + "\"";
+  if (name.empty()) return std::unexpected("empty policy name");
+  if (name.find('\0') != std::string_view::npos) return std::unexpected(quoted + ": contains a NUL byte");
+  std::filesystem::path relative(name);
+  if (relative.is_absolute()) return std::unexpected(quoted + ": absolute paths are refused; name a policy");
+  for (const auto& part : relative)
+    if (part == "..") return std::unexpected(quoted + ": \"..\" is refused; name a policy");
+  if (relative.extension() != ".json") relative += ".json";
+  return relative;
+}
+
 std::expected<std::filesystem::path, std::string> resolve_policy_name(const std::filesystem::path& dir,
                                                                       std::string_view name) {
   namespace fs = std::filesystem;
   const std::string quoted = "policy \"" + std::string(name) + "\"";
-  if (name.empty()) return std::unexpected("empty policy name");
-  if (name.find('\0') != std::string_view::npos) return std::unexpected(quoted + ": contains a NUL byte");
-  fs::path relative(name);
-  if (relative.is_absolute())
-    return std::unexpected(quoted + ": absolute paths are refused; name a policy in " + dir.string());
-  for (const auto& part : relative)
-    if (part == "..")
-      return std::unexpected(quoted + ": \"..\" is refused; name a policy in " + dir.string());
-  if (relative.extension() != ".json") relative += ".json";
+  auto named = policy_file_name(name);
+  if (!named) return std::unexpected(named.error() + " in " + dir.string());
+  const fs::path& relative = *named;
 
   std::error_code ec;
   const fs::path root = fs::canonical(dir, ec);

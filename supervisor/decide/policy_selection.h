@@ -37,6 +37,10 @@ PolicySelection select_policy(const ListenerMetadata& metadata,
                               const std::map<std::string, std::string>& annotations,
                               const std::string& default_name);
 
+// The file name NAME stands for, relative to a policy directory: NAME, or NAME.json when it has no .json.
+// Refused: empty names, absolute paths and ".." components. Error: a message for the log.
+std::expected<std::filesystem::path, std::string> policy_file_name(std::string_view name);
+
 // NAME or NAME.json inside DIR. Refused: empty names, absolute paths, ".." components, and anything that
 // (through symlinks) lands outside DIR. Error: a message for the log.
 std::expected<std::filesystem::path, std::string> resolve_policy_name(const std::filesystem::path& dir,

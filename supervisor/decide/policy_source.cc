@@ -1,26 +1,13 @@
 #include "supervisor/decide/policy_source.h"
 
-#include "supervisor/decide/policy_selection.h"
-
-#include <limits.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 
+#include "core/install_paths.h"
+#include "supervisor/decide/policy_selection.h"
 #include "supervisor/emulation/emulation_handlers.h"
 
 namespace tollgate {
-namespace {
-
-std::string executable_dir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return {};
-  return std::filesystem::path(std::string(buf, static_cast<size_t>(n))).parent_path();
-}
-
-}  // namespace
 
 PolicyParseOptions parse_options_for(PolicyFlavor flavor) {
   PolicyParseOptions o;
@@ -35,18 +22,34 @@ PolicyParseOptions parse_options_for(PolicyFlavor flavor) {
   return o;
 }
 
-std::string shipped_policy_dir() {
-  if (const char* env = std::getenv("TOLLGATE_POLICY_DIR"); env != nullptr && *env != '\0') return env;
+std::expected<std::filesystem::path, std::string> PolicySearchPath::resolve(std::string_view name) const {
   namespace fs = std::filesystem;
-  const std::string candidates[] = {
-      executable_dir() + "/../share/tollgate/policies",
-      TOLLGATE_INSTALL_POLICY_DIR,
-      TOLLGATE_SOURCE_POLICY_DIR,
-  };
-  std::error_code ec;
-  for (const auto& dir : candidates)
-    if (fs::exists(fs::path(dir) / "default.json", ec)) return fs::weakly_canonical(dir, ec).string();
-  return TOLLGATE_SOURCE_POLICY_DIR;
+  auto file_name = policy_file_name(name);
+  if (!file_name) return std::unexpected(file_name.error());
+  for (const fs::path& dir : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) continue;
+    // Only a name absent here falls through to the next directory; anything present is this directory's
+    // answer, refusal included.
+    if (!fs::exists(fs::symlink_status(dir / *file_name, ec))) continue;
+    return resolve_policy_name(dir, name);
+  }
+  return std::unexpected("policy \"" + std::string(name) + "\": no such policy (looked in " + describe() + ")");
+}
+
+std::string PolicySearchPath::describe() const {
+  std::string text;
+  for (const auto& dir : dirs) text += (text.empty() ? "" : ", ") + dir.string();
+  return text.empty() ? "no directories" : text;
+}
+
+PolicySearchPath shipped_policy_path() {
+  if (const char* env = std::getenv("TOLLGATE_POLICY_DIR"); env != nullptr && *env != '\0') return {{env}};
+  PolicySearchPath path;
+  if (auto user = user_config_dir()) path.dirs.push_back(*user / "policies");
+  path.dirs.push_back(admin_policy_dir());
+  path.dirs.push_back(is_development_build() ? source_policy_dir() : packaged_policy_dir());
+  return path;
 }
 
 std::expected<LoadedPolicy, std::string> load_policy_choice(const PolicyChoice& choice) {
@@ -56,7 +59,15 @@ std::expected<LoadedPolicy, std::string> load_policy_choice(const PolicyChoice& 
     return *p;
   };
   if (!choice.profile_path) {
-    const std::string path = choice.policy_path.value_or(shipped_policy_dir() + "/default.json");
+    std::string path;
+    if (choice.policy_path) {
+      path = *choice.policy_path;
+    } else {
+      auto shipped = shipped_policy_path().resolve("default");
+      if (!shipped)
+        return std::unexpected("no --policy or --profile given, and the default " + shipped.error());
+      path = shipped->string();
+    }
     auto p = load(path, PolicyFlavor::Tollgate);
     if (!p) return std::unexpected(p.error());
     return LoadedPolicy{*p, PolicyFlavor::Tollgate};
@@ -78,7 +89,7 @@ std::expected<LoadedPolicy, std::string> load_policy_choice(const PolicyChoice& 
 }
 
 std::expected<PolicyPtr, std::string> DaemonPolicies::load(const std::string& name) const {
-  auto path = resolve_policy_name(dir, name);
+  auto path = search_path.resolve(name);
   if (!path) return std::unexpected(path.error());
   auto policy = load_policy_file(path->string(), parse_options_for(PolicyFlavor::Tollgate));
   if (!policy) return std::unexpected(policy.error().to_string());

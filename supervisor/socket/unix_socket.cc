@@ -7,8 +7,24 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 
 namespace tollgate {
+namespace {
+
+// The socket's directory (e.g. /run/tollgate) is created when missing. Its own error is the one to report:
+// bind would only say ENOENT, which names neither the directory nor the reason (a user may not write /run).
+std::expected<void, std::string> create_parent_directory(const std::string& path) {
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (dir.empty() || std::filesystem::is_directory(dir, ec)) return {};
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return std::unexpected(path + ": cannot create its directory " + dir.string() + ": " + ec.message());
+  return {};
+}
+
+}  // namespace
 
 std::expected<UniqueFd, std::string> listen_unix_socket(const std::string& path, mode_t mode) {
   sockaddr_un addr{};
@@ -16,6 +32,7 @@ std::expected<UniqueFd, std::string> listen_unix_socket(const std::string& path,
   if (path.empty() || path.size() >= sizeof addr.sun_path)
     return std::unexpected(path + ": socket path too long or empty");
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  if (auto dir = create_parent_directory(path); !dir) return std::unexpected(dir.error());
   UniqueFd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!sock) return std::unexpected(std::string("socket: ") + std::strerror(errno));
 
