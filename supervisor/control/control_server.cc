@@ -286,14 +286,27 @@ std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::listen
     unlink(path.c_str());
     return std::unexpected(path + ": chown to group " + std::to_string(*group) + ": " + std::strerror(e));
   }
-  std::unique_ptr<ControlServer> server(new ControlServer(loop, path, group, std::move(handler), limits));
+  auto server = adopt(loop, std::move(*sock), group, std::move(handler), limits);
+  if (!server) {
+    unlink(path.c_str());
+    return server;
+  }
+  (*server)->path_ = path;
+  return server;
+}
+
+std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::adopt(uv_loop_t* loop, UniqueFd sock,
+                                                                                std::optional<gid_t> group,
+                                                                                Handler handler,
+                                                                                ControlLimits limits) {
+  std::unique_ptr<ControlServer> server(new ControlServer(loop, "", group, std::move(handler), limits));
   uv_pipe_init(loop, &server->pipe_, 0);
   server->listening_ = true;
-  if (int rc = uv_pipe_open(&server->pipe_, sock->get()); rc != 0) {
+  if (int rc = uv_pipe_open(&server->pipe_, sock.get()); rc != 0) {
     server->close();
     return std::unexpected(std::string("control socket: ") + uv_strerror(rc));
   }
-  (void)sock->release();  // libuv owns it now and closes it with the handle
+  (void)sock.release();  // libuv owns it now and closes it with the handle
   if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(&server->pipe_), 64, &ControlServer::on_connection);
       rc != 0) {
     server->close();

@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "supervisor/event_tap.h"
+#include "tollgate/unique_fd.h"
 
 namespace tollgate {
 
@@ -58,6 +59,13 @@ class ControlServer final : public EventTap {
                                                                            std::optional<gid_t> group,
                                                                            Handler handler,
                                                                            ControlLimits limits = {});
+  // Serves a socket that is already listening (socket activation): its file, mode and group are the service
+  // manager's (SocketMode=, SocketGroup=), and it is left in place on close. Peers are still checked
+  // against `group`.
+  static std::expected<std::unique_ptr<ControlServer>, std::string> adopt(uv_loop_t* loop, UniqueFd socket,
+                                                                          std::optional<gid_t> group,
+                                                                          Handler handler,
+                                                                          ControlLimits limits = {});
   ~ControlServer() override;
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;

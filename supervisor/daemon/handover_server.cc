@@ -228,8 +228,19 @@ std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::list
   // 0600, or 0666 with every peer checked on accept.
   auto sock = listen_unix_socket(path, limits.allowed_uids.empty() ? 0600 : 0666);
   if (!sock) return std::unexpected(sock.error());
+  auto server = adopt(loop, std::move(*sock), std::move(accept), limits);
+  if (!server) {
+    unlink(path.c_str());
+    return server;
+  }
+  (*server)->path_ = path;
+  return server;
+}
 
-  std::unique_ptr<HandoverServer> server(new HandoverServer(loop, path, std::move(*sock), std::move(accept), limits));
+std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::adopt(uv_loop_t* loop, UniqueFd socket,
+                                                                                 AcceptFn accept,
+                                                                                 HandoverLimits limits) {
+  std::unique_ptr<HandoverServer> server(new HandoverServer(loop, "", std::move(socket), std::move(accept), limits));
   if (int rc2 = uv_poll_init(loop, &server->poll_, server->socket_.get()); rc2 != 0)
     return std::unexpected(std::string("uv_poll_init: ") + uv_strerror(rc2));
   server->poll_started_ = true;
@@ -284,7 +295,7 @@ void HandoverServer::close() {
   for (auto& [raw, _] : connections_) open.push_back(raw);
   for (HandoverConnection* c : open) c->close(false);
   if (poll_started_) uv_close(reinterpret_cast<uv_handle_t*>(&poll_), &HandoverServer::on_closed);
-  unlink(path_.c_str());
+  if (!path_.empty()) unlink(path_.c_str());
   path_.clear();
 }
 
