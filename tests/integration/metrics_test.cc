@@ -13,7 +13,7 @@ namespace tollgate::testing {
 namespace {
 
 constexpr int kDeniedMounts = 3;
-const std::string kMountDenials = "tollgate_calls_total{syscall=\"mount\",verdict=\"errno\"}";
+const std::string kMountDenials = "tollgate_calls_total{syscall=\"mount\",verdict=\"deny\"}";
 
 // The port the daemon bound for --metrics-address 127.0.0.1:0, from its "metrics at ... (port N)" line.
 uint16_t metrics_port(const SuperviseDaemon& daemon) {
