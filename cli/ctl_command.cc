@@ -189,7 +189,8 @@ Subcommand add_ctl_command(CLI::App& parent) {
   deny->add_option("--errno", o->errno_name, "the error the call fails with")->capture_default_str();
   deny->add_flag("--always", o->always, "also learn a rule: the same call is denied from now on");
   sub("watch", "follow decisions and held calls as they happen");
-  CLI::App* stats = sub("stats", "counters per syscall and decision, latency percentiles, listeners, held calls");
+  CLI::App* stats =
+      sub("stats", "counters per syscall and decision, latency percentiles, listeners, held calls");
   stats->add_flag("--openmetrics", o->openmetrics,
                   "print the Prometheus text exposition the metrics endpoint serves (docs/metrics.md)");
   sub("targets", "the targets being supervised: pid, command, policy, age");

@@ -25,7 +25,8 @@ bool stderr_is_journal() {
   if (std::sscanf(stream, "%llu:%llu", &dev, &ino) != 2) return false;
   struct stat st {};
   if (fstat(STDERR_FILENO, &st) != 0) return false;
-  return static_cast<unsigned long long>(st.st_dev) == dev && static_cast<unsigned long long>(st.st_ino) == ino;
+  return static_cast<unsigned long long>(st.st_dev) == dev &&
+         static_cast<unsigned long long>(st.st_ino) == ino;
 }
 
 // "<3>" and the like before each line (sd-daemon(3)): the journal strips it and files the line at that
@@ -36,16 +37,29 @@ class JournalPriority final : public spdlog::custom_flag_formatter {
     std::string_view prefix = SD_INFO;
     switch (msg.level) {
       case spdlog::level::trace:
-      case spdlog::level::debug: prefix = SD_DEBUG; break;
-      case spdlog::level::info: prefix = SD_INFO; break;
-      case spdlog::level::warn: prefix = SD_WARNING; break;
-      case spdlog::level::err: prefix = SD_ERR; break;
-      case spdlog::level::critical: prefix = SD_CRIT; break;
-      default: break;
+      case spdlog::level::debug:
+        prefix = SD_DEBUG;
+        break;
+      case spdlog::level::info:
+        prefix = SD_INFO;
+        break;
+      case spdlog::level::warn:
+        prefix = SD_WARNING;
+        break;
+      case spdlog::level::err:
+        prefix = SD_ERR;
+        break;
+      case spdlog::level::critical:
+        prefix = SD_CRIT;
+        break;
+      default:
+        break;
     }
     dest.append(prefix.data(), prefix.data() + prefix.size());
   }
-  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JournalPriority>(); }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JournalPriority>();
+  }
 };
 
 }  // namespace

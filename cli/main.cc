@@ -1,6 +1,7 @@
 // tollgate: one binary, subcommands in the style of podman and crun.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -22,8 +23,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "least important messages shown: trace, debug, info, warn, error")
-      ->check(CLI::IsMember(std::vector<std::string>(std::begin(tollgate::kLogLevelNames),
-                                                     std::end(tollgate::kLogLevelNames))))
+      ->check(CLI::IsMember(
+          std::vector<std::string>(std::begin(tollgate::kLogLevelNames), std::end(tollgate::kLogLevelNames))))
       ->capture_default_str();
 
   const std::vector<tollgate::Subcommand> subcommands = {

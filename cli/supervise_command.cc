@@ -1,25 +1,24 @@
 // `tollgate supervise`: a daemon that serves listeners handed over on a Unix socket.
-#include <CLI/CLI.hpp>
+#include <pwd.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <uv.h>
 
-#include <pwd.h>
-
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <filesystem>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "supervisor/daemon/handover_admission.h"
 #include "cli/logging.h"
+#include "cli/signal_forwarder.h"
+#include "supervisor/daemon/handover_admission.h"
+#include "supervisor/daemon/handover_server.h"
 #include "supervisor/daemon/oci_admission.h"
 #include "supervisor/daemon/policy_reload.h"
-#include "cli/signal_forwarder.h"
-#include "supervisor/emulation/emulation_dispatcher.h"
-#include "supervisor/daemon/handover_server.h"
 #include "supervisor/daemon/service_manager.h"
+#include "supervisor/emulation/emulation_dispatcher.h"
 #include "supervisor/metrics/daemon_metrics.h"
 #include "supervisor/metrics/metrics_http_server.h"
 #include "supervisor/rules/rule_set.h"
@@ -114,8 +113,9 @@ int supervise_command(const SuperviseOptions& o) {
     };
     HandoverLimits limits;
     limits.allowed_uids = *allowed_uids;
-    auto server = activated_handover ? HandoverServer::adopt(&loop, std::move(activated_handover), accept, limits)
-                                     : HandoverServer::listen(&loop, o.socket_path, accept, limits);
+    auto server = activated_handover
+                      ? HandoverServer::adopt(&loop, std::move(activated_handover), accept, limits)
+                      : HandoverServer::listen(&loop, o.socket_path, accept, limits);
     std::expected<std::unique_ptr<HandoverServer>, std::string> oci_server;
     if (server && activated_oci)
       oci_server = HandoverServer::adopt(&loop, std::move(activated_oci), accept, limits);
@@ -131,14 +131,16 @@ int supervise_command(const SuperviseOptions& o) {
     HandoverServer& srv = **server;
     DaemonMetrics metrics(supervisor);
     metrics.set_handovers([&] {
-      return HandoverCounts{handovers_accepted, srv.rejected() + (*oci_server ? (*oci_server)->rejected() : 0)};
+      return HandoverCounts{handovers_accepted,
+                            srv.rejected() + (*oci_server ? (*oci_server)->rejected() : 0)};
     });
     auto control = SupervisorControl::start(
-        &loop, supervisor, o.control, [&] { return reload_target_policies(supervisor); }, std::move(activated_control),
-        &metrics);
+        &loop, supervisor, o.control, [&] { return reload_target_policies(supervisor); },
+        std::move(activated_control), &metrics);
     std::expected<std::unique_ptr<MetricsHttpServer>, std::string> metrics_http;
     if (control && o.metrics_address)
-      metrics_http = MetricsHttpServer::start(&loop, *o.metrics_address, [&] { return metrics.exposition(); });
+      metrics_http =
+          MetricsHttpServer::start(&loop, *o.metrics_address, [&] { return metrics.exposition(); });
     if (!control || !metrics_http) {
       report_error(!control ? control.error() : metrics_http.error());
       srv.close();

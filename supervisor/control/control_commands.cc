@@ -1,9 +1,8 @@
 #include "supervisor/control/control_commands.h"
 
-#include "supervisor/decide/container_registry.h"
-
 #include "core/errno_names.h"
 #include "supervisor/control/held_calls.h"
+#include "supervisor/decide/container_registry.h"
 #include "supervisor/listener.h"
 #include "supervisor/metrics/daemon_metrics.h"
 #include "supervisor/monotonic_clock.h"

@@ -295,10 +295,8 @@ std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::listen
   return server;
 }
 
-std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::adopt(uv_loop_t* loop, UniqueFd sock,
-                                                                                std::optional<gid_t> group,
-                                                                                Handler handler,
-                                                                                ControlLimits limits) {
+std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::adopt(
+    uv_loop_t* loop, UniqueFd sock, std::optional<gid_t> group, Handler handler, ControlLimits limits) {
   std::unique_ptr<ControlServer> server(new ControlServer(loop, "", group, std::move(handler), limits));
   uv_pipe_init(loop, &server->pipe_, 0);
   server->listening_ = true;

@@ -237,10 +237,12 @@ std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::list
   return server;
 }
 
-std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::adopt(uv_loop_t* loop, UniqueFd socket,
-                                                                                 AcceptFn accept,
-                                                                                 HandoverLimits limits) {
-  std::unique_ptr<HandoverServer> server(new HandoverServer(loop, "", std::move(socket), std::move(accept), limits));
+std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::adopt(uv_loop_t* loop,
+                                                                                  UniqueFd socket,
+                                                                                  AcceptFn accept,
+                                                                                  HandoverLimits limits) {
+  std::unique_ptr<HandoverServer> server(
+      new HandoverServer(loop, "", std::move(socket), std::move(accept), limits));
   if (int rc2 = uv_poll_init(loop, &server->poll_, server->socket_.get()); rc2 != 0)
     return std::unexpected(std::string("uv_poll_init: ") + uv_strerror(rc2));
   server->poll_started_ = true;

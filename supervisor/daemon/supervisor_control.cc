@@ -6,11 +6,11 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "supervisor/daemon/interactive_prompt.h"
 #include "supervisor/control/control_commands.h"
 #include "supervisor/control/control_server.h"
 #include "supervisor/control/held_calls.h"
 #include "supervisor/control/learned_rules.h"
+#include "supervisor/daemon/interactive_prompt.h"
 #include "supervisor/metrics/daemon_metrics.h"
 #include "supervisor/monotonic_clock.h"
 #include "supervisor/supervisor.h"
@@ -29,8 +29,8 @@ std::expected<gid_t, std::string> group_id(const std::string& name) {
 }  // namespace
 
 std::expected<std::unique_ptr<SupervisorControl>, std::string> SupervisorControl::start(
-    uv_loop_t* loop, Supervisor& supervisor, const ControlOptions& o, ReloadFn reload, UniqueFd activated_socket,
-    DaemonMetrics* metrics) {
+    uv_loop_t* loop, Supervisor& supervisor, const ControlOptions& o, ReloadFn reload,
+    UniqueFd activated_socket, DaemonMetrics* metrics) {
   std::unique_ptr<SupervisorControl> c(new SupervisorControl());
   c->supervisor_ = &supervisor;
   c->reload_policies_ = std::move(reload);
