@@ -65,6 +65,7 @@ struct SuperviseOptions {
   std::optional<std::string> policy_dir;      // default: the shipped policies
   std::optional<std::string> default_policy;  // default: "default"
   std::vector<std::string> allow_users;       // --allow-uid: names or numbers
+  std::optional<std::string> metrics_address;  // HOST:PORT of the Prometheus endpoint; none by default
   ControlOptions control;
 };
 

@@ -19,6 +19,7 @@ struct CtlOptions {
   uint64_t id = 0;
   bool always = false;
   std::string errno_name = "EPERM";
+  bool openmetrics = false;  // stats: the Prometheus exposition instead of the summary
 };
 
 constexpr int kRefused = 1;  // the supervisor answered with an error (unknown id, bad policy on reload)
@@ -122,6 +123,7 @@ int run_ctl(const CtlOptions& o, const std::string& cmd) {
     request["always"] = o.always;
   }
   if (cmd == "deny") request["errno"] = o.errno_name;
+  if (cmd == "stats" && o.openmetrics) request["format"] = "openmetrics";
   if (auto r = client->send(request); !r) {
     report_error(r.error());
     return exit_code::kInternal;
@@ -150,7 +152,10 @@ int run_ctl(const CtlOptions& o, const std::string& cmd) {
   if (o.json) return 0;
   if (cmd == "pending") print_pending(*reply);
   if (cmd == "targets") print_targets(*reply);
-  if (cmd == "stats") print_stats(*reply);
+  if (cmd == "stats" && o.openmetrics)
+    std::cout << reply->value("openmetrics", std::string()) << std::flush;
+  else if (cmd == "stats")
+    print_stats(*reply);
   if (cmd == "allow") std::cout << "allowed #" << o.id << (o.always ? " (and learned: always)" : "") << "\n";
   if (cmd == "deny")
     std::cout << "denied #" << o.id << " with " << reply->value("errno", o.errno_name)
@@ -184,7 +189,10 @@ Subcommand add_ctl_command(CLI::App& parent) {
   deny->add_option("--errno", o->errno_name, "the error the call fails with")->capture_default_str();
   deny->add_flag("--always", o->always, "also learn a rule: the same call is denied from now on");
   sub("watch", "follow decisions and held calls as they happen");
-  sub("stats", "counters per syscall and decision, latency percentiles, listeners, held calls");
+  CLI::App* stats =
+      sub("stats", "counters per syscall and decision, latency percentiles, listeners, held calls");
+  stats->add_flag("--openmetrics", o->openmetrics,
+                  "print the Prometheus text exposition the metrics endpoint serves (docs/metrics.md)");
   sub("targets", "the targets being supervised: pid, command, policy, age");
   sub("reload", "re-read the learned rules (and policies) without dropping any target");
   cmd->footer(

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <spdlog/common.h>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -8,7 +10,11 @@
 namespace tollgate {
 
 // Diagnostics and decision lines go to stderr as "tollgate: ...", so they read apart from the target's output.
+// When stderr is the journal (a systemd service), each line carries its priority ("<4>...") instead.
 void setup_logging();
+// The --log-level names: trace, debug, info, warn, error. nullopt for anything else.
+std::optional<spdlog::level::level_enum> log_level_named(std::string_view name);
+inline constexpr const char* kLogLevelNames[] = {"trace", "debug", "info", "warn", "error"};
 // "tollgate: error: ..." on stderr.
 void report_error(std::string_view message);
 

@@ -1,4 +1,6 @@
 // tollgate: one binary, subcommands in the style of podman and crun.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
@@ -23,6 +25,11 @@ int main(int argc, char** argv) {
   CLI::App app(kDescription, "tollgate");
   app.set_version_flag("--version", tollgate::version_text);
   app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "least important messages shown: trace, debug, info, warn, error")
+      ->check(CLI::IsMember(
+          std::vector<std::string>(std::begin(tollgate::kLogLevelNames), std::end(tollgate::kLogLevelNames))))
+      ->capture_default_str();
 
   const std::vector<tollgate::Subcommand> subcommands = {
       tollgate::add_run_command(app),      tollgate::add_supervise_command(app),
@@ -37,6 +44,7 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : tollgate::exit_code::kUsage;
   }
+  spdlog::set_level(*tollgate::log_level_named(log_level));
   for (const auto& sub : subcommands)
     if (sub.app->parsed()) return sub.run();
   return tollgate::exit_code::kUsage;

@@ -16,7 +16,10 @@
 #include "supervisor/daemon/handover_server.h"
 #include "supervisor/daemon/oci_admission.h"
 #include "supervisor/daemon/policy_reload.h"
+#include "supervisor/daemon/service_manager.h"
 #include "supervisor/emulation/emulation_dispatcher.h"
+#include "supervisor/metrics/daemon_metrics.h"
+#include "supervisor/metrics/metrics_http_server.h"
 #include "supervisor/rules/rule_set.h"
 #include "supervisor/supervisor.h"
 
@@ -51,6 +54,17 @@ int supervise_command(const SuperviseOptions& o) {
   }
   std::unique_ptr<EventLog> events = open_event_log(o.quiet, o.events_path);
   if (!events) return exit_code::kUsage;
+  // Sockets a service manager created for us (tollgate.socket) take the place of --socket, --oci-socket
+  // and --control-socket.
+  auto activated = take_activated_sockets();
+  if (!activated) {
+    report_error(activated.error());
+    return exit_code::kUsage;
+  }
+  UniqueFd activated_handover = activated->take("handover");
+  UniqueFd activated_oci = activated->take("oci");
+  UniqueFd activated_control = activated->take("control");
+  const bool socket_activated = activated_handover || activated_oci || activated_control;
 
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -70,8 +84,11 @@ int supervise_command(const SuperviseOptions& o) {
     const PolicySearchPath path = o.policy_dir ? PolicySearchPath{{*o.policy_dir}} : shipped_policy_path();
     const DaemonPolicies policies{path, o.default_policy.value_or("default")};
     HandoverAdmission agents(supervisor, policies);
+    uint64_t handovers_accepted = 0;  // refusals are the servers' own count
     auto accept = [&](HandoverEnvelope envelope, UniqueFd listener, const ucred& peer) {
-      return agents.admit(std::move(envelope), std::move(listener), peer);
+      auto admitted = agents.admit(std::move(envelope), std::move(listener), peer);
+      if (admitted) ++handovers_accepted;
+      return admitted;
     };
     OciAdmission containers(supervisor, policies);
     if (auto ok = containers.check_default_policy(); !ok) {
@@ -87,13 +104,20 @@ int supervise_command(const SuperviseOptions& o) {
       // so it must run as that user (pid 0, which crun sends for `crun exec`, names nothing).
       if (!is_trusted_peer(peer) && state.pid != 0 && !runs_as(state.pid, peer.uid))
         return std::unexpected("pid " + std::to_string(state.pid) + " does not run as uid " + std::to_string(peer.uid));
-      return containers.admit(std::move(state), std::move(listener));
+      auto admitted = containers.admit(std::move(state), std::move(listener));
+      if (admitted) ++handovers_accepted;
+      return admitted;
     };
     HandoverLimits limits;
     limits.allowed_uids = *allowed_uids;
-    auto server = HandoverServer::listen(&loop, o.socket_path, accept, limits);
+    auto server = activated_handover
+                      ? HandoverServer::adopt(&loop, std::move(activated_handover), accept, limits)
+                      : HandoverServer::listen(&loop, o.socket_path, accept, limits);
     std::expected<std::unique_ptr<HandoverServer>, std::string> oci_server;
-    if (server && o.oci_socket_path) oci_server = HandoverServer::listen(&loop, *o.oci_socket_path, accept, limits);
+    if (server && activated_oci)
+      oci_server = HandoverServer::adopt(&loop, std::move(activated_oci), accept, limits);
+    else if (server && o.oci_socket_path)
+      oci_server = HandoverServer::listen(&loop, *o.oci_socket_path, accept, limits);
     if (!server || !oci_server) {
       report_error(!server ? server.error() : oci_server.error());
       if (server) (*server)->close();
@@ -102,13 +126,27 @@ int supervise_command(const SuperviseOptions& o) {
     (*server)->set_oci_accept(admit);
     if (*oci_server) (*oci_server)->set_oci_accept(admit);
     HandoverServer& srv = **server;
-    auto control = SupervisorControl::start(&loop, supervisor, o.control, [&] { return reload_target_policies(supervisor); });
-    if (!control) {
-      report_error(control.error());
+    DaemonMetrics metrics(supervisor);
+    metrics.set_handovers([&] {
+      return HandoverCounts{handovers_accepted,
+                            srv.rejected() + (*oci_server ? (*oci_server)->rejected() : 0)};
+    });
+    auto control = SupervisorControl::start(
+        &loop, supervisor, o.control, [&] { return reload_target_policies(supervisor); },
+        std::move(activated_control), &metrics);
+    std::expected<std::unique_ptr<MetricsHttpServer>, std::string> metrics_http;
+    if (control && o.metrics_address)
+      metrics_http =
+          MetricsHttpServer::start(&loop, *o.metrics_address, [&] { return metrics.exposition(); });
+    if (!control || !metrics_http) {
+      report_error(!control ? control.error() : metrics_http.error());
       srv.close();
       if (*oci_server) (*oci_server)->close();
+      if (control) (*control)->close();
       return finish_early(exit_code::kInternal);
     }
+    if (*metrics_http)
+      spdlog::info("metrics at http://{}/metrics (port {})", *o.metrics_address, (*metrics_http)->port());
     // SIGINT/SIGTERM/SIGQUIT stop the daemon: no new handovers, every listener closed (their targets' notified
     // calls then fail with ENOSYS), and the loop runs dry. SIGHUP re-reads the policies, as `ctl reload` does.
     std::unique_ptr<SignalForwarder> signals;
@@ -118,20 +156,25 @@ int supervise_command(const SuperviseOptions& o) {
         return;
       }
       spdlog::info("stopping on signal {}", sig);
+      notify_stopping();
       srv.close();
       if (*oci_server) (*oci_server)->close();
       (*control)->close();
+      if (*metrics_http) (*metrics_http)->close();
       supervisor.close_all();
       signals->close();
     });
     signal(SIGPIPE, SIG_IGN);
     if (!o.quiet) {
-      if (o.oci_socket_path)
+      if (socket_activated)
+        spdlog::info("supervising; listeners are handed over on the sockets the service manager passed");
+      else if (o.oci_socket_path)
         spdlog::info("supervising; listeners are handed over at {}, and OCI runtimes' also at {}",
                      o.socket_path, *o.oci_socket_path);
       else
         spdlog::info("supervising; listeners are handed over at {}", o.socket_path);
     }
+    notify_ready(socket_activated ? "supervising (socket-activated)" : "supervising " + o.socket_path);
     uv_run(&loop, UV_RUN_DEFAULT);
     result = 0;
   }
@@ -155,6 +198,9 @@ Subcommand add_supervise_command(CLI::App& parent) {
   cmd->add_option("--allow-uid", options->allow_users,
                   "USER (name or number) may hand over listeners too, decided under this daemon's policies "
                   "(its metadata \"policy\" or --default-policy), never one it sends (repeatable; the socket is then 0666)");
+  // --log-level belongs to the top-level command; given after `supervise` (as in tollgate.service), it is
+  // passed up to it.
+  cmd->fallthrough();
   cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
   cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
   CLI::Option* control_socket =
@@ -163,6 +209,9 @@ Subcommand add_supervise_command(CLI::App& parent) {
                       "taken by another supervisor, this one runs without")
           ->capture_default_str();
   cmd->add_option("--control-group", options->control.group, "a group whose members may also use the control socket");
+  cmd->add_option("--metrics-address", options->metrics_address,
+                  "serve Prometheus metrics over HTTP at HOST:PORT, e.g. 127.0.0.1:9464 (off by default; "
+                  "docs/metrics.md)");
   cmd->add_flag("--interactive", options->control.interactive,
                 "ask about calls held by \"ask\" rules on this terminal (stdin must be a terminal)");
   cmd->add_option("--learned", options->control.learned_path,

@@ -28,8 +28,19 @@ uint64_t DecisionStats::bucket_upper_bound(size_t bucket) {
   return ((kSubBuckets + sub + 1) << (exponent - 3)) - 1;
 }
 
-void DecisionStats::record(int nr, Verdict verdict, uint64_t latency_ns) {
+StatsRows DecisionStats::rows_for(std::string_view policy, std::string_view container_id) {
+  StatsRows rows;
+  rows.policy = by_policy_.slot_for(policy);
+  if (!container_id.empty()) rows.container = by_container_.slot_for(container_id);
+  return rows;
+}
+
+void DecisionStats::record(int nr, Verdict verdict, uint64_t latency_ns, StatsRows rows) {
   const size_t v = static_cast<size_t>(verdict);
+  if (rows.policy != StatsRows::kNoRow) by_policy_.count(rows.policy, verdict);
+  if (rows.container != StatsRows::kNoRow) by_container_.count(rows.container, verdict);
+  answer_latency_.record(latency_ns);
+  if (verdict == Verdict::Emulate) emulation_latency_.record(latency_ns);
   const size_t row = nr < 0 ? kSyscallRows - 1 : std::min(static_cast<size_t>(nr), kSyscallRows - 1);
   ++by_syscall_[row][v];
   ++by_verdict_[v];

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "supervisor/decider.h"
+#include "supervisor/decision_stats.h"
 #include "supervisor/seccomp_notify.h"
 #include "supervisor/target_info.h"
 #include "tollgate/unique_fd.h"
@@ -36,6 +37,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void set_decider(std::shared_ptr<const Decider> decider) { decider_ = std::move(decider); }
   uint64_t added_ns() const { return added_ns_; }  // monotonic: when the supervisor took it over
   NotificationBuffers& buffers() { return buffers_; }
+  // Its rows in the decision statistics (per policy, per container), chosen when it was added.
+  StatsRows stats_rows() const { return stats_rows_; }
+  void set_stats_rows(StatsRows rows) { stats_rows_ = rows; }
 
  private:
   static void on_poll(uv_poll_t* handle, int status, int events);
@@ -50,6 +54,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   bool started_ = false;
   bool closing_ = false;
   uint64_t added_ns_;
+  StatsRows stats_rows_;
 };
 
 }  // namespace tollgate

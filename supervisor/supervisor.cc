@@ -54,6 +54,9 @@ std::expected<void, std::string> Supervisor::add_listener(UniqueFd fd, TargetInf
   notify_set_sync_wakeup(fd.get());  // quietly absent before Linux 6.6
   auto listener = std::make_shared<Listener>(*this, std::move(fd), std::move(target), std::move(decider));
   Listener* raw = listener.get();
+  const TargetInfo& t = raw->target();
+  raw->set_stats_rows(
+      decision_stats_.rows_for(t.policy_name, t.container ? t.container->container().id : ""));
   listeners_.emplace(raw, std::move(listener));
   ++stats_.listeners_opened;
   if (int rc = raw->start(loop_); rc != 0) {
@@ -99,7 +102,8 @@ void Supervisor::account(const Listener& listener, const CallContext& call, cons
     case Delivery::Sent: break;
   }
   ++stats_.answered;
-  decision_stats_.record(call.notification().data.nr, decision.verdict, delivery.latency_ns);
+  decision_stats_.record(call.notification().data.nr, decision.verdict, delivery.latency_ns,
+                         listener.stats_rows());
   if (events_.enabled() && !event_recorded)
     events_.record(DecisionEvent{call, decision, listener.target(), delivery.latency_ns});
   if (tap_ != nullptr && tap_->active())

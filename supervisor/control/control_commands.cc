@@ -1,10 +1,10 @@
 #include "supervisor/control/control_commands.h"
 
-#include "supervisor/decide/container_registry.h"
-
 #include "core/errno_names.h"
 #include "supervisor/control/held_calls.h"
+#include "supervisor/decide/container_registry.h"
 #include "supervisor/listener.h"
+#include "supervisor/metrics/daemon_metrics.h"
 #include "supervisor/monotonic_clock.h"
 #include "supervisor/supervisor.h"
 
@@ -113,6 +113,11 @@ ControlReply handle_control_request(const nlohmann::json& request, ControlContex
   if (cmd == "pending") return {pending(ctx), false};
   if (cmd == "allow") return answer(request, ctx, true);
   if (cmd == "deny") return answer(request, ctx, false);
+  if (cmd == "stats" && request.value("format", "json") == "openmetrics") {
+    // The same text the metrics endpoint serves, for hosts that expose no port (docs/metrics.md).
+    if (ctx.metrics == nullptr) return fail("this supervisor has no metrics exposition");
+    return {{{"openmetrics", ctx.metrics->exposition()}}, false};
+  }
   if (cmd == "stats") return {stats(ctx), false};
   if (cmd == "targets") return {targets(ctx), false};
   if (cmd == "watch") return {{{"watching", true}}, true};

@@ -12,6 +12,7 @@
 
 namespace tollgate {
 
+class DaemonMetrics;
 class HeldCalls;
 class Supervisor;
 
@@ -20,6 +21,8 @@ struct ControlContext {
   HeldCalls& held;
   // Re-reads policies; the reply's body on success. Empty: reload is not available.
   std::function<std::expected<nlohmann::json, std::string>()> reload;
+  // `stats` with "format": "openmetrics": the exposition. Null: that format is not available.
+  const DaemonMetrics* metrics = nullptr;
 };
 
 ControlReply handle_control_request(const nlohmann::json& request, ControlContext& context);

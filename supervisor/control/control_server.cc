@@ -273,6 +273,17 @@ std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::listen
                                                                                  std::optional<gid_t> group,
                                                                                  Handler handler,
                                                                                  ControlLimits limits) {
+  return start(loop, path, UniqueFd(), group, std::move(handler), limits);
+}
+
+std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::adopt(
+    uv_loop_t* loop, UniqueFd socket, std::optional<gid_t> group, Handler handler, ControlLimits limits) {
+  return start(loop, "", std::move(socket), group, std::move(handler), limits);
+}
+
+std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::start(
+    uv_loop_t* loop, const std::string& path, UniqueFd activated, std::optional<gid_t> group, Handler handler,
+    ControlLimits limits) {
   std::unique_ptr<ControlServer> server(new ControlServer(loop, group, std::move(handler), limits));
   ControlServer* raw = server.get();
   SocketServerOptions options{.path = path,
@@ -280,13 +291,14 @@ std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::listen
                               .group = group,
                               .max_connections = limits.max_connections,
                               .name = "control"};
-  auto socket = SocketServer::listen(
-      loop, std::move(options), [raw](int fd, const ucred& peer) { return raw->refusal_for(fd, peer); },
-      [raw](UniqueFd fd, const ucred& peer) {
-        auto connection = std::make_unique<ControlConnection>(*raw, peer);
-        (void)connection->open(std::move(fd));  // on failure it is already closing
-        return connection;
-      });
+  auto check = [raw](int fd, const ucred& peer) { return raw->refusal_for(fd, peer); };
+  auto make = [raw](UniqueFd fd, const ucred& peer) -> std::unique_ptr<SocketConnection> {
+    auto connection = std::make_unique<ControlConnection>(*raw, peer);
+    (void)connection->open(std::move(fd));  // on failure it is already closing
+    return connection;
+  };
+  auto socket = activated ? SocketServer::adopt(loop, std::move(activated), std::move(options), check, make)
+                          : SocketServer::listen(loop, std::move(options), check, make);
   if (!socket) return std::unexpected(socket.error());
   server->socket_ = std::move(*socket);
   uv_pipe_init(loop, &server->warm_up_, 0);

@@ -19,6 +19,7 @@
 
 #include "supervisor/event_tap.h"
 #include "supervisor/socket/socket_server.h"
+#include "tollgate/unique_fd.h"
 
 namespace tollgate {
 
@@ -58,6 +59,13 @@ class ControlServer final : public EventTap {
                                                                            std::optional<gid_t> group,
                                                                            Handler handler,
                                                                            ControlLimits limits = {});
+  // Serves a socket that is already listening (socket activation): its file, mode and group are the service
+  // manager's (SocketMode=, SocketGroup=), and it is left in place on close. Peers are still checked
+  // against `group`.
+  static std::expected<std::unique_ptr<ControlServer>, std::string> adopt(uv_loop_t* loop, UniqueFd socket,
+                                                                          std::optional<gid_t> group,
+                                                                          Handler handler,
+                                                                          ControlLimits limits = {});
   ~ControlServer() override;
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
@@ -72,6 +80,11 @@ class ControlServer final : public EventTap {
   size_t connection_count() const { return socket_->connection_count(); }
 
  private:
+  // listen() (path) and adopt() (activated) share everything else.
+  static std::expected<std::unique_ptr<ControlServer>, std::string> start(uv_loop_t* loop, const std::string& path,
+                                                                           UniqueFd activated,
+                                                                           std::optional<gid_t> group, Handler handler,
+                                                                           ControlLimits limits);
   friend class ControlConnection;
   ControlServer(uv_loop_t* loop, std::optional<gid_t> group, Handler handler, ControlLimits limits);
   std::optional<std::string> refusal_for(int fd, const ucred& peer) const;

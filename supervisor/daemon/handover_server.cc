@@ -229,6 +229,21 @@ std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::list
                                                                                    const std::string& path,
                                                                                    AcceptFn accept,
                                                                                    HandoverLimits limits) {
+  return start(loop, path, UniqueFd(), std::move(accept), std::move(limits));
+}
+
+std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::adopt(uv_loop_t* loop,
+                                                                                  UniqueFd socket,
+                                                                                  AcceptFn accept,
+                                                                                  HandoverLimits limits) {
+  return start(loop, "", std::move(socket), std::move(accept), std::move(limits));
+}
+
+std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::start(uv_loop_t* loop,
+                                                                                  const std::string& path,
+                                                                                  UniqueFd activated,
+                                                                                  AcceptFn accept,
+                                                                                  HandoverLimits limits) {
   std::unique_ptr<HandoverServer> server(new HandoverServer(std::move(accept), std::move(limits)));
   HandoverServer* raw = server.get();
   // Only the owner (root) may hand over listeners, unless other users are let in: the socket is created
@@ -238,13 +253,14 @@ std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::list
                               .group = std::nullopt,
                               .max_connections = raw->limits_.max_connections,
                               .name = "handover"};
-  auto socket = SocketServer::listen(
-      loop, std::move(options), [raw](int, const ucred& peer) { return raw->refusal_for(peer); },
-      [raw, loop](UniqueFd fd, const ucred& peer) {
-        auto connection = std::make_unique<HandoverConnection>(*raw, std::move(fd), peer);
-        connection->watch(loop);
-        return connection;
-      });
+  auto check = [raw](int, const ucred& peer) { return raw->refusal_for(peer); };
+  auto make = [raw, loop](UniqueFd fd, const ucred& peer) -> std::unique_ptr<SocketConnection> {
+    auto connection = std::make_unique<HandoverConnection>(*raw, std::move(fd), peer);
+    connection->watch(loop);
+    return connection;
+  };
+  auto socket = activated ? SocketServer::adopt(loop, std::move(activated), std::move(options), check, make)
+                          : SocketServer::listen(loop, std::move(options), check, make);
   if (!socket) return std::unexpected(socket.error());
   server->socket_ = std::move(*socket);
   return server;

@@ -40,14 +40,14 @@ class HandoverServer {
       std::function<std::expected<void, std::string>(HandoverEnvelope, UniqueFd listener, const ucred& peer)>;
 
   // Binds PATH (mode 0600; a stale socket nobody listens on is replaced). Error: a message for the user.
-  static std::expected<std::unique_ptr<HandoverServer>, std::string> listen(uv_loop_t* loop,
-                                                                            const std::string& path,
-                                                                            AcceptFn accept,
-                                                                            HandoverLimits limits = {});
-  // OCI runtimes (linux.seccomp.listenerPath) are served once this is set; before, their messages are
-  // refused.
-  using OciAcceptFn =
-      std::function<std::expected<void, std::string>(OciProcessState, UniqueFd listener, const ucred& peer)>;
+  static std::expected<std::unique_ptr<HandoverServer>, std::string> listen(uv_loop_t* loop, const std::string& path,
+                                                                             AcceptFn accept, HandoverLimits limits = {});
+  // Serves a socket that is already listening (socket activation): its file, mode and owner are the service
+  // manager's, and it is left in place on close.
+  static std::expected<std::unique_ptr<HandoverServer>, std::string> adopt(uv_loop_t* loop, UniqueFd socket,
+                                                                            AcceptFn accept, HandoverLimits limits = {});
+  // OCI runtimes (linux.seccomp.listenerPath) are served once this is set; before, their messages are refused.
+  using OciAcceptFn = std::function<std::expected<void, std::string>(OciProcessState, UniqueFd listener, const ucred& peer)>;
   void set_oci_accept(OciAcceptFn accept) { oci_accept_ = std::move(accept); }
   ~HandoverServer();
   HandoverServer(const HandoverServer&) = delete;
@@ -59,6 +59,10 @@ class HandoverServer {
   uint64_t rejected() const { return rejected_; }
 
  private:
+  // listen() (path) and adopt() (activated) share everything else.
+  static std::expected<std::unique_ptr<HandoverServer>, std::string> start(uv_loop_t* loop, const std::string& path,
+                                                                            UniqueFd activated, AcceptFn accept,
+                                                                            HandoverLimits limits);
   friend class HandoverConnection;
   HandoverServer(AcceptFn accept, HandoverLimits limits)
       : accept_(std::move(accept)), limits_(std::move(limits)) {}

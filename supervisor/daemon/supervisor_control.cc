@@ -10,6 +10,7 @@
 #include "supervisor/control/held_calls.h"
 #include "supervisor/control/learned_rules.h"
 #include "supervisor/daemon/interactive_prompt.h"
+#include "supervisor/metrics/daemon_metrics.h"
 #include "supervisor/monotonic_clock.h"
 #include "supervisor/supervisor.h"
 
@@ -27,7 +28,8 @@ std::expected<gid_t, std::string> group_id(const std::string& name) {
 }  // namespace
 
 std::expected<std::unique_ptr<SupervisorControl>, std::string> SupervisorControl::start(
-    uv_loop_t* loop, Supervisor& supervisor, const ControlOptions& o, ReloadFn reload) {
+    uv_loop_t* loop, Supervisor& supervisor, const ControlOptions& o, ReloadFn reload,
+    UniqueFd activated_socket, DaemonMetrics* metrics) {
   std::unique_ptr<SupervisorControl> c(new SupervisorControl());
   c->supervisor_ = &supervisor;
   c->reload_policies_ = std::move(reload);
@@ -43,14 +45,16 @@ std::expected<std::unique_ptr<SupervisorControl>, std::string> SupervisorControl
     gid = *g;
   }
   c->held_ = std::make_unique<HeldCalls>(loop, supervisor, c->learned_.get());
+  if (metrics != nullptr) metrics->set_held_calls([held = c->held_.get()] { return held->calls().size(); });
 
-  if (!o.socket_path.empty()) {
+  if (activated_socket || !o.socket_path.empty()) {
     SupervisorControl* self = c.get();
-    auto handler = [self](const nlohmann::json& request) {
-      ControlContext ctx{*self->supervisor_, *self->held_, [self] { return self->reload(); }};
+    auto handler = [self, metrics](const nlohmann::json& request) {
+      ControlContext ctx{*self->supervisor_, *self->held_, [self] { return self->reload(); }, metrics};
       return handle_control_request(request, ctx);
     };
-    auto server = ControlServer::listen(loop, o.socket_path, gid, handler);
+    auto server = activated_socket ? ControlServer::adopt(loop, std::move(activated_socket), gid, handler)
+                                   : ControlServer::listen(loop, o.socket_path, gid, handler);
     if (!server && !o.socket_optional) {
       c->held_->close();
       return std::unexpected("--control-socket " + server.error());

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/install_paths.h"
+#include "tollgate/unique_fd.h"
 
 namespace tollgate {
 
@@ -19,6 +20,7 @@ class Supervisor;
 class HeldCalls;
 class LearnedRules;
 class ControlServer;
+class DaemonMetrics;
 class InteractivePrompt;
 
 struct ControlOptions {
@@ -37,11 +39,16 @@ class SupervisorControl {
   // Extra policies to re-read on `ctl reload`, after the learned rules; its body goes into the reply.
   using ReloadFn = std::function<std::expected<nlohmann::json, std::string>()>;
 
+  // `activated_socket`, when given, is the control socket already listening (socket activation), served
+  // instead of options.socket_path. `metrics`, when given, answers `stats --openmetrics` and is told how
+  // many calls are held; it must outlive the control.
   // Error: a message for the user (bad learned file, socket in use, unknown group, no terminal).
   static std::expected<std::unique_ptr<SupervisorControl>, std::string> start(uv_loop_t* loop,
                                                                               Supervisor& supervisor,
                                                                               const ControlOptions& options,
-                                                                              ReloadFn reload = {});
+                                                                              ReloadFn reload = {},
+                                                                              UniqueFd activated_socket = UniqueFd(),
+                                                                              DaemonMetrics* metrics = nullptr);
   ~SupervisorControl();
   // Answers what is still held with its default, closes the socket and the prompt. Before the loop's last
   // run.

@@ -37,8 +37,23 @@ std::expected<std::unique_ptr<SocketServer>, std::string> SocketServer::listen(u
     return std::unexpected(options.path + ": chown to group " + std::to_string(*options.group) + ": " +
                            std::strerror(e));
   }
+  const std::string path = options.path;
+  auto server = adopt(loop, std::move(*sock), std::move(options), std::move(check), std::move(make));
+  if (!server) {
+    unlink(path.c_str());
+    return server;
+  }
+  (*server)->options_.path = path;  // ours: removed on close
+  return server;
+}
+
+std::expected<std::unique_ptr<SocketServer>, std::string> SocketServer::adopt(uv_loop_t* loop, UniqueFd socket,
+                                                                              SocketServerOptions options,
+                                                                              PeerCheck check,
+                                                                              MakeConnection make) {
+  options.path.clear();  // the service manager's file: left in place on close
   std::unique_ptr<SocketServer> server(
-      new SocketServer(loop, std::move(options), std::move(*sock), std::move(check), std::move(make)));
+      new SocketServer(loop, std::move(options), std::move(socket), std::move(check), std::move(make)));
   if (int rc = uv_poll_init(loop, &server->poll_, server->socket_.get()); rc != 0)
     return std::unexpected(server->options_.name + " socket: " + uv_strerror(rc));
   server->poll_open_ = true;

@@ -64,6 +64,12 @@ class SocketServer {
                                                                           SocketServerOptions options,
                                                                           PeerCheck check,
                                                                           MakeConnection make);
+  // Serves a socket that is already listening (socket activation): its file, mode and owner are the service
+  // manager's, and it stays in place on close (options.path and group are not used).
+  static std::expected<std::unique_ptr<SocketServer>, std::string> adopt(uv_loop_t* loop, UniqueFd socket,
+                                                                         SocketServerOptions options,
+                                                                         PeerCheck check,
+                                                                         MakeConnection make);
   // The owner must have called close() and let the loop run once before destroying a listening server.
   ~SocketServer();
   SocketServer(const SocketServer&) = delete;
