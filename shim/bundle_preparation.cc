@@ -90,7 +90,7 @@ std::expected<PreparedBundle, std::string> prepare_bundle(const std::string& bun
   std::expected<nlohmann::json, std::string> seccomp;
   std::string metadata;
   if (*settings->mode == ShimMode::Enforce) {
-    DaemonPolicies policies{config.policy_dir.value_or(shipped_policy_dir())};
+    DaemonPolicies policies{config.policy_dir ? PolicySearchPath{{*config.policy_dir}} : shipped_policy_path()};
     const std::string policy_name = settings->policy.value_or(policies.default_name);
     auto policy = policies.load(policy_name);
     if (!policy) return std::unexpected(who + ": " + policy.error());

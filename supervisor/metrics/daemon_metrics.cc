@@ -76,7 +76,8 @@ std::string DaemonMetrics::exposition() const {
   latency(out, "tollgate_emulation_latency_seconds",
           "From receiving a notification to answering it, for emulated calls (the handler's work included).",
           d.emulation_latency());
-  gauge(out, "tollgate_pending_calls", "Calls answered later (emulation, a person), waiting now.", s.pending);
+  gauge(out, "tollgate_unanswered_calls", "Calls received and not answered yet (being emulated, or held for a person).",
+        s.unanswered);
   if (held_calls_)
     gauge(out, "tollgate_held_calls", "Calls held by \"ask\" rules, waiting for a person now.",
           held_calls_());
