@@ -1,25 +1,25 @@
 // `tollgate supervise`: a daemon that serves listeners handed over on a Unix socket.
-#include <CLI/CLI.hpp>
+#include <pwd.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <uv.h>
 
-#include <pwd.h>
-
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <filesystem>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "supervisor/daemon/handover_admission.h"
 #include "cli/logging.h"
+#include "cli/signal_forwarder.h"
+#include "supervisor/daemon/handover_admission.h"
+#include "supervisor/daemon/handover_server.h"
 #include "supervisor/daemon/oci_admission.h"
 #include "supervisor/daemon/policy_reload.h"
-#include "cli/signal_forwarder.h"
 #include "supervisor/emulation/emulation_dispatcher.h"
-#include "supervisor/daemon/handover_server.h"
 #include "supervisor/rules/rule_set.h"
+#include "supervisor/socket/open_file_limit.h"
 #include "supervisor/supervisor.h"
 
 namespace tollgate {
@@ -46,6 +46,8 @@ std::expected<std::vector<uid_t>, std::string> resolve_users(const std::vector<s
 }  // namespace
 
 int supervise_command(const SuperviseOptions& o) {
+  // One fd per listener and per connection: the soft limit distributions start services with is too low.
+  if (auto raised = raise_open_file_limit(); !raised) spdlog::warn("{}", raised.error());
   auto allowed_uids = resolve_users(o.allow_users);
   if (!allowed_uids) {
     report_error(allowed_uids.error());
@@ -72,7 +74,8 @@ int supervise_command(const SuperviseOptions& o) {
       uv_loop_close(&loop);
       return status;
     };
-    const DaemonPolicies policies{o.policy_dir.value_or(shipped_policy_dir()), o.default_policy.value_or("default")};
+    const DaemonPolicies policies{o.policy_dir.value_or(shipped_policy_dir()),
+                                  o.default_policy.value_or("default")};
     HandoverAdmission agents(supervisor, policies);
     auto accept = [&](HandoverEnvelope envelope, UniqueFd listener, const ucred& peer) {
       return agents.admit(std::move(envelope), std::move(listener), peer);
@@ -86,18 +89,21 @@ int supervise_command(const SuperviseOptions& o) {
       }
       spdlog::warn("{}; containers that name no policy will be refused", ok.error());
     }
-    auto admit = [&](OciProcessState state, UniqueFd listener, const ucred& peer) -> std::expected<void, std::string> {
+    auto admit = [&](OciProcessState state, UniqueFd listener,
+                     const ucred& peer) -> std::expected<void, std::string> {
       // A rootless runtime let in with --allow-uid names its container's pid: it aims reboot's "exit" kill,
       // so it must run as that user (pid 0, which crun sends for `crun exec`, names nothing).
       if (!is_trusted_peer(peer) && state.pid != 0 && !runs_as(state.pid, peer.uid))
-        return std::unexpected("pid " + std::to_string(state.pid) + " does not run as uid " + std::to_string(peer.uid));
+        return std::unexpected("pid " + std::to_string(state.pid) + " does not run as uid " +
+                               std::to_string(peer.uid));
       return containers.admit(std::move(state), std::move(listener));
     };
     HandoverLimits limits;
     limits.allowed_uids = *allowed_uids;
     auto server = HandoverServer::listen(&loop, o.socket_path, accept, limits);
     std::expected<std::unique_ptr<HandoverServer>, std::string> oci_server;
-    if (server && o.oci_socket_path) oci_server = HandoverServer::listen(&loop, *o.oci_socket_path, accept, limits);
+    if (server && o.oci_socket_path)
+      oci_server = HandoverServer::listen(&loop, *o.oci_socket_path, accept, limits);
     if (!server || !oci_server) {
       report_error(!server ? server.error() : oci_server.error());
       if (server) (*server)->close();
@@ -106,15 +112,17 @@ int supervise_command(const SuperviseOptions& o) {
     (*server)->set_oci_accept(admit);
     if (*oci_server) (*oci_server)->set_oci_accept(admit);
     HandoverServer& srv = **server;
-    auto control = SupervisorControl::start(&loop, supervisor, o.control, [&] { return reload_target_policies(supervisor); });
+    auto control = SupervisorControl::start(&loop, supervisor, o.control,
+                                            [&] { return reload_target_policies(supervisor); });
     if (!control) {
       report_error(control.error());
       srv.close();
       if (*oci_server) (*oci_server)->close();
       return finish_early(exit_code::kInternal);
     }
-    // SIGINT/SIGTERM/SIGQUIT stop the daemon: no new handovers, every listener closed (their targets' notified
-    // calls then fail with ENOSYS), and the loop runs dry. SIGHUP re-reads the policies, as `ctl reload` does.
+    // SIGINT/SIGTERM/SIGQUIT stop the daemon: no new handovers, every listener closed (their targets'
+    // notified calls then fail with ENOSYS), and the loop runs dry. SIGHUP re-reads the policies, as `ctl
+    // reload` does.
     std::unique_ptr<SignalForwarder> signals;
     signals = std::make_unique<SignalForwarder>(&loop, [&](int sig) {
       if (sig == SIGHUP) {  // the same as `ctl reload`
@@ -140,33 +148,41 @@ int supervise_command(const SuperviseOptions& o) {
 
 Subcommand add_supervise_command(CLI::App& parent) {
   auto options = std::make_shared<SuperviseOptions>();
-  CLI::App* cmd =
-      parent.add_subcommand("supervise", "Serve listeners handed over by `tollgate run --supervisor` (a daemon)");
+  CLI::App* cmd = parent.add_subcommand(
+      "supervise", "Serve listeners handed over by `tollgate run --supervisor` (a daemon)");
   cmd->add_option("--socket", options->socket_path, "Unix socket to accept listeners on (mode 0600)")
       ->capture_default_str();
   cmd->add_option("--oci-socket", options->oci_socket_path,
                   "a second socket for OCI runtimes' linux.seccomp.listenerPath (they may use --socket too)");
   cmd->add_option("--policy-dir", options->policy_dir,
                   "where containers' policy names resolve (default: the shipped policies)");
-  cmd->add_option("--default-policy", options->default_policy,
-                  "policy for containers whose listenerMetadata and annotations name none (default: default)");
+  cmd->add_option(
+      "--default-policy", options->default_policy,
+      "policy for containers whose listenerMetadata and annotations name none (default: default)");
   cmd->add_option("--allow-uid", options->allow_users,
                   "USER (name or number) may hand over listeners too, decided under this daemon's policies "
-                  "(its metadata \"policy\" or --default-policy), never one it sends (repeatable; the socket is then 0666)");
+                  "(its metadata \"policy\" or --default-policy), never one it sends (repeatable; the socket "
+                  "is then 0666)");
   cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
-  cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
+  cmd->add_option("--events", options->events_path,
+                  "append one JSON object per decision to FILE (docs/events.md)");
   CLI::Option* control_socket =
-      cmd->add_option("--control-socket", options->control.socket_path,
-                      "Unix socket for `tollgate ctl` (mode 0600, or 0660 with --control-group); when the default is "
-                      "taken by another supervisor, this one runs without")
+      cmd->add_option(
+             "--control-socket", options->control.socket_path,
+             "Unix socket for `tollgate ctl` (mode 0600, or 0660 with --control-group); when the default is "
+             "taken by another supervisor, this one runs without")
           ->capture_default_str();
-  cmd->add_option("--control-group", options->control.group, "a group whose members may also use the control socket");
+  cmd->add_option("--control-group", options->control.group,
+                  "a group whose members may also use the control socket");
   cmd->add_flag("--interactive", options->control.interactive,
                 "ask about calls held by \"ask\" rules on this terminal (stdin must be a terminal)");
-  cmd->add_option("--learned", options->control.learned_path,
-                  "rules learned from \"always\" answers: read at start, rewritten atomically on each new one");
-  cmd->footer("\nStops on SIGINT, SIGTERM or SIGQUIT (exit status 0); 2 for a bad command line, 125 when the socket\n"
-              "cannot be set up. The handover protocol is described in docs/handover.md, OCI runtimes in docs/oci.md.");
+  cmd->add_option(
+      "--learned", options->control.learned_path,
+      "rules learned from \"always\" answers: read at start, rewritten atomically on each new one");
+  cmd->footer(
+      "\nStops on SIGINT, SIGTERM or SIGQUIT (exit status 0); 2 for a bad command line, 125 when the socket\n"
+      "cannot be set up. The handover protocol is described in docs/handover.md, OCI runtimes in "
+      "docs/oci.md.");
   return {cmd, [options, control_socket] {
             options->control.socket_optional = control_socket->count() == 0;
             return supervise_command(*options);
