@@ -71,7 +71,11 @@ void SocketServer::on_readable(uv_poll_t* handle, int status, int) {
 }
 
 void SocketServer::accept_pending() {
-  while (!closing_) {
+  // A bounded number per readiness: a peer that reconnects as fast as it is refused must not keep the
+  // loop here, where the close callbacks that free refused connections' fds never get to run (the poll is
+  // level-triggered, so the rest are accepted on the next turn).
+  constexpr int kAcceptsPerTurn = 64;
+  for (int accepted = 0; accepted < kAcceptsPerTurn && !closing_; ++accepted) {
     UniqueFd conn(accept4(socket_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (!conn) {
       if (errno == EMFILE || errno == ENFILE) {
