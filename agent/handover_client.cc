@@ -7,12 +7,15 @@
 
 #include <cstring>
 
+#include "core/json_input.h"
 #include "tollgate/unique_fd.h"
 
 namespace tollgate {
 namespace {
 
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string errno_text(const std::string& what) {
+  return what + ": " + std::strerror(errno);
+}
 
 std::expected<void, std::string> send_all(int sock, std::string_view data, int fd_to_attach) {
   bool attached = false;
@@ -45,11 +48,13 @@ std::expected<void, std::string> send_all(int sock, std::string_view data, int f
 
 }  // namespace
 
-std::expected<void, std::string> hand_over_listener(const std::string& socket_path, const HandoverEnvelope& envelope,
-                                                   int listener_fd, std::chrono::milliseconds timeout) {
+std::expected<void, std::string> hand_over_listener(const std::string& socket_path,
+                                                    const HandoverEnvelope& envelope, int listener_fd,
+                                                    std::chrono::milliseconds timeout) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (socket_path.size() >= sizeof addr.sun_path) return std::unexpected(socket_path + ": socket path too long");
+  if (socket_path.size() >= sizeof addr.sun_path)
+    return std::unexpected(socket_path + ": socket path too long");
   std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
   UniqueFd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!sock) return std::unexpected(errno_text("socket"));
@@ -61,8 +66,11 @@ std::expected<void, std::string> hand_over_listener(const std::string& socket_pa
   std::string reply;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (reply.find('\n') == std::string::npos) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::unexpected("the supervisor did not answer within " + std::to_string(timeout.count()) + " ms");
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return std::unexpected("the supervisor did not answer within " + std::to_string(timeout.count()) +
+                             " ms");
     pollfd p{sock.get(), POLLIN, 0};
     int ready = poll(&p, 1, static_cast<int>(left.count()));
     if (ready < 0 && errno != EINTR) return std::unexpected(errno_text("waiting for the supervisor"));
@@ -74,11 +82,13 @@ std::expected<void, std::string> hand_over_listener(const std::string& socket_pa
     reply.append(buf, static_cast<size_t>(n));
     if (reply.size() > 65536) break;
   }
-  auto j = nlohmann::json::parse(reply, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("ok"))
+  auto parsed = parse_json_input(reply);
+  if (!parsed || !parsed->is_object() || !parsed->contains("ok"))
     return std::unexpected("the supervisor closed the connection without a valid answer");
+  const nlohmann::json& j = *parsed;
   if (j["ok"] == true) return {};
-  return std::unexpected("the supervisor refused the listener: " + j.value("error", std::string("no reason given")));
+  return std::unexpected("the supervisor refused the listener: " +
+                         j.value("error", std::string("no reason given")));
 }
 
 }  // namespace tollgate

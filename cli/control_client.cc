@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "core/json_input.h"
+#include "core/json_output.h"
 #include "supervisor/control/control_server.h"
 
 namespace tollgate {
@@ -26,7 +28,7 @@ std::expected<ControlClient, std::string> ControlClient::connect(const std::stri
 std::expected<void, std::string> ControlClient::send(const nlohmann::json& request) {
   nlohmann::json r = request;
   r["v"] = kControlProtocolVersion;
-  const std::string line = r.dump() + "\n";
+  const std::string line = json_text(r) + "\n";
   size_t sent = 0;
   while (sent < line.size()) {
     ssize_t n = ::send(fd_.get(), line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
@@ -43,9 +45,9 @@ std::expected<nlohmann::json, std::string> ControlClient::receive(std::chrono::m
     if (size_t nl = buffer_.find('\n'); nl != std::string::npos) {
       std::string line = buffer_.substr(0, nl);
       buffer_.erase(0, nl + 1);
-      nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-      if (j.is_discarded()) return std::unexpected("the supervisor sent something that is not JSON");
-      return j;
+      auto j = parse_json_input(line);
+      if (!j) return std::unexpected("the supervisor sent something that is not JSON");
+      return std::move(*j);
     }
     int wait_ms = -1;
     if (timeout.count() >= 0) {

@@ -9,6 +9,7 @@
 #include "cli/control_client.h"
 #include "cli/exit_codes.h"
 #include "cli/logging.h"
+#include "core/json_output.h"
 
 namespace tollgate {
 namespace {
@@ -56,7 +57,8 @@ void print_pending(const nlohmann::json& reply) {
     std::cout << "#" << c.value("id", 0) << "  " << who(c) << " " << c.value("call", "") << "\n"
               << "     held " << seconds(c.value("age_ms", 0)) << ", " << c.value("default", "deny") << " in "
               << seconds(c.value("expires_in_ms", 0)) << "; target " << c["target"].value("pid", 0) << " ("
-              << container_text(c["target"]) << argv_text(c["target"]["argv"]) << "), policy " << c.value("policy", "") << ", rule "
+              << container_text(c["target"]) << argv_text(c["target"]["argv"]) << "), policy "
+              << c.value("policy", "") << ", rule "
               << (c["rule"].is_string() ? c["rule"].get<std::string>() : "-") << "\n";
   }
 }
@@ -70,7 +72,8 @@ void print_targets(const nlohmann::json& reply) {
   std::printf("%-8s %-10s %-8s %-20s %s\n", "PID", "AGE", "HELD", "POLICY", "COMMAND");
   for (const auto& t : list)
     std::printf("%-8d %-10s %-8zu %-20s %s\n", t.value("pid", 0), seconds(t.value("age_ms", 0)).c_str(),
-                t.value("held", size_t{0}), t.value("policy", "").c_str(), (container_text(t) + argv_text(t["argv"])).c_str());
+                t.value("held", size_t{0}), t.value("policy", "").c_str(),
+                (container_text(t) + argv_text(t["argv"])).c_str());
 }
 
 void print_stats(const nlohmann::json& reply) {
@@ -133,7 +136,7 @@ int run_ctl(const CtlOptions& o, const std::string& cmd) {
     report_error(reply.error());
     return exit_code::kInternal;
   }
-  if (o.json) std::cout << reply->dump() << "\n" << std::flush;
+  if (o.json) std::cout << json_text(*reply) << "\n" << std::flush;
   if (!reply->value("ok", false)) {
     report_error(reply->value("error", std::string("the supervisor refused")));
     return kRefused;
@@ -144,7 +147,7 @@ int run_ctl(const CtlOptions& o, const std::string& cmd) {
       auto event = client->receive(std::chrono::milliseconds(-1));
       if (!event) return 0;  // the supervisor stopped
       if (o.json)
-        std::cout << event->dump() << "\n" << std::flush;
+        std::cout << json_text(*event) << "\n" << std::flush;
       else
         print_event(*event);
     }

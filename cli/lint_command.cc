@@ -3,10 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli/commands.h"
+#include "core/json_output.h"
 #include "profile/kernel_syscalls.h"
 #include "profile/profile_lint.h"
 #include "profile/runtime_lint.h"
-#include "cli/commands.h"
 #include "supervisor/decide/policy_source.h"
 
 namespace tollgate {
@@ -38,7 +39,7 @@ int lint_command(const LintOptions& o) {
   }
 
   if (o.json) {
-    std::printf("%s\n", lint_report(o.profile, findings).dump(2).c_str());
+    std::printf("%s\n", json_text(lint_report(o.profile, findings), 2).c_str());
     return lint_exit_status(findings);
   }
   size_t notes = 0, warnings = 0, errors = 0;

@@ -1,5 +1,4 @@
 // `tollgate run`: start a command under a policy and supervise it here, or hand it to a daemon.
-#include <CLI/CLI.hpp>
 #include <errno.h>
 #include <linux/capability.h>
 #include <signal.h>
@@ -8,6 +7,7 @@
 #include <sys/wait.h>
 #include <uv.h>
 
+#include <CLI/CLI.hpp>
 #include <cstring>
 
 #include "agent/handover_client.h"
@@ -19,9 +19,9 @@
 #include "cli/signal_forwarder.h"
 #include "core/proc_status.h"
 #include "profile/filter_compiler.h"
-#include "supervisor/daemon/policy_reload.h"
 #include "supervisor/emulation/emulation_dispatcher.h"
 #include "supervisor/rules/rule_set.h"
+#include "supervisor/socket/open_file_limit.h"
 #include "supervisor/supervisor.h"
 
 namespace tollgate {
@@ -64,7 +64,8 @@ class TargetWatch {
   static void on_exit(uv_poll_t* handle, int, int) {
     auto* self = static_cast<TargetWatch*>(handle->data);
     siginfo_t info{};
-    if (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(self->pidfd_), &info, WEXITED | WNOHANG) != 0 ||
+    if (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(self->pidfd_), &info, WEXITED | WNOHANG) !=
+            0 ||
         info.si_pid == 0)
       return;
     self->status_ = status_of(info);
@@ -108,6 +109,8 @@ class EarlySignalHold {
 
 int run_command(const RunOptions& o) {
   EarlySignalHold early_signals;
+  // The embedded supervisor holds an fd per listener, like the daemon (and the target inherits the limit).
+  if (auto raised = raise_open_file_limit(); !raised) spdlog::warn("{}", raised.error());
   auto loaded = load_policy_choice(o.policy);
   if (!loaded) {
     report_error(loaded.error());
@@ -173,8 +176,8 @@ int run_command(const RunOptions& o) {
     if (o.rootless) {
       launch.id_maps = plan_rootless_maps();
       if (!launch.id_maps.single_id_reason.empty() && !o.quiet)
-        spdlog::info("--rootless: only uid {} and gid {} are mapped ({}); docs/rootless.md", geteuid(), getegid(),
-                     launch.id_maps.single_id_reason);
+        spdlog::info("--rootless: only uid {} and gid {} are mapped ({}); docs/rootless.md", geteuid(),
+                     getegid(), launch.id_maps.single_id_reason);
     }
     launch.new_pid_namespace = o.pidns;
     launch.new_net_namespace = o.netns;
@@ -196,7 +199,6 @@ int run_command(const RunOptions& o) {
       envelope.policy_flavor = loaded->flavor == PolicyFlavor::Tollgate ? "tollgate" : "docker";
       envelope.policy_document = policy->document;
       envelope.metadata = info.metadata;
-      add_policy_paths(envelope.metadata, o.policy);  // so that `ctl reload` can re-read them
       serving = hand_over_listener(*o.supervisor_socket, envelope, listener.get());
       listener.reset();  // the daemon holds it now
     } else {
@@ -220,7 +222,8 @@ int run_command(const RunOptions& o) {
     result = watch.status().value_or(exit_code::kInternal);
     if (reboot_status >= 0) {
       result = reboot_status;
-      if (!o.quiet) spdlog::warn("the command called reboot(2): its process tree was ended (exit status {})", result);
+      if (!o.quiet)
+        spdlog::warn("the command called reboot(2): its process tree was ended (exit status {})", result);
     }
     if (auto exec_error = target->exec_error()) {
       report_error("cannot execute " + *executable + ": " + std::strerror(*exec_error));
@@ -238,8 +241,10 @@ int run_command(const RunOptions& o) {
 
 Subcommand add_run_command(CLI::App& parent) {
   auto options = std::make_shared<RunOptions>();
-  CLI::App* cmd = parent.add_subcommand("run", "Run a command under a policy, supervised by this process or a daemon");
-  cmd->add_option("--policy", options->policy.policy_path, "tollgate policy (JSON); default: the shipped default.json")
+  CLI::App* cmd =
+      parent.add_subcommand("run", "Run a command under a policy, supervised by this process or a daemon");
+  cmd->add_option("--policy", options->policy.policy_path,
+                  "tollgate policy (JSON); default: the shipped default.json")
       ->check(CLI::ExistingFile);
   cmd->add_option("--profile", options->policy.profile_path,
                   "Docker/OCI seccomp profile used as the filter (with --policy: the policy adds its rules)")
@@ -248,11 +253,13 @@ Subcommand add_run_command(CLI::App& parent) {
                   "hand the listener to `tollgate supervise` at this socket instead of serving it here");
   add_diagnostic_options(*cmd, *options);
   cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
-  cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
+  cmd->add_option("--events", options->events_path,
+                  "append one JSON object per decision to FILE (docs/events.md)");
   cmd->add_option("--metadata", options->metadata, "KEY=VALUE attached to this target's events (repeatable)");
-  cmd->add_flag("--rootless", options->rootless,
-                "start the command in new user and mount namespaces with your uid/gid mapped to root (unshare -Urm), "
-                "followed by your ranges from /etc/subuid and /etc/subgid if you have some (newuidmap)");
+  cmd->add_flag(
+      "--rootless", options->rootless,
+      "start the command in new user and mount namespaces with your uid/gid mapped to root (unshare -Urm), "
+      "followed by your ranges from /etc/subuid and /etc/subgid if you have some (newuidmap)");
   cmd->add_flag("--pidns", options->pidns, "with --rootless: a new pid namespace too");
   cmd->add_flag("--netns", options->netns, "with --rootless: a new network namespace too");
   cmd->add_flag("--interactive", options->control.interactive,
@@ -260,14 +267,17 @@ Subcommand add_run_command(CLI::App& parent) {
   cmd->add_option("--tty", options->control.tty,
                   "the terminal to ask on (e.g. /dev/pts/3), apart from the command's own terminal")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--learned", options->control.learned_path,
-                  "rules learned from \"always\" answers: read at start, rewritten atomically on each new one");
+  cmd->add_option(
+      "--learned", options->control.learned_path,
+      "rules learned from \"always\" answers: read at start, rewritten atomically on each new one");
   cmd->add_option("command", options->command, "the command and its arguments (after --)")->required();
   cmd->footer(
       "\nExit status: the command's own; 128+N when it was killed by signal N; 2 for a bad command line or\n"
       "policy; 125 when tollgate itself failed; 126 when the command could not be executed; 127 when it was\n"
-      "not found. 120, 121 or 122 when the command rebooted (restart, halt, power off) under a reboot rule with\n"
-      "mode \"exit\" and its process tree was ended. SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to the\n"
+      "not found. 120, 121 or 122 when the command rebooted (restart, halt, power off) under a reboot rule "
+      "with\n"
+      "mode \"exit\" and its process tree was ended. SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to "
+      "the\n"
       "command.\n\n"
       "Example: tollgate run -- sh -c 'mount -t tmpfs none /mnt; echo rc=$?'");
   return {cmd, [options] { return run_command(*options); }};

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/file_text.h"
+#include "core/json_output.h"
 #include "profile/profile_variants.h"
 #include "supervisor/decide/decider_for_mode.h"
 #include "supervisor/decide/policy_source.h"
@@ -19,7 +20,7 @@ namespace {
 template <typename Json>
 std::expected<void, std::string> write_json(const std::string& path, const Json& doc) {
   std::ofstream out(path, std::ios::trunc);
-  out << doc.dump(2) << "\n";
+  out << json_text(doc, 2) << "\n";
   out.close();
   if (!out) return std::unexpected("cannot write " + path);
   return {};

@@ -21,6 +21,7 @@
 #include "supervisor/metrics/daemon_metrics.h"
 #include "supervisor/metrics/metrics_http_server.h"
 #include "supervisor/rules/rule_set.h"
+#include "supervisor/socket/open_file_limit.h"
 #include "supervisor/supervisor.h"
 
 namespace tollgate {
@@ -47,6 +48,8 @@ std::expected<std::vector<uid_t>, std::string> resolve_users(const std::vector<s
 }  // namespace
 
 int supervise_command(const SuperviseOptions& o) {
+  // One fd per listener and per connection: the soft limit distributions start services with is too low.
+  if (auto raised = raise_open_file_limit(); !raised) spdlog::warn("{}", raised.error());
   auto allowed_uids = resolve_users(o.allow_users);
   if (!allowed_uids) {
     report_error(allowed_uids.error());
@@ -99,11 +102,13 @@ int supervise_command(const SuperviseOptions& o) {
       }
       spdlog::warn("{}; containers that name no policy will be refused", ok.error());
     }
-    auto admit = [&](OciProcessState state, UniqueFd listener, const ucred& peer) -> std::expected<void, std::string> {
+    auto admit = [&](OciProcessState state, UniqueFd listener,
+                     const ucred& peer) -> std::expected<void, std::string> {
       // A rootless runtime let in with --allow-uid names its container's pid: it aims reboot's "exit" kill,
       // so it must run as that user (pid 0, which crun sends for `crun exec`, names nothing).
       if (!is_trusted_peer(peer) && state.pid != 0 && !runs_as(state.pid, peer.uid))
-        return std::unexpected("pid " + std::to_string(state.pid) + " does not run as uid " + std::to_string(peer.uid));
+        return std::unexpected("pid " + std::to_string(state.pid) + " does not run as uid " +
+                               std::to_string(peer.uid));
       auto admitted = containers.admit(std::move(state), std::move(listener));
       if (admitted) ++handovers_accepted;
       return admitted;
@@ -185,16 +190,17 @@ int supervise_command(const SuperviseOptions& o) {
 
 Subcommand add_supervise_command(CLI::App& parent) {
   auto options = std::make_shared<SuperviseOptions>();
-  CLI::App* cmd =
-      parent.add_subcommand("supervise", "Serve listeners handed over by `tollgate run --supervisor` (a daemon)");
+  CLI::App* cmd = parent.add_subcommand(
+      "supervise", "Serve listeners handed over by `tollgate run --supervisor` (a daemon)");
   cmd->add_option("--socket", options->socket_path, "Unix socket to accept listeners on (mode 0600)")
       ->capture_default_str();
   cmd->add_option("--oci-socket", options->oci_socket_path,
                   "a second socket for OCI runtimes' linux.seccomp.listenerPath (they may use --socket too)");
   cmd->add_option("--policy-dir", options->policy_dir,
                   "where containers' policy names resolve (default: the shipped policies)");
-  cmd->add_option("--default-policy", options->default_policy,
-                  "policy for containers whose listenerMetadata and annotations name none (default: default)");
+  cmd->add_option(
+      "--default-policy", options->default_policy,
+      "policy for containers whose listenerMetadata and annotations name none (default: default)");
   cmd->add_option("--allow-uid", options->allow_users,
                   "USER (name or number) may hand over listeners too, decided under this daemon's policies "
                   "(its metadata \"policy\" or --default-policy), never one it sends (repeatable; the socket is then 0666)");
@@ -202,22 +208,28 @@ Subcommand add_supervise_command(CLI::App& parent) {
   // passed up to it.
   cmd->fallthrough();
   cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
-  cmd->add_option("--events", options->events_path, "append one JSON object per decision to FILE (docs/events.md)");
+  cmd->add_option("--events", options->events_path,
+                  "append one JSON object per decision to FILE (docs/events.md)");
   CLI::Option* control_socket =
-      cmd->add_option("--control-socket", options->control.socket_path,
-                      "Unix socket for `tollgate ctl` (mode 0600, or 0660 with --control-group); when the default is "
-                      "taken by another supervisor, this one runs without")
+      cmd->add_option(
+             "--control-socket", options->control.socket_path,
+             "Unix socket for `tollgate ctl` (mode 0600, or 0660 with --control-group); when the default is "
+             "taken by another supervisor, this one runs without")
           ->capture_default_str();
-  cmd->add_option("--control-group", options->control.group, "a group whose members may also use the control socket");
-  cmd->add_option("--metrics-address", options->metrics_address,
-                  "serve Prometheus metrics over HTTP at HOST:PORT, e.g. 127.0.0.1:9464 (off by default; "
-                  "docs/metrics.md)");
+                  "(its metadata \"policy\" or --default-policy), never one it sends (repeatable; the socket "
+                  "is then 0666)");
+  // --log-level belongs to the top-level command; given after `supervise` (as in tollgate.service), it is
+  // passed up to it.
+  cmd->fallthrough();
   cmd->add_flag("--interactive", options->control.interactive,
                 "ask about calls held by \"ask\" rules on this terminal (stdin must be a terminal)");
-  cmd->add_option("--learned", options->control.learned_path,
-                  "rules learned from \"always\" answers: read at start, rewritten atomically on each new one");
-  cmd->footer("\nStops on SIGINT, SIGTERM or SIGQUIT (exit status 0); 2 for a bad command line, 125 when the socket\n"
-              "cannot be set up. The handover protocol is described in docs/handover.md, OCI runtimes in docs/oci.md.");
+  cmd->add_option(
+      "--learned", options->control.learned_path,
+      "rules learned from \"always\" answers: read at start, rewritten atomically on each new one");
+  cmd->footer(
+      "\nStops on SIGINT, SIGTERM or SIGQUIT (exit status 0); 2 for a bad command line, 125 when the socket\n"
+      "cannot be set up. The handover protocol is described in docs/handover.md, OCI runtimes in "
+      "docs/oci.md.");
   return {cmd, [options, control_socket] {
             options->control.socket_optional = control_socket->count() == 0;
             return supervise_command(*options);

@@ -1,5 +1,8 @@
 #include "tollgate/envelope.h"
 
+#include "core/json_input.h"
+#include "core/json_output.h"
+
 namespace tollgate {
 
 std::string serialize_envelope(const HandoverEnvelope& e) {
@@ -10,12 +13,17 @@ std::string serialize_envelope(const HandoverEnvelope& e) {
       {"policy", {{"name", e.policy_name}, {"flavor", e.policy_flavor}, {"document", e.policy_document}}},
       {"metadata", e.metadata},
   };
-  return j.dump();
+  // argv and metadata are whatever the user passed: not necessarily UTF-8.
+  return json_text(j);
 }
 
 std::expected<HandoverEnvelope, std::string> parse_envelope(std::string_view text) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return std::unexpected("envelope is not valid JSON");
+  auto j = parse_json_input(text);
+  if (!j) return std::unexpected("envelope is not valid JSON: " + j.error().describe());
+  return envelope_from_json(std::move(*j));
+}
+
+std::expected<HandoverEnvelope, std::string> envelope_from_json(nlohmann::json j) {
   if (!j.is_object()) return std::unexpected("envelope is not a JSON object");
   if (j.contains("ociVersion"))
     return std::unexpected("an OCI runtime's container state, not a handover envelope (docs/oci.md)");
@@ -52,7 +60,7 @@ std::expected<HandoverEnvelope, std::string> parse_envelope(std::string_view tex
   auto doc = policy->find("document");
   if (doc == policy->end() || !doc->is_object())
     return std::unexpected("/policy/document: missing or not an object");
-  e.policy_document = *doc;
+  e.policy_document = std::move(*doc);
   if (auto md = j.find("metadata"); md != j.end()) {
     if (!md->is_object()) return std::unexpected("/metadata: not an object");
     for (const auto& [k, v] : md->items()) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,8 @@ struct ContainerRecord {
   PolicyMode mode = PolicyMode::Enforce;
   std::shared_ptr<const Decider> decider;
   std::chrono::system_clock::time_point since = std::chrono::system_clock::now();
-  size_t listeners = 0;  // changed only by ContainerMembership
+  size_t listeners = 0;     // changed only by ContainerMembership
+  std::string policy_path;  // in the daemon's own --policy-dir: what `ctl reload` re-reads
 };
 
 // One listener's share of a container (TargetInfo holds it). The last one to go releases the container.
@@ -48,6 +50,10 @@ struct TargetInfo {
   std::vector<std::string> argv;
   std::string policy_name;
   std::map<std::string, std::string> metadata;
+  // The policy file the daemon itself chose for this target (from its own --policy-dir), which `ctl reload`
+  // re-reads as root. Never a path from anything a peer sent (envelope, metadata, OCI state): targets whose
+  // rules came inside their handover keep those rules until they exit.
+  std::optional<std::string> daemon_policy_path;
   // Set for processes an OCI runtime handed over: their container's id, bundle and policy. Null otherwise.
   std::shared_ptr<const ContainerMembership> container;
 };

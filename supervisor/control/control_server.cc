@@ -10,6 +10,8 @@
 #include <cstring>
 #include <vector>
 
+#include "core/json_input.h"
+#include "core/json_output.h"
 #include "supervisor/monotonic_clock.h"
 
 namespace tollgate {
@@ -17,7 +19,7 @@ namespace {
 
 std::string line_of(nlohmann::json j) {
   if (!j.contains("v")) j["v"] = kControlProtocolVersion;
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return json_text(j) + "\n";
 }
 
 nlohmann::json error_body(const std::string& message) {
@@ -187,11 +189,12 @@ class ControlConnection final : public SocketConnection {
       refuse("message larger than " + std::to_string(server_.limits_.max_line_bytes) + " bytes");
       return;
     }
-    nlohmann::json request = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (request.is_discarded()) {
-      send_line(line_of(error_body("not JSON")));
+    auto parsed = parse_json_input(line);
+    if (!parsed) {
+      send_line(line_of(error_body("not JSON: " + parsed.error().describe())));
       return;
     }
+    const nlohmann::json request = std::move(*parsed);
     ControlReply reply;
     try {
       reply = server_.handler_(request);
@@ -289,7 +292,8 @@ std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::start(
   SocketServerOptions options{.path = path,
                               .mode = static_cast<mode_t>(group ? 0660 : 0600),
                               .group = group,
-                              .max_connections = limits.max_connections,
+                              .connections_per_uid = limits.connections_per_uid,
+                              .connections_per_trusted_uid = limits.connections_per_uid,
                               .name = "control"};
   auto check = [raw](int fd, const ucred& peer) { return raw->refusal_for(fd, peer); };
   auto make = [raw](UniqueFd fd, const ucred& peer) -> std::unique_ptr<SocketConnection> {

@@ -29,7 +29,7 @@ struct ControlLimits {
   size_t max_line_bytes = 64 * 1024;
   size_t max_backlog_bytes = 4 * 1024 * 1024;     // output the client has not read yet
   std::chrono::milliseconds idle_timeout{60000};  // not for watchers
-  size_t max_connections = 64;
+  size_t connections_per_uid = 64;  // for root too: its tools hold a few connections, not bursts
   size_t requests_per_turn = 16;
   // All clients together: at most this many requests per second (after a burst), so that a flood costs the
   // targets a bounded share of the loop; a client over the rate is paused, not dropped.

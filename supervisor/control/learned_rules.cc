@@ -10,8 +10,11 @@
 
 #include "core/errno_names.h"
 #include "core/file_text.h"
+#include "core/json_input.h"
+#include "core/json_output.h"
 #include "core/policy_parser.h"
 #include "core/syscall_signatures.h"
+#include "core/utf8.h"
 #include "supervisor/caller/call_formatter.h"
 #include "tollgate/unique_fd.h"
 
@@ -32,6 +35,21 @@ std::string glob_escape(const std::string& s) {
   return out;
 }
 
+// Removes a temporary file on every way out of a function, unless it was renamed into place.
+class TemporaryFile {
+ public:
+  explicit TemporaryFile(std::string path) : path_(std::move(path)) {}
+  ~TemporaryFile() {
+    if (!path_.empty()) unlink(path_.c_str());
+  }
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+  void keep() { path_.clear(); }
+
+ private:
+  std::string path_;
+};
+
 nlohmann::json document_of(const nlohmann::json& rules) {
   return {{"comment", kFileComment}, {"defaultAction", "SCMP_ACT_ALLOW"}, {"rules", rules}};
 }
@@ -49,7 +67,9 @@ std::expected<void, std::string> LearnedRules::reload() {
   if (!std::filesystem::exists(path_, ec)) return adopt(nlohmann::json::array());
   auto text = read_file(path_);
   if (!text) return std::unexpected(path_ + ": cannot read: " + std::strerror(text.error()));
-  nlohmann::json doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  auto parsed = parse_json_input(*text);
+  if (!parsed) return std::unexpected(path_ + ": " + parsed.error().describe());
+  nlohmann::json doc = std::move(*parsed);
   if (!doc.is_object() || !doc.contains("rules") || !doc["rules"].is_array())
     return std::unexpected(path_ + ": not a learned-rules file (expected a JSON object with \"rules\")");
   return adopt(doc["rules"]);
@@ -97,11 +117,22 @@ std::expected<void, std::string> LearnedRules::learn(CallContext& call, bool all
     const auto& s = call.string_arg(i);
     if (!s)
       return std::unexpected("argument " + std::to_string(i) + " is unreadable: " + std::strerror(s.error()));
+    // JSON holds only UTF-8: any other bytes would be saved changed, and the rule would match another path.
+    if (!is_utf8(*s))
+      return std::unexpected(
+          "argument " + std::to_string(i) +
+          " is not UTF-8, so no rule can match it exactly; answer this call without --always");
     strings.push_back({{"index", i}, {"equals", *s}});
   }
   if (!args.empty()) rule["args"] = std::move(args);
   if (!strings.empty()) rule["strings"] = std::move(strings);
-  if (const auto& p = call.process(); p && !p->exe.empty()) rule["caller"] = {{"exe", glob_escape(p->exe)}};
+  if (const auto& p = call.process(); p && !p->exe.empty()) {
+    if (!is_utf8(p->exe))
+      return std::unexpected(
+          "the caller's executable path is not UTF-8, so no rule can match it exactly; "
+          "answer this call without --always");
+    rule["caller"] = {{"exe", glob_escape(p->exe)}};
+  }
 
   // Allow rules go before every deny rule: the parser refuses an allow reached after a rule that matched
   // on strings (it would CONTINUE on the strength of user memory).
@@ -113,39 +144,38 @@ std::expected<void, std::string> LearnedRules::learn(CallContext& call, bool all
     if (r.value("action", "") != "allow") next.push_back(r);
   if (!allow) next.push_back(rule);
 
-  const nlohmann::json previous = rules_;
-  if (auto r = adopt(next); !r) return std::unexpected("the learned rule does not parse: " + r.error());
-  if (auto w = write_file(rules_); !w) {
-    (void)adopt(previous);
-    return std::unexpected(w.error());
-  }
+  // The file first, then memory: both change, or neither does.
+  PolicyParseOptions options;
+  options.flavor = PolicyFlavor::Tollgate;
+  if (auto parsed = parse_policy_json(document_of(next), path_, options); !parsed)
+    return std::unexpected("the learned rule does not parse: " + parsed.error().to_string());
+  if (auto w = write_file(next); !w) return std::unexpected(w.error());
+  if (auto r = adopt(std::move(next)); !r)
+    return std::unexpected("the learned rule does not parse: " + r.error());
   return {};
 }
 
 std::expected<void, std::string> LearnedRules::write_file(const nlohmann::json& rules) const {
   // Atomic: a reader (or a crash) sees the old file or the new one, never half of one.
   namespace fs = std::filesystem;
+  // The text exists before the temporary file does: nothing below can fail half-way through serialising.
+  const std::string text = json_text(document_of(rules), 2) + "\n";
   const fs::path target(path_);
   std::string temp = (target.parent_path().empty() ? fs::path(".") : target.parent_path()) /
                      ("." + target.filename().string() + ".XXXXXX");
   UniqueFd fd(mkostemp(temp.data(), O_CLOEXEC));
   if (!fd) return std::unexpected(path_ + ": cannot create a temporary file: " + std::strerror(errno));
-  const std::string text = document_of(rules).dump(2) + "\n";
+  TemporaryFile cleanup(temp);
   size_t done = 0;
   while (done < text.size()) {
     ssize_t n = write(fd.get(), text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      unlink(temp.c_str());
-      return std::unexpected(path_ + ": write: " + std::strerror(errno));
-    }
+    if (n <= 0) return std::unexpected(path_ + ": write: " + std::strerror(errno));
     done += static_cast<size_t>(n);
   }
-  if (fchmod(fd.get(), 0644) != 0 || fsync(fd.get()) != 0 || rename(temp.c_str(), path_.c_str()) != 0) {
-    int e = errno;
-    unlink(temp.c_str());
-    return std::unexpected(path_ + ": " + std::strerror(e));
-  }
+  if (fchmod(fd.get(), 0644) != 0 || fsync(fd.get()) != 0 || rename(temp.c_str(), path_.c_str()) != 0)
+    return std::unexpected(path_ + ": " + std::strerror(errno));
+  cleanup.keep();  // renamed into place
   return {};
 }
 

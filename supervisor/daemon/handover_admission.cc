@@ -5,7 +5,6 @@
 
 #include "supervisor/caller/caller_credentials.h"
 #include "supervisor/caller/process_tree.h"
-#include "supervisor/daemon/policy_reload.h"
 #include "supervisor/decide/decider_for_mode.h"
 #include "supervisor/decide/policy_source.h"
 
@@ -70,13 +69,12 @@ std::expected<void, std::string> HandoverAdmission::admit_untrusted(HandoverEnve
   if (!decider) return std::unexpected(decider.error());
   if (envelope.metadata.contains(std::string(kModeMetadataKey)))
     metadata[std::string(kModeMetadataKey)] = to_string(*mode);
-  add_policy_paths(metadata,
-                   PolicyChoice{(*policy)->source_path, std::nullopt});  // `ctl reload` re-reads ours
   metadata["peer_uid"] = std::to_string(uid);
   spdlog::info("pid {} of uid {}: policy {} (the daemon's; {} sent by the peer is not used)", envelope.pid,
                uid, (*policy)->name,
                envelope.policy_name.empty() ? std::string("the policy") : envelope.policy_name);
   TargetInfo info{envelope.pid, std::move(envelope.argv), (*policy)->name, std::move(metadata)};
+  info.daemon_policy_path = (*policy)->source_path;  // ours: `ctl reload` re-reads it
   return supervisor_.add_listener(std::move(listener), std::move(info), *decider);
 }
 

@@ -11,7 +11,9 @@
 #include <cstring>
 #include <vector>
 
+#include "core/json_input.h"
 #include "core/json_message_boundary.h"
+#include "core/json_output.h"
 
 namespace tollgate {
 namespace {
@@ -122,7 +124,12 @@ class HandoverConnection final : public SocketConnection {
         return;
       }
       take_fds(msg);
-      if ((msg.msg_flags & MSG_CTRUNC) != 0) truncated_fds_ = true;
+      if ((msg.msg_flags & MSG_CTRUNC) != 0) {
+        truncated_fds_ = true;
+        // The kernel also truncates when it cannot install a passed fd here: tell that apart for the peer.
+        UniqueFd probe(fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
+        if (!probe && (errno == EMFILE || errno == ENFILE)) out_of_fds_ = true;
+      }
       if (n == 0) {
         complete();
         return;
@@ -159,19 +166,22 @@ class HandoverConnection final : public SocketConnection {
   }
 
   void complete() {
-    if (truncated_fds_) return reject("too many file descriptors (control data truncated)");
+    if (truncated_fds_)
+      return reject(out_of_fds_ ? "the supervisor is at its open-file limit (RLIMIT_NOFILE); try again later"
+                                : "too many file descriptors (control data truncated)");
     if (late_fds_) return reject("file descriptors after the first message");
     // A runtime that fails before sending (or a probe) connects and closes: say that, not "invalid JSON".
     if (buffer_.empty() && fds_.empty())
       return reject("the peer closed the connection without sending anything");
-    nlohmann::json message = nlohmann::json::parse(buffer_, nullptr, /*allow_exceptions=*/false);
-    if (message.is_discarded()) return reject("message is not valid JSON");
+    auto parsed = parse_json_input(buffer_);
+    if (!parsed) return reject("message is not valid JSON: " + parsed.error().describe());
+    nlohmann::json message = std::move(*parsed);
     if (is_oci_message(message)) return complete_oci(message);
     if (fds_.size() != 1)
       return reject("expected exactly one file descriptor (the seccomp listener), got " +
                     std::to_string(fds_.size()));
     if (!is_seccomp_listener(fds_[0].get())) return reject("the file descriptor is not a seccomp listener");
-    auto envelope = parse_envelope(buffer_);
+    auto envelope = envelope_from_json(std::move(message));
     if (!envelope) return reject(envelope.error());
     auto accepted = server_.accept_(std::move(*envelope), std::move(fds_[0]), peer());
     if (!accepted) return reject(accepted.error());
@@ -203,7 +213,8 @@ class HandoverConnection final : public SocketConnection {
   }
 
   void reply(const nlohmann::json& j) {
-    std::string line = j.dump() + "\n";
+    // Errors may quote what the peer sent or a policy file: not necessarily UTF-8.
+    std::string line = json_text(j) + "\n";
     // Runtimes close without reading: a failed send is fine.
     (void)send(fd_.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   }
@@ -216,6 +227,7 @@ class HandoverConnection final : public SocketConnection {
   bool first_read_ = true;
   bool late_fds_ = false;
   bool truncated_fds_ = false;
+  bool out_of_fds_ = false;
   uv_poll_t poll_{};
   uv_timer_t timer_{};
   bool timer_open_ = false;
@@ -251,7 +263,8 @@ std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::star
   SocketServerOptions options{.path = path,
                               .mode = static_cast<mode_t>(raw->limits_.allowed_uids.empty() ? 0600 : 0666),
                               .group = std::nullopt,
-                              .max_connections = raw->limits_.max_connections,
+                              .connections_per_uid = raw->limits_.connections_per_uid,
+                              .connections_per_trusted_uid = raw->limits_.connections_per_trusted_uid,
                               .name = "handover"};
   auto check = [raw](int, const ucred& peer) { return raw->refusal_for(peer); };
   auto make = [raw, loop](UniqueFd fd, const ucred& peer) -> std::unique_ptr<SocketConnection> {

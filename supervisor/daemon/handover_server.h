@@ -27,7 +27,9 @@ class HandoverConnection;
 struct HandoverLimits {
   size_t max_message_bytes = kMaxEnvelopeBytes;
   std::chrono::milliseconds read_timeout{5000};
-  size_t max_connections = 256;
+  // Connections (each one handover in flight) open at once per uid: see SocketServerOptions.
+  size_t connections_per_uid = 64;
+  size_t connections_per_trusted_uid = 4096;
   // Users besides root and our own who may hand over listeners (their policies are the daemon's choice:
   // cli/handover_admission.h). With any, the socket is created 0666 and SO_PEERCRED does the refusing.
   std::vector<uid_t> allowed_uids;

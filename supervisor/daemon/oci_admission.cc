@@ -35,19 +35,22 @@ std::expected<void, std::string> OciAdmission::admit(OciProcessState state, Uniq
     auto decider =
         decider_for_mode(*policy, selection.mode, nullptr, container_filter_environment(c.annotations));
     if (!decider) return std::unexpected(decider.error());
-    record =
-        registry_.add(ContainerRecord{c.id, c.bundle, (*policy)->name, selection.mode, std::move(*decider)});
+    ContainerRecord fresh{c.id, c.bundle, (*policy)->name, selection.mode, std::move(*decider)};
+    fresh.policy_path = (*policy)->source_path;
+    record = registry_.add(std::move(fresh));
     spdlog::info("container {} (bundle {}): policy {} (from {}), mode {}", c.id, c.bundle,
                  record->policy_name, selection.source, to_string(selection.mode));
   }
   // The annotated command is the init's; a later process (runc/crun exec) is named by the container only.
   std::vector<std::string> argv;
   if (c.status == "creating") argv = container_args(c.annotations);
-  TargetInfo target{state.pid,
-                    std::move(argv),
-                    record->policy_name,
-                    std::move(metadata->other),
-                    std::make_shared<ContainerMembership>(record)};
+  // "tollgate.*" keys are the daemon's to set, never a runtime's (or the container user's who wrote them).
+  std::map<std::string, std::string> other;
+  for (auto& [key, value] : metadata->other)
+    if (!key.starts_with("tollgate.")) other[key] = std::move(value);
+  TargetInfo target{state.pid,           std::move(argv),
+                    record->policy_name, std::move(other),
+                    record->policy_path, std::make_shared<ContainerMembership>(record)};
   // crun 1.8.1 names no pid for `crun exec` processes.
   const std::string who =
       state.pid != 0 ? "process " + std::to_string(state.pid) : "a process (no pid given)";

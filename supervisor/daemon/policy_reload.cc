@@ -1,7 +1,5 @@
 #include "supervisor/daemon/policy_reload.h"
 
-#include <filesystem>
-
 #include "supervisor/listener.h"
 #include "supervisor/rules/rule_set.h"
 #include "supervisor/supervisor.h"
@@ -9,15 +7,9 @@
 namespace tollgate {
 namespace {
 
-constexpr const char* kPolicyKey = "tollgate.policy_path";
-constexpr const char* kProfileKey = "tollgate.profile_path";
-
 std::optional<PolicyChoice> choice_of(const TargetInfo& target) {
-  PolicyChoice c;
-  if (auto it = target.metadata.find(kPolicyKey); it != target.metadata.end()) c.policy_path = it->second;
-  if (auto it = target.metadata.find(kProfileKey); it != target.metadata.end()) c.profile_path = it->second;
-  if (!c.policy_path && !c.profile_path) return std::nullopt;
-  return c;
+  if (!target.daemon_policy_path) return std::nullopt;
+  return PolicyChoice{*target.daemon_policy_path, std::nullopt};
 }
 
 std::string key_of(const PolicyChoice& c) {
@@ -25,13 +17,6 @@ std::string key_of(const PolicyChoice& c) {
 }
 
 }  // namespace
-
-void add_policy_paths(std::map<std::string, std::string>& metadata, const PolicyChoice& choice) {
-  std::error_code ec;
-  if (choice.policy_path) metadata[kPolicyKey] = std::filesystem::absolute(*choice.policy_path, ec).string();
-  if (choice.profile_path)
-    metadata[kProfileKey] = std::filesystem::absolute(*choice.profile_path, ec).string();
-}
 
 std::expected<nlohmann::json, std::string> reload_target_policies(Supervisor& supervisor) {
   // Parse everything first; swap only when every file is good.

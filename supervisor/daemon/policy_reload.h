@@ -1,6 +1,8 @@
-// `ctl reload` in `tollgate supervise`: re-reads the policy files each target was started with and swaps
-// the rules, without dropping a listener. The filter already in the kernel cannot change; only the rules
-// that decide its notified calls do. All or nothing: one bad file and every target keeps its old rules.
+// `ctl reload` in `tollgate supervise`: re-reads the policy file the daemon chose for each target (from its
+// own --policy-dir; TargetInfo::daemon_policy_path) and swaps the rules, without dropping a listener. No path
+// a peer sent is ever opened here: the daemon runs as root and the peer may not. The filter already in the
+// kernel cannot change; only the rules that decide its notified calls do. All or nothing: one bad file and
+// every target keeps its old rules.
 #pragma once
 
 #include <expected>
@@ -14,11 +16,8 @@ namespace tollgate {
 
 class Supervisor;
 
-// Records where the policy came from in the handover metadata ("tollgate.policy_path",
-// "tollgate.profile_path"), as absolute paths.
-void add_policy_paths(std::map<std::string, std::string>& metadata, const PolicyChoice& choice);
-
-// Reply body: {"reloaded_targets": N, "policies": [...]}. Targets handed over without paths are left alone.
+// Reply body: {"reloaded_targets": N, "policies": [...]}. Targets whose policy came in their handover are
+// left alone.
 std::expected<nlohmann::json, std::string> reload_target_policies(Supervisor& supervisor);
 
 }  // namespace tollgate

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <set>
 
-#include "profile/profile_variants.h"
+#include "core/json_input.h"
+#include "core/json_output.h"
 #include "core/policy_parser.h"
 #include "core/syscall_names.h"
+#include "profile/profile_variants.h"
 
 namespace tollgate {
 namespace {
@@ -121,11 +123,13 @@ std::expected<SuggestedProfile, std::string> suggest_profile(
     const Policy& profile, const FilterEnvironment& env, const std::vector<const AuditFinding*>& findings,
     const std::optional<std::string>& original_text) {
   SuggestedProfile out;
-  json doc = json::parse(profile.document.dump());
+  json doc = json::parse(json_text(profile.document));
   if (original_text) {
+    // Parsed again here to keep the file's key order. The text already parsed as this policy (within
+    // core/json_input.h's limits), so this cannot be deeper than those.
     try {
       doc = json::parse(*original_text);
-    } catch (const json::parse_error&) {
+    } catch (const json::exception&) {
       // The policy came from elsewhere (a merged document); the parsed copy will do.
     }
   }
@@ -133,7 +137,11 @@ std::expected<SuggestedProfile, std::string> suggest_profile(
   Editor editor(doc, env);
   const PolicyParseOptions options{PolicyFlavor::DockerProfile};
   for (int round = 0; round <= kMaxRounds; ++round) {
-    auto candidate = parse_policy_json(nlohmann::json::parse(doc.dump()), profile.source_path, options);
+    // Through text, as a file would be read: the numbers take the types a reader would give them.
+    auto reparsed = parse_json_input(json_text(doc));
+    if (!reparsed)
+      return std::unexpected("the suggested profile does not parse: " + reparsed.error().describe());
+    auto candidate = parse_policy_json(*reparsed, profile.source_path, options);
     if (!candidate)
       return std::unexpected("the suggested profile does not parse: " + candidate.error().to_string());
     auto judge = ProfileJudge::create(*candidate, env);

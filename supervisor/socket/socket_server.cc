@@ -1,6 +1,7 @@
 #include "supervisor/socket/socket_server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -10,6 +11,16 @@
 #include "supervisor/socket/unix_socket.h"
 
 namespace tollgate {
+namespace {
+
+// Running out of fds repeats for every waiting peer; one line per this interval says how many.
+constexpr uint64_t kFdRefusalLogIntervalMs = 10000;
+
+constexpr std::string_view kOutOfFds =
+    R"({"ok":false,"error":"the supervisor is at its open-file limit (RLIMIT_NOFILE); try again later"})"
+    "\n";
+
+}  // namespace
 
 SocketServer::SocketServer(uv_loop_t* loop, SocketServerOptions options, UniqueFd socket, PeerCheck check,
                            MakeConnection make)
@@ -17,7 +28,8 @@ SocketServer::SocketServer(uv_loop_t* loop, SocketServerOptions options, UniqueF
       options_(std::move(options)),
       socket_(std::move(socket)),
       check_(std::move(check)),
-      make_(std::move(make)) {
+      make_(std::move(make)),
+      spare_fd_(open("/dev/null", O_RDONLY | O_CLOEXEC)) {
   poll_.data = this;
 }
 
@@ -29,7 +41,7 @@ std::expected<std::unique_ptr<SocketServer>, std::string> SocketServer::listen(u
                                                                                SocketServerOptions options,
                                                                                PeerCheck check,
                                                                                MakeConnection make) {
-  auto sock = listen_unix_socket(options.path, options.mode);
+  auto sock = listen_unix_socket(options.path, options.mode, options.backlog);
   if (!sock) return std::unexpected(sock.error());
   if (options.group && chown(options.path.c_str(), static_cast<uid_t>(-1), *options.group) != 0) {
     int e = errno;
@@ -57,6 +69,9 @@ std::expected<std::unique_ptr<SocketServer>, std::string> SocketServer::adopt(uv
   if (int rc = uv_poll_init(loop, &server->poll_, server->socket_.get()); rc != 0)
     return std::unexpected(server->options_.name + " socket: " + uv_strerror(rc));
   server->poll_open_ = true;
+  uv_timer_init(loop, &server->resume_);
+  server->resume_.data = server.get();
+  server->resume_open_ = true;
   uv_poll_start(&server->poll_, UV_READABLE, &SocketServer::on_readable);
   return server;
 }
@@ -71,9 +86,21 @@ void SocketServer::on_readable(uv_poll_t* handle, int status, int) {
 }
 
 void SocketServer::accept_pending() {
-  while (!closing_) {
+  // A bounded number per readiness: a peer that reconnects as fast as it is refused must not keep the
+  // loop here, where the close callbacks that free refused connections' fds never get to run (the poll is
+  // level-triggered, so the rest are accepted on the next turn).
+  constexpr int kAcceptsPerTurn = 64;
+  for (int accepted = 0; accepted < kAcceptsPerTurn && !closing_; ++accepted) {
     UniqueFd conn(accept4(socket_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (!conn) {
+      if (errno == EMFILE || errno == ENFILE) {
+        // accept fails so before it looks for a peer: go on only while there was one to refuse.
+        if (refuse_for_lack_of_fds(errno)) continue;
+        // Without a spare fd nobody can be answered, and the socket stays readable: stop polling it for
+        // a moment rather than spin.
+        if (!spare_fd_) pause_accepting();
+        return;
+      }
       if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
         spdlog::warn("accepting a {} connection: {}", options_.name, std::strerror(errno));
       return;
@@ -85,22 +112,72 @@ void SocketServer::accept_pending() {
   }
 }
 
+bool SocketServer::refuse_for_lack_of_fds(int accept_errno) {
+  // The spare fd makes room for exactly one accept; the peer is answered and the room given back.
+  if (!spare_fd_) return false;
+  spare_fd_.reset();
+  UniqueFd conn(accept4(socket_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+  const bool refused = conn.valid();
+  if (conn) (void)send(conn.get(), kOutOfFds.data(), kOutOfFds.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  conn.reset();
+  spare_fd_.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!refused) return false;
+  ++fd_refusals_unlogged_;
+  const uint64_t now = uv_now(loop_);
+  if (fd_refusal_logged_ && now - fd_refusal_logged_at_ms_ < kFdRefusalLogIntervalMs) return true;
+  spdlog::error("{} socket: {} connection(s) refused: {} (raise RLIMIT_NOFILE)", options_.name,
+                fd_refusals_unlogged_, std::strerror(accept_errno));
+  fd_refusals_unlogged_ = 0;
+  fd_refusal_logged_ = true;
+  fd_refusal_logged_at_ms_ = now;
+  return true;
+}
+
+void SocketServer::pause_accepting() {
+  constexpr uint64_t kRetryMs = 100;
+  uv_poll_stop(&poll_);
+  uv_timer_start(&resume_, &SocketServer::on_resume, kRetryMs, 0);
+}
+
+void SocketServer::on_resume(uv_timer_t* timer) {
+  auto* self = static_cast<SocketServer*>(timer->data);
+  if (self->closing_) return;
+  if (!self->spare_fd_) self->spare_fd_.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  uv_poll_start(&self->poll_, UV_READABLE, &SocketServer::on_readable);
+}
+
+size_t SocketServer::share_of(uid_t uid) const {
+  const bool trusted = uid == 0 || uid == geteuid();
+  return trusted ? options_.connections_per_trusted_uid : options_.connections_per_uid;
+}
+
+size_t SocketServer::connections_of(uid_t uid) const {
+  auto it = per_uid_.find(uid);
+  return it == per_uid_.end() ? 0 : it->second;
+}
+
 void SocketServer::admit(UniqueFd fd, const ucred& peer) {
   std::optional<std::string> refusal = check_(fd.get(), peer);
   auto connection = make_(std::move(fd), peer);
   SocketConnection* raw = connection.get();
   connections_.emplace(raw, std::move(connection));
+  const size_t mine = ++per_uid_[peer.uid];
   if (refusal) {
     raw->refuse(*refusal);
-  } else if (connections_.size() > options_.max_connections) {
-    raw->refuse("too many " + options_.name + " connections at once");
+  } else if (mine > share_of(peer.uid)) {
+    raw->refuse("uid " + std::to_string(peer.uid) + " already has " + std::to_string(mine - 1) + " " +
+                options_.name + " connections open (its share)");
   } else {
     raw->start();
   }
 }
 
 void SocketServer::finished(SocketConnection* connection) {
-  connections_.erase(connection);
+  auto it = connections_.find(connection);
+  if (it == connections_.end()) return;
+  const uid_t uid = connection->peer().uid;
+  if (auto count = per_uid_.find(uid); count != per_uid_.end() && --count->second == 0) per_uid_.erase(count);
+  connections_.erase(it);
 }
 
 void SocketServer::close() {
@@ -110,6 +187,7 @@ void SocketServer::close() {
   for (auto& [raw, _] : connections_) open.push_back(raw);
   for (SocketConnection* c : open) c->close();
   if (poll_open_) uv_close(reinterpret_cast<uv_handle_t*>(&poll_), nullptr);
+  if (resume_open_) uv_close(reinterpret_cast<uv_handle_t*>(&resume_), nullptr);
   if (!options_.path.empty()) unlink(options_.path.c_str());
   options_.path.clear();
 }

@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -47,8 +48,14 @@ struct SocketServerOptions {
   std::string path;
   mode_t mode = 0600;
   std::optional<gid_t> group;  // chown the socket file to this group
-  size_t max_connections = 64;
-  std::string name;  // for log lines and errors: "handover", "control"
+  // Each uid's share of the connections open at once, so that a user who opens all it can stops nobody
+  // else. Root and the daemon's own uid get the larger share: their handovers come in bursts (every
+  // container of a host starting at once); the others (users let in with --allow-uid, a control group)
+  // get the smaller one. What bounds the total is then the number of uids let in.
+  size_t connections_per_uid = 64;
+  size_t connections_per_trusted_uid = 4096;
+  int backlog = 4096;  // the kernel caps it at net.core.somaxconn
+  std::string name;    // for log lines and errors: "handover", "control"
 };
 
 class SocketServer {
@@ -81,6 +88,7 @@ class SocketServer {
   void close();
 
   size_t connection_count() const { return connections_.size(); }
+  size_t connections_of(uid_t uid) const;
   uv_loop_t* loop() const { return loop_; }
   template <typename Fn>
   void for_each_connection(Fn&& fn) const {
@@ -93,16 +101,30 @@ class SocketServer {
   static void on_readable(uv_poll_t* handle, int status, int events);
   void accept_pending();
   void admit(UniqueFd fd, const ucred& peer);
+  // At the open-file limit: answers one waiting peer with a clear refusal (using the spare fd), and says
+  // so in the log at most once per interval. False when there was no peer waiting (or no spare fd).
+  bool refuse_for_lack_of_fds(int accept_errno);
+  size_t share_of(uid_t uid) const;
+  void pause_accepting();
+  static void on_resume(uv_timer_t* timer);
 
   uv_loop_t* loop_;
   SocketServerOptions options_;
   UniqueFd socket_;
   PeerCheck check_;
   MakeConnection make_;
+  // Held open so that, at the open-file limit, one waiting peer can still be accepted and told why.
+  UniqueFd spare_fd_;
+  uint64_t fd_refusals_unlogged_ = 0;
+  uint64_t fd_refusal_logged_at_ms_ = 0;
+  bool fd_refusal_logged_ = false;
   uv_poll_t poll_{};
   bool poll_open_ = false;
+  uv_timer_t resume_{};  // restarts accepting after a pause at the open-file limit
+  bool resume_open_ = false;
   bool closing_ = false;
   std::unordered_map<SocketConnection*, std::unique_ptr<SocketConnection>> connections_;
+  std::unordered_map<uid_t, size_t> per_uid_;
 };
 
 }  // namespace tollgate

@@ -26,7 +26,7 @@ std::expected<void, std::string> create_parent_directory(const std::string& path
 
 }  // namespace
 
-std::expected<UniqueFd, std::string> listen_unix_socket(const std::string& path, mode_t mode) {
+std::expected<UniqueFd, std::string> listen_unix_socket(const std::string& path, mode_t mode, int backlog) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof addr.sun_path)
@@ -49,7 +49,7 @@ std::expected<UniqueFd, std::string> listen_unix_socket(const std::string& path,
   int bind_errno = errno;
   umask(old_umask);
   if (rc != 0) return std::unexpected(path + ": bind: " + std::strerror(bind_errno));
-  if (::listen(sock.get(), 128) != 0) return std::unexpected(path + ": listen: " + std::strerror(errno));
+  if (::listen(sock.get(), backlog) != 0) return std::unexpected(path + ": listen: " + std::strerror(errno));
   return sock;
 }
 

@@ -12,7 +12,8 @@
 
 namespace tollgate {
 
-// Non-blocking, close-on-exec, listening. Error: a message naming the path.
-std::expected<UniqueFd, std::string> listen_unix_socket(const std::string& path, mode_t mode);
+// Non-blocking, close-on-exec, listening with `backlog` (capped by the kernel at net.core.somaxconn).
+// Error: a message naming the path.
+std::expected<UniqueFd, std::string> listen_unix_socket(const std::string& path, mode_t mode, int backlog);
 
 }  // namespace tollgate

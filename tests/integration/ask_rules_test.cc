@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "tests/integration/control_test_client.h"
@@ -181,6 +182,49 @@ TEST_F(Ask, AlwaysWithoutALearnedFileIsRefusedAndTheCallStaysHeld) {
   EXPECT_EQ(pending().size(), 1u);
   EXPECT_EQ(ctl({"deny", id}).status, 0);
   EXPECT_NE(output_of(*target_, "t").find("errno=EPERM"), std::string::npos);
+}
+
+// Issue 12, B7: JSON cannot hold a path that is not UTF-8 exactly, so no rule can be learned for it. --always
+// is refused with that reason, the call stays held, nothing is written (not even a temporary file), and a
+// later --always still works.
+TEST_F(Ask, AlwaysForAPathThatIsNotUtf8IsRefusedAndChangesNothing) {
+  write_file(dir_.file("ask.json"), R"({
+  "comment": "test: mknod is asked about",
+  "defaultAction": "SCMP_ACT_ALLOW",
+  "syscalls": [{"names": ["mknod", "mknodat"], "action": "SCMP_ACT_NOTIFY", "comment": "test"}],
+  "rules": [{"name": "ask-mknod", "syscalls": ["mknod", "mknodat"], "action": "ask", "timeout": 60,
+             "default": "deny"}]
+})");
+  const std::string learned = dir_.file("learned.json");
+  start_daemon({"--learned", learned});
+  const auto mknod_target = [&](const std::string& name, const std::string& path) {
+    return std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{kTollgate, "run", "-q", "--supervisor", daemon_->socket(), "--policy",
+                                 dir_.file("ask.json"), "--", kProbe, "mknod", path},
+        dir_.file(name + ".out"), dir_.file(name + ".err"));
+  };
+  auto latin1 = mknod_target("latin1", dir_.file("caf\xe9"));
+  nlohmann::json list = wait_pending(1);
+  ASSERT_EQ(list.size(), 1u);
+  const std::string id = id_of(list[0]);
+  ProcessResult r = ctl({"deny", id, "--errno", "EACCES", "--always"});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("not UTF-8"), std::string::npos) << r.err;
+  EXPECT_EQ(pending().size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(learned));
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path()))
+    EXPECT_EQ(entry.path().filename().string().find(".learned.json."), std::string::npos) << entry.path();
+  EXPECT_EQ(ctl({"deny", id, "--errno", "EACCES"}).status, 0);
+  EXPECT_NE(output_of(*latin1, "latin1").find("errno=EACCES"), std::string::npos);
+
+  auto plain = mknod_target("plain", dir_.file("plain"));
+  list = wait_pending(1);
+  ASSERT_EQ(list.size(), 1u);
+  ProcessResult again = ctl({"deny", id_of(list[0]), "--errno", "EROFS", "--always"});
+  EXPECT_EQ(again.status, 0) << again.err;
+  EXPECT_NE(output_of(*plain, "plain").find("errno=EROFS"), std::string::npos);
+  nlohmann::json file = nlohmann::json::parse(read_file(learned));
+  EXPECT_EQ(file["rules"].size(), 1u) << file.dump();
 }
 
 TEST_F(Ask, TimeoutWithDefaultDenyGivesEperm) {
