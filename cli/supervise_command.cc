@@ -216,11 +216,11 @@ Subcommand add_supervise_command(CLI::App& parent) {
              "Unix socket for `tollgate ctl` (mode 0600, or 0660 with --control-group); when the default is "
              "taken by another supervisor, this one runs without")
           ->capture_default_str();
-                  "(its metadata \"policy\" or --default-policy), never one it sends (repeatable; the socket "
-                  "is then 0666)");
-  // --log-level belongs to the top-level command; given after `supervise` (as in tollgate.service), it is
-  // passed up to it.
-  cmd->fallthrough();
+  cmd->add_option("--control-group", options->control.group,
+                  "a group whose members may also use the control socket");
+  cmd->add_option("--metrics-address", options->metrics_address,
+                  "serve Prometheus metrics over HTTP at HOST:PORT, e.g. 127.0.0.1:9464 (off by default; "
+                  "docs/metrics.md)");
   cmd->add_flag("--interactive", options->control.interactive,
                 "ask about calls held by \"ask\" rules on this terminal (stdin must be a terminal)");
   cmd->add_option(
