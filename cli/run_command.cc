@@ -255,7 +255,9 @@ Subcommand add_run_command(CLI::App& parent) {
   cmd->add_flag("-q,--quiet", options->quiet, "no decision lines on stderr");
   cmd->add_option("--events", options->events_path,
                   "append one JSON object per decision to FILE (docs/events.md)");
-  cmd->add_option("--metadata", options->metadata, "KEY=VALUE attached to this target's events (repeatable)");
+  // One value per --metadata: a vector option would otherwise swallow the command after "--".
+  cmd->add_option("--metadata", options->metadata, "KEY=VALUE attached to this target's events (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_flag(
       "--rootless", options->rootless,
       "start the command in new user and mount namespaces with your uid/gid mapped to root (unshare -Urm), "

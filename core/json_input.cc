@@ -44,6 +44,9 @@ class BoundedDomBuilder {
   }
   bool parse_error(size_t byte, const std::string&, const nlohmann::detail::exception& e) {
     fail(byte, e.what());
+    // A syntax error is located by its byte (line and column) alone: the last key read may well be the
+    // previous member's. A number out of range is the value of the key being read, which the pointer names.
+    if (dynamic_cast<const nlohmann::detail::parse_error*>(&e) != nullptr) error_->pointer.clear();
     return false;
   }
 

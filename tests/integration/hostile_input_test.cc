@@ -205,28 +205,15 @@ TEST(HostileInput, ANumberOutOfRangeInAPolicyIsAUsageErrorNamingFileAndField) {
 }
 
 // Lowers RLIMIT_NOFILE (soft and hard, so the daemon cannot raise it) for the processes started meanwhile.
-class OpenFileLimit {
- public:
-  explicit OpenFileLimit(rlim_t limit) {
-    getrlimit(RLIMIT_NOFILE, &saved_);
-    rlimit lowered{limit, limit};
-    setrlimit(RLIMIT_NOFILE, &lowered);
-  }
-  ~OpenFileLimit() { setrlimit(RLIMIT_NOFILE, &saved_); }  // root may raise it again
-
- private:
-  rlimit saved_{};
-};
-
 // B8: at its open-file limit the daemon tells each peer so, logs it a bounded number of times (no busy
 // accept loop), and serves again once fds are free.
 TEST(HostileInput, AtItsOpenFileLimitTheDaemonRefusesClearlyAndQuietly) {
   TempDir dir;
-  std::unique_ptr<SuperviseDaemon> daemon;
-  {
-    OpenFileLimit limit(40);
-    daemon = std::make_unique<SuperviseDaemon>(dir, /*with_events=*/false);
-  }
+  auto daemon = std::make_unique<SuperviseDaemon>(dir, /*with_events=*/false);
+  // Only the daemon's limit is lowered (prlimit on its pid): the test itself keeps its fds for the peers.
+  ProcessResult lowered =
+      run_process({"/usr/bin/prlimit", "--pid", std::to_string(daemon->pid()), "--nofile=40:40"});
+  ASSERT_EQ(lowered.status, 0) << lowered.err;
   // Silent peers: the first ones take the daemon's last fds (until its read timeout), the rest meet the
   // limit.
   std::vector<UniqueFd> peers;

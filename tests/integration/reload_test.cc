@@ -75,7 +75,8 @@ TEST(Reload, NewRulesApplyToARunningTargetAndABadPolicyIsRefused) {
                              " settimeofday; read x < " + go2 + "; " + kProbe + " settimeofday";
   BackgroundProcess target(run_as_nobody(daemon, policy, script), out, dir.file("target.err"));
   auto lines = [&] { return count_lines(out); };
-  ASSERT_TRUE(eventually([&] { return lines() == 1; })) << read_file(out);
+  ASSERT_TRUE(eventually([&] { return lines() == 1; })) << read_file(out) << read_file(dir.file("target.err"))
+                                                       << daemon.stderr_text();
 
   write_file(policy, deny_policy("EACCES"));
   ProcessResult r = ctl("reload");
