@@ -32,17 +32,21 @@ std::vector<std::string> mounts_under(const std::filesystem::path& dir) {
 
 }  // namespace
 
-DockerEngine::DockerEngine(const std::vector<std::string>& runtimes) {
+DockerEngine::DockerEngine(const std::vector<std::string>& runtimes,
+                           const std::vector<std::string>& environment) {
   const std::string root = dir_.path().string();
   host_ = "unix://" + root + "/docker.sock";
-  std::vector<std::string> argv = {kDockerd, "--data-root=" + root + "/data", "--exec-root=" + root + "/exec",
+  // env(1) execs dockerd in its own place: the pid stopped at the end is dockerd's.
+  std::vector<std::string> argv = {"/usr/bin/env"};
+  argv.insert(argv.end(), environment.begin(), environment.end());
+  argv.insert(argv.end(), {kDockerd, "--data-root=" + root + "/data", "--exec-root=" + root + "/exec",
                                    "--pidfile=" + root + "/dockerd.pid", "--host=" + host_,
                                    // No network set-up on the host: containers run with --network none.
                                    "--iptables=false", "--ip6tables=false", "--bridge=none",
                                    // vfs needs no overlay support and leaves no mounts behind.
                                    "--storage-driver=vfs", "--log-level=warn",
                                    // Keep the host's /etc/docker/daemon.json (if any) out of the test.
-                                   "--config-file=" + root + "/daemon.json"};
+                                   "--config-file=" + root + "/daemon.json"});
   write_file(root + "/daemon.json", "{}");
   for (const auto& runtime : runtimes) argv.push_back("--add-runtime=" + runtime);
   dockerd_ =

@@ -14,9 +14,12 @@ namespace tollgate::testing {
 
 class DockerEngine {
  public:
-  // `runtimes`: extra OCI runtimes as "NAME=PATH" (dockerd --add-runtime). Ready when the constructor
-  // returns; throws std::runtime_error (with dockerd's stderr) when it does not come up.
-  explicit DockerEngine(const std::vector<std::string>& runtimes = {});
+  // `runtimes`: extra OCI runtimes as "NAME=PATH" (dockerd --add-runtime). `environment`: "NAME=VALUE"
+  // added to dockerd's environment, which containerd and the runtimes it starts inherit (how a test points
+  // the tollgate shim at its runtime.json). Ready when the constructor returns; throws std::runtime_error
+  // (with dockerd's stderr) when it does not come up.
+  explicit DockerEngine(const std::vector<std::string>& runtimes = {},
+                        const std::vector<std::string>& environment = {});
   // Stops dockerd by pid (SIGTERM, it stops its containers and containerd), then removes its state.
   ~DockerEngine();
   DockerEngine(const DockerEngine&) = delete;
