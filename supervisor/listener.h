@@ -9,6 +9,7 @@
 
 #include "supervisor/decider.h"
 #include "supervisor/decision_stats.h"
+#include "supervisor/denial_notice.h"
 #include "supervisor/seccomp_notify.h"
 #include "supervisor/target_info.h"
 #include "tollgate/unique_fd.h"
@@ -40,6 +41,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   // Its rows in the decision statistics (per policy, per container), chosen when it was added.
   StatsRows stats_rows() const { return stats_rows_; }
   void set_stats_rows(StatsRows rows) { stats_rows_ = rows; }
+  // Explain mode: how many more denials this listener's callers may be shown in their own terminal.
+  NoticeBudget& notice_budget() { return notice_budget_; }
 
  private:
   static void on_poll(uv_poll_t* handle, int status, int events);
@@ -55,6 +58,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   bool closing_ = false;
   uint64_t added_ns_;
   StatsRows stats_rows_;
+  NoticeBudget notice_budget_;
 };
 
 }  // namespace tollgate

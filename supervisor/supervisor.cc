@@ -9,7 +9,9 @@
 #include <shared_mutex>
 
 #include "core/syscall_names.h"
+#include "supervisor/caller/caller_stderr.h"
 #include "supervisor/caller_signal.h"
+#include "supervisor/denial_notice.h"
 #include "supervisor/listener.h"
 #include "supervisor/monotonic_clock.h"
 
@@ -22,6 +24,21 @@ Decision without_async_decider(const Decision& d) {
   if (d.verdict == Verdict::Ask)
     return ask_default(d, "ask: no interactive channel, default allow", "ask: no interactive channel, default deny");
   return Decision::deny(EPERM, "no emulation handler available", d.rule);
+}
+
+// Explain mode for a container (the mode is the container's consent): a denial the profile would make is
+// shown in the container's own terminal too.
+bool shows_denials_to_caller(const TargetInfo& target, const Decision& d) {
+  const bool denial = d.verdict == Verdict::Errno || d.verdict == Verdict::Kill || d.verdict == Verdict::Trap;
+  return denial && !d.explanation.empty() && target.container != nullptr &&
+         target.container->container().mode == PolicyMode::Explain;
+}
+
+void show_denial_to_caller(Listener& listener, const CallContext& call, const Decision& decision,
+                           const UniqueFd& caller) {
+  NoticeBudget& budget = listener.notice_budget();
+  // A full pipe or a stderr that is not a terminal loses this line only; the event has it.
+  if (write_to_caller_stderr(caller, denial_notice(call, decision, budget.left_out()))) budget.said_left_out();
 }
 
 void fill_response(seccomp_notif_resp& resp, uint64_t id, const Decision& d) {
@@ -115,17 +132,25 @@ bool Supervisor::answer(Listener& listener, const CallContext& call, uint64_t id
   // Explain mode's KILL/TRAP: a pidfd checked against this very call, and the event recorded before the
   // caller dies, since it may be the last anyone hears of it.
   const bool signals = decision.verdict == Verdict::Kill || decision.verdict == Verdict::Trap;
-  if (signals) {
-    auto caller = open_caller_pidfd(listener.fd(), id, call.pid());
-    if (!caller) {
+  const bool notice = shows_denials_to_caller(listener.target(), decision) &&
+                      listener.notice_budget().take(monotonic_ns());
+  UniqueFd caller;
+  if (signals || notice) {
+    auto opened = open_caller_pidfd(listener.fd(), id, call.pid());
+    if (!opened && signals) {
       ++stats_.targets_gone;
       return false;
     }
+    if (opened) caller = std::move(*opened);
+  }
+  // Before the answer, so that the line comes just before the program's own error message.
+  if (notice && caller) show_denial_to_caller(listener, call, decision, caller);
+  if (signals) {
     if (events_.enabled()) events_.record(DecisionEvent{call, decision, listener.target(), monotonic_ns() - started_ns});
     // Sent before the answer: the filter waits killable-only (WAIT_KILLABLE_RECV), so an uncaught SIGSYS
     // kills the caller inside the call, and a caught one (TRAP) is handled as the call returns, as the kernel
     // would do it.
-    send_signal(*caller, decision.verdict == Verdict::Kill ? fatal_signal_for(call.pid()) : SIGSYS);
+    send_signal(caller, decision.verdict == Verdict::Kill ? fatal_signal_for(call.pid()) : SIGSYS);
   }
   const Delivery delivery = deliver(listener.fd(), listener.buffers().response(), call, id, decision, started_ns);
   // Kill and trap answers were recorded before the signal went out.

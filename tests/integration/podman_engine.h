@@ -14,7 +14,10 @@ namespace tollgate::testing {
 
 class PodmanEngine {
  public:
-  PodmanEngine();
+  // `runtimes`: "NAME=PATH", declared in containers.conf ([engine.runtimes]) for `--runtime NAME`. The
+  // runtime gets none of podman's environment: conmon runs `create` with containers.conf's conmon_env_vars
+  // and podman runs `start` and `delete` with a few variables of its own.
+  explicit PodmanEngine(const std::vector<std::string>& runtimes = {});
   PodmanEngine(const PodmanEngine&) = delete;
   PodmanEngine& operator=(const PodmanEngine&) = delete;
 
