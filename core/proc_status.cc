@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/file_text.h"
+#include "core/host_dirs.h"
 
 namespace tollgate {
 namespace {
@@ -21,14 +22,16 @@ std::optional<uint64_t> parse_number(std::string_view s, int base) {
 }  // namespace
 
 std::expected<ProcStatus, int> ProcStatus::of(pid_t pid) {
-  auto text = read_file("/proc/" + std::to_string(pid) + "/status");
+  // Through our own /proc: an emulation worker may be inside a container's root.
+  const std::string path = std::to_string(pid) + "/status";
+  auto text = read_file_at(host_proc(), path.c_str());
   if (!text) return std::unexpected(text.error() == ENOENT ? ESRCH : text.error());
   if (text->empty()) return std::unexpected(ESRCH);  // the process became a zombie and was reaped
   return ProcStatus(std::move(*text));
 }
 
 std::expected<ProcStatus, int> ProcStatus::of_self() {
-  auto text = read_file("/proc/self/status");
+  auto text = read_file_at(host_proc(), "self/status");
   if (!text) return std::unexpected(text.error());
   return ProcStatus(std::move(*text));
 }

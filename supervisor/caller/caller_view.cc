@@ -33,10 +33,6 @@ std::expected<UniqueFd, int> open_proc_entry(pid_t pid, const char* entry, int f
   return fd;
 }
 
-int open_our_dir(const char* path) {
-  return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-}
-
 bool same_file(int a, int b) {
   struct stat sa {
   }, sb{};
@@ -99,21 +95,6 @@ std::expected<std::shared_ptr<const CallerNamespaces>, int> open_namespaces(pid_
 }
 
 }  // namespace
-
-// Held for the life of the process: a worker inside a caller's root still reaches our own through them.
-// clang-format off
-int host_proc() { static const int fd = open_our_dir("/proc"); return fd; }
-int host_root() { static const int fd = open_our_dir("/"); return fd; }
-int host_sys() { static const int fd = open_our_dir("/sys"); return fd; }
-int host_dev() { static const int fd = open_our_dir("/dev"); return fd; }
-// clang-format on
-
-void open_host_dirs() {
-  host_proc();
-  host_dev();
-  host_sys();
-  host_root();
-}
 
 std::expected<CallerView, int> open_caller_view(pid_t pid, CallerViewNeeds needs) {
   if (pid <= 0) return std::unexpected(ESRCH);

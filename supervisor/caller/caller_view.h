@@ -10,6 +10,8 @@
 // of opening /proc entries, joining a namespace and chrooting on every call.
 #pragma once
 
+#include "core/host_dirs.h"
+
 #include <sys/types.h>
 
 #include <cstdint>
@@ -89,17 +91,6 @@ std::expected<UniqueFd, int> resolve_in_caller(const CallerView& view, int dirfd
 // something outside the caller's root).
 std::expected<std::string, int> caller_path_of(int fd);
 
-// Opens the four below now (they are held for the life of the process); the emulation dispatcher calls
-// it when it starts, so that they are opened in our own root and namespace.
-void open_host_dirs();
-// The supervisor's own /proc, opened once (before any worker moves into a caller's root).
-int host_proc();
-// The supervisor's own /dev, likewise (loop devices).
-int host_dev();
-// And /sys (loop devices' backing files).
-int host_sys();
-// And our root directory: a worker can chroot back to it once the caller's paths are resolved.
-int host_root();
 // chroot back to our own root (the worker stays in its current mount namespace): for looking up our own
 // device nodes once the caller's paths are resolved.
 std::expected<void, int> return_to_host_root();

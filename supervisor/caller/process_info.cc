@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/file_text.h"
+#include "core/host_dirs.h"
 #include "core/proc_status.h"
 
 namespace tollgate {
@@ -17,15 +18,16 @@ namespace tollgate {
 std::expected<ProcessInfo, int> read_process_info(pid_t pid) {
   char path[64];
   ProcessInfo info;
-  std::snprintf(path, sizeof path, "/proc/%d/comm", pid);
-  auto comm = read_file(path);
+  // Relative to our own /proc: emulation workers call this from inside a container's root.
+  std::snprintf(path, sizeof path, "%d/comm", pid);
+  auto comm = read_file_at(host_proc(), path);
   if (!comm) return std::unexpected(comm.error());
   info.comm = std::move(*comm);
   if (!info.comm.empty() && info.comm.back() == '\n') info.comm.pop_back();
 
-  std::snprintf(path, sizeof path, "/proc/%d/exe", pid);
+  std::snprintf(path, sizeof path, "%d/exe", pid);
   char exe[PATH_MAX];
-  ssize_t n = readlink(path, exe, sizeof exe - 1);
+  ssize_t n = readlinkat(host_proc(), path, exe, sizeof exe - 1);
   if (n > 0) info.exe.assign(exe, static_cast<size_t>(n));
 
   auto status = ProcStatus::of(pid);

@@ -3,7 +3,11 @@
 //     like any other). adjtimex gets the clock's real state back, so time daemons see a sane clock.
 //   mode "host": apply to the host clock, for a trusted time daemon; needs "max_step_seconds", and a step
 //     larger than that is refused with EPERM.
-// "max_step_seconds" also bounds what "pretend" accepts. Arguments are checked as the kernel checks them
+// "max_step_seconds" also bounds what "pretend" accepts. "require_cap_sys_time" (default true): whether the
+// caller must hold CAP_SYS_TIME in its own user namespace, as the kernel would want; false lets "pretend"
+// answer callers without it too (a container runtime drops CAP_SYS_TIME by default, and software such as
+// `date -s` in an image then fails where the policy would rather it went on). "host" always requires it.
+// Arguments are checked as the kernel checks them
 // (EFAULT, EINVAL), so a program cannot tell a pretended success from a real one by its errors.
 #include <errno.h>
 #include <sys/timex.h>
@@ -30,16 +34,19 @@ double now_realtime() {
 
 class TimeHandler : public EmulationHandler {
  public:
-  TimeHandler(bool host, std::optional<double> max_step) : host_(host), max_step_(max_step) {}
+  TimeHandler(bool host, std::optional<double> max_step, bool require_cap)
+      : host_(host), max_step_(max_step), require_cap_(require_cap) {}
 
   Decision run(PendingCall& call, const EmulationServices&) const override {
     const std::string_view name = call.call().syscall_name();
     const pid_t pid = call.call().pid();
-    auto creds = read_caller_credentials(pid);
-    if (!creds) return emulated_error(call, EPERM, "caller unreadable");
-    // The kernel wants CAP_SYS_TIME (over the initial user namespace; a container never has that, so its
-    // own namespace's capability is what we can honour).
-    if (!creds->has_cap(kCapSysTime)) return emulated_error(call, EPERM, "caller lacks CAP_SYS_TIME");
+    if (require_cap_) {
+      auto creds = read_caller_credentials(pid);
+      if (!creds) return emulated_error(call, EPERM, "caller unreadable");
+      // The kernel wants CAP_SYS_TIME (over the initial user namespace; a container never has that, so its
+      // own namespace's capability is what we can honour).
+      if (!creds->has_cap(kCapSysTime)) return emulated_error(call, EPERM, "caller lacks CAP_SYS_TIME");
+    }
     if (name == "settimeofday") return settimeofday(call, pid);
     if (name == "clock_settime") return clock_settime(call, pid);
     if (name == "adjtimex") return adjtime(call, pid, call.call().arg(0), CLOCK_REALTIME);
@@ -119,19 +126,24 @@ class TimeHandler : public EmulationHandler {
 
   bool host_;
   std::optional<double> max_step_;
+  bool require_cap_;
 };
 
 }  // namespace
 
 std::expected<HandlerPtr, HandlerOptionError> make_time_handler(const nlohmann::json& options) {
-  HandlerOptionReader r(options, {"mode", "max_step_seconds"});
+  HandlerOptionReader r(options, {"mode", "max_step_seconds", "require_cap_sys_time"});
   const auto mode = r.string("mode", {"pretend", "host"});
   const auto max_step = r.number("max_step_seconds", 0, 1e9);
+  const auto require_cap = r.boolean("require_cap_sys_time");
   const bool host = mode.value_or("pretend") == "host";
   if (host && !max_step)
     r.fail("/max_step_seconds", "required in \"host\" mode (the largest clock step allowed)");
+  if (host && require_cap == false)
+    r.fail("/require_cap_sys_time", "must stay true in \"host\" mode: only a caller the kernel would let "
+                                     "set the clock may set the host's");
   if (r.error()) return std::unexpected(*r.error());
-  return std::make_shared<TimeHandler>(host, max_step);
+  return std::make_shared<TimeHandler>(host, max_step, require_cap.value_or(true));
 }
 
 }  // namespace tollgate

@@ -8,10 +8,9 @@
 
 #include "tests/integration/docker_engine.h"
 #include "tests/integration/harness.h"
-#include "tests/integration/host_program.h"
-#include "tests/integration/oci_container.h"
 #include "tests/integration/podman_engine.h"
 #include "tests/integration/profile_variants.h"
+#include "tests/integration/shim_setup.h"
 
 namespace tollgate::testing {
 namespace {
@@ -20,32 +19,6 @@ namespace {
 constexpr int NoticeBudgetBurst = 20;
 
 using nlohmann::json;
-
-// What every engine test here shares: a daemon, the shim under its engine-facing name, its runtime.json, and
-// a root filesystem with coreutils' ls (busybox's does not use statx).
-struct ShimSetup {
-  explicit ShimSetup(const std::string& runtime) {
-    std::filesystem::create_directories(dir.file("policies"));
-    write_file(dir.file("policies/default.json"),
-               R"({"comment": "test", "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [], "rules": []})");
-    daemon = std::make_unique<SuperviseDaemon>(dir, true, std::vector<std::string>{"--policy-dir", dir.file("policies")});
-    // Engines start the runtime with environments of their own (Podman's `start` and `delete` get almost
-    // none), so the test's runtime.json is named the one way that reaches every call: a wrapper, as a site
-    // with a runtime.json outside /etc/tollgate would write it.
-    write_file(shim(), "#!/bin/sh\nTOLLGATE_RUNTIME_CONFIG=" + config() + " exec " + kTollgate + " shim \"$@\"\n");
-    std::filesystem::permissions(shim(), std::filesystem::perms::owner_all, std::filesystem::perm_options::add);
-    write_file(config(), json{{"runtime", runtime}, {"socket", daemon->socket()},
-                              {"policyDir", dir.file("policies")}}.dump());
-    rootfs = build_busybox_rootfs(dir.path());
-    add_host_program(rootfs, "/bin/ls", "/usr/local/bin/ls");
-  }
-  std::string shim() const { return dir.file("tollgate-runtime"); }
-  std::string config() const { return dir.file("runtime.json"); }
-
-  TempDir dir;
-  std::unique_ptr<SuperviseDaemon> daemon;
-  std::filesystem::path rootfs;
-};
 
 // The denial line the daemon writes into the container's stderr, and what `ls` itself says after it.
 void expect_statx_explained(const ProcessResult& r, const std::string& cause) {
