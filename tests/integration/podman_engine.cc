@@ -11,12 +11,18 @@ std::string shell_quoted(const std::string& s) {
 
 }  // namespace
 
-PodmanEngine::PodmanEngine() {
+PodmanEngine::PodmanEngine(const std::vector<std::string>& conmon_environment) {
+  // Podman's own default for conmon's environment, plus the test's.
+  std::string conmon_env = "\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"";
+  for (const auto& variable : conmon_environment) conmon_env += ", \"" + variable + "\"";
   write_file(dir_.file("containers.conf"),
              "[containers]\n"
              "default_ulimits = [\"nofile=20000:20000\", \"nproc=20000:20000\"]\n"
              "[engine]\n"
-             "cgroup_manager = \"cgroupfs\"\n"
+             "conmon_env_vars = [" +
+                 conmon_env +
+                 "]\n"
+                 "cgroup_manager = \"cgroupfs\"\n"
              "events_logger = \"file\"\n"
              "events_logfile_path = \"" +
                  dir_.file("events.log") + "\"\n");

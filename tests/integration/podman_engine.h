@@ -14,7 +14,9 @@ namespace tollgate::testing {
 
 class PodmanEngine {
  public:
-  PodmanEngine();
+  // `conmon_environment`: "NAME=VALUE" for conmon and so for the OCI runtime it starts (containers.conf
+  // conmon_env_vars; PATH is always set), e.g. how a test points the tollgate shim at its runtime.json.
+  explicit PodmanEngine(const std::vector<std::string>& conmon_environment = {});
   PodmanEngine(const PodmanEngine&) = delete;
   PodmanEngine& operator=(const PodmanEngine&) = delete;
 
