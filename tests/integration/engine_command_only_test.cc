@@ -22,12 +22,20 @@ size_t files_in(const std::string& dir) {
   return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
 }
 
-// What engines are configured with: the shim as a link named tollgate-runtime, and its runtime.json.
+// What engines are configured with: the shim (a link named tollgate-runtime), its runtime.json, and the
+// profile of story 4, learned from one run of the command on the host.
 struct ShimSetup {
-  explicit ShimSetup(const std::string& runtime) {
-    std::filesystem::create_symlink(kTollgate, link());
+  enum class Config { Environment, Wrapper };
+  // Docker passes dockerd's environment down to the runtime, so TOLLGATE_RUNTIME_CONFIG can name the
+  // runtime.json; Podman passes none of its own, so the runtime is a wrapper script that sets it (an
+  // installation would use /etc/tollgate/runtime.json instead).
+  ShimSetup(const std::string& runtime, Config config_from) {
+    if (config_from == Config::Environment)
+      std::filesystem::create_symlink(kTollgate, link());
+    else
+      write_file(link(), "#!/bin/sh\nTOLLGATE_RUNTIME_CONFIG=" + config() + " exec " + kTollgate + " shim \"$@\"\n");
+    std::filesystem::permissions(link(), std::filesystem::perms::owner_all, std::filesystem::perm_options::add);
     write_file(config(), nlohmann::json{{"runtime", runtime}, {"commandOnlyDir", command_only_dir()}}.dump());
-    // The profile of story 4: learned from one run of the command on the host.
     ProcessResult learned =
         run_process({kTollgate, "learn", "-o", learned_profile(), "--", kStaticProbe, "getpid"});
     if (learned.status != 0) throw std::runtime_error("tollgate learn: " + learned.err);
@@ -42,7 +50,7 @@ struct ShimSetup {
 class DockerCommandOnly : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    shim_ = new ShimSetup("/usr/sbin/runc");
+    shim_ = new ShimSetup("/usr/sbin/runc", ShimSetup::Config::Environment);
     engine_ = new DockerEngine({"tollgate=" + shim_->link()}, {"TOLLGATE_RUNTIME_CONFIG=" + shim_->config()});
     images_ = new TempDir;
     engine_->import_image(build_busybox_rootfs(images_->path()), kImage);
@@ -78,6 +86,7 @@ TEST_F(DockerCommandOnly, StoryFourALearnedProfileTooTightForRuncStartsTheComman
   EXPECT_NE(plain.status, 0);
   EXPECT_EQ(plain.out, "");
   EXPECT_NE(plain.err.find("operation not permitted"), std::string::npos) << plain.err;
+  RecordProperty("docker_run_without_mode", plain.err);  // docs/command-only.md quotes it
 
   const std::vector<std::string> command_only = {"-e", "TOLLGATE_MODE=command-only", "--security-opt", profile};
   ProcessResult learned = run(command_only, {"/bin/tg_probe", "getpid"});
@@ -101,12 +110,14 @@ TEST_F(DockerCommandOnly, ANotifyProfileIsRefusedWithTheReasonInDockerRunsError)
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find("SCMP_ACT_NOTIFY"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("command-only starts no tollgate daemon"), std::string::npos) << r.err;
+  RecordProperty("docker_run_error", r.err);
   EXPECT_TRUE(eventually([&] { return files_in(shim_->command_only_dir()) == 0; }));
 }
 
 class PodmanCommandOnly : public ::testing::Test {
  protected:
-  PodmanCommandOnly() : shim_("/usr/bin/crun"), podman_({"TOLLGATE_RUNTIME_CONFIG=" + shim_.config()}) {}
+  PodmanCommandOnly()
+      : shim_("/usr/bin/crun", ShimSetup::Config::Wrapper), podman_({"tollgate=" + shim_.link()}) {}
   void SetUp() override { rootfs_ = build_busybox_rootfs(images_.path()); }
 
   ShimSetup shim_;
@@ -118,11 +129,11 @@ class PodmanCommandOnly : public ::testing::Test {
 TEST_F(PodmanCommandOnly, StoryFourALearnedProfileTooTightForCrunStartsTheCommandAndStillDenies) {
   const std::string profile = "seccomp=" + shim_.learned_profile();
   ProcessResult plain =
-      podman_.run({"--runtime", shim_.link(), "--security-opt", profile}, rootfs_.string(), {"/bin/tg_probe", "getpid"});
+      podman_.run({"--runtime", "tollgate", "--security-opt", profile}, rootfs_.string(), {"/bin/tg_probe", "getpid"});
   EXPECT_NE(plain.status, 0);
   EXPECT_EQ(plain.out, "");
 
-  const std::vector<std::string> command_only = {"--runtime", shim_.link(), "--annotation",
+  const std::vector<std::string> command_only = {"--runtime", "tollgate", "--annotation",
                                                  "io.tollgate.mode=command-only", "--security-opt", profile};
   ProcessResult learned = podman_.run(command_only, rootfs_.string(), {"/bin/tg_probe", "getpid"});
   EXPECT_EQ(learned.status, 0) << learned.err;

@@ -11,21 +11,24 @@ std::string shell_quoted(const std::string& s) {
 
 }  // namespace
 
-PodmanEngine::PodmanEngine(const std::vector<std::string>& conmon_environment) {
-  // Podman's own default for conmon's environment, plus the test's.
-  std::string conmon_env = "\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"";
-  for (const auto& variable : conmon_environment) conmon_env += ", \"" + variable + "\"";
+PodmanEngine::PodmanEngine(const std::vector<std::string>& runtimes) {
+  // --cgroups=disabled (this host's workaround) is allowed only with the runtimes containers.conf names as
+  // supporting it: crun, and the test's runtimes (which wrap crun).
+  std::string no_cgroups = "\"crun\"", declared;
+  for (const auto& runtime : runtimes) {
+    const std::string name = runtime.substr(0, runtime.find('='));
+    no_cgroups += ", \"" + name + "\"";
+    declared += name + " = [\"" + runtime.substr(runtime.find('=') + 1) + "\"]\n";
+  }
   write_file(dir_.file("containers.conf"),
              "[containers]\n"
              "default_ulimits = [\"nofile=20000:20000\", \"nproc=20000:20000\"]\n"
              "[engine]\n"
-             "conmon_env_vars = [" +
-                 conmon_env +
-                 "]\n"
-                 "cgroup_manager = \"cgroupfs\"\n"
+             "runtime_supports_nocgroup = [" + no_cgroups + "]\n"
+             "cgroup_manager = \"cgroupfs\"\n"
              "events_logger = \"file\"\n"
-             "events_logfile_path = \"" +
-                 dir_.file("events.log") + "\"\n");
+             "events_logfile_path = \"" + dir_.file("events.log") + "\"\n"
+             "[engine.runtimes]\n" + declared);
   write_file(dir_.file("storage.conf"),
              "[storage]\n"
              "driver = \"vfs\"\n"

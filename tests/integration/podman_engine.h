@@ -14,9 +14,10 @@ namespace tollgate::testing {
 
 class PodmanEngine {
  public:
-  // `conmon_environment`: "NAME=VALUE" for conmon and so for the OCI runtime it starts (containers.conf
-  // conmon_env_vars; PATH is always set), e.g. how a test points the tollgate shim at its runtime.json.
-  explicit PodmanEngine(const std::vector<std::string>& conmon_environment = {});
+  // `runtimes`: extra OCI runtimes as "NAME=PATH" (containers.conf [engine.runtimes]), for `--runtime NAME`.
+  // Podman gives a runtime none of its own environment (`start`, `kill` and `delete` run with PATH and
+  // XDG_RUNTIME_DIR only), so a runtime that needs settings must find them itself.
+  explicit PodmanEngine(const std::vector<std::string>& runtimes = {});
   PodmanEngine(const PodmanEngine&) = delete;
   PodmanEngine& operator=(const PodmanEngine&) = delete;
 
