@@ -32,6 +32,8 @@ file(WRITE "${conffiles}" "${TOLLGATE_CONFIG_DIR}/policies/README\n")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${conffiles}")
 
 set(debian_doc "${CMAKE_INSTALL_DATADIR}/doc/tollgate")
+install(FILES packaging/debian/lintian-overrides DESTINATION "${CMAKE_INSTALL_DATADIR}/lintian/overrides"
+        RENAME tollgate)
 install(FILES packaging/debian/copyright DESTINATION "${debian_doc}")
 set(changelog_gz "${PROJECT_BINARY_DIR}/packaging/changelog.Debian.gz")
 add_custom_command(

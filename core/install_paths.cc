@@ -57,4 +57,12 @@ std::filesystem::path state_dir() {
   return TOLLGATE_STATE_DIR;
 }
 
+std::filesystem::path command_agent_path() {
+#ifdef TOLLGATE_BUILD_COMMAND_AGENT
+  std::error_code ignored;
+  if (std::filesystem::exists(TOLLGATE_BUILD_COMMAND_AGENT, ignored)) return TOLLGATE_BUILD_COMMAND_AGENT;
+#endif
+  return TOLLGATE_COMMAND_AGENT;
+}
+
 }  // namespace tollgate

@@ -25,5 +25,8 @@ std::optional<std::filesystem::path> user_config_dir();
 std::filesystem::path runtime_dir();
 // Persistent state (learned rules, reports): e.g. /var/lib/tollgate.
 std::filesystem::path state_dir();
+// The static program the runtime shim bind-mounts into command-only containers, e.g.
+// /usr/libexec/tollgate/tollgate-command-agent; a development build uses the one it built when it exists.
+std::filesystem::path command_agent_path();
 
 }  // namespace tollgate

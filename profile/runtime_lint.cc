@@ -30,8 +30,9 @@ std::expected<std::vector<LintFinding>, std::string> lint_runtime_calls(const Po
          who + " calls " + std::string(call.name) + " after installing this profile" + when + " (" +
              std::string(call.why) + "), and the profile denies it: " + j.rule +
              (has_args ? " (judged with arguments 0)" : "") +
-             ". The container would fail before its command runs; tollgate's command-only mode, which "
-             "installs the profile right before the command, is meant for such profiles (not available yet)"});
+             ". The container would fail before its command runs. tollgate's command-only mode installs the "
+             "profile right before the command instead: run the container with the tollgate runtime shim and "
+             "TOLLGATE_MODE=command-only (docs/containers.md)"});
   }
   return findings;
 }

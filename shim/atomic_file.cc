@@ -12,7 +12,8 @@
 
 namespace tollgate {
 
-std::expected<void, std::string> replace_file_atomically(const std::string& path, std::string_view content) {
+std::expected<void, std::string> replace_file_atomically(const std::string& path, std::string_view content,
+                                                         unsigned new_file_mode) {
   auto failed = [&](const std::string& what) {
     return std::unexpected(what + " " + path + ": " + std::strerror(errno));
   };
@@ -30,7 +31,8 @@ std::expected<void, std::string> replace_file_atomically(const std::string& path
     ::unlink(temp_name.c_str());
     return error;
   };
-  if (exists && ::fchmod(fd.get(), original.st_mode & 07777) != 0) return discard("cannot set the mode of");
+  if (::fchmod(fd.get(), exists ? original.st_mode & 07777 : new_file_mode) != 0)
+    return discard("cannot set the mode of");
   while (!content.empty()) {
     ssize_t n = ::write(fd.get(), content.data(), content.size());
     if (n < 0 && errno == EINTR) continue;

@@ -8,8 +8,9 @@
 
 namespace tollgate {
 
-// Writes a temporary file beside `path` with the same permissions, syncs it, and renames it over `path`.
-// Error: what failed, with strerror.
-std::expected<void, std::string> replace_file_atomically(const std::string& path, std::string_view content);
+// Writes a temporary file beside `path` with the same permissions (`new_file_mode` when there is no file
+// yet), syncs it, and renames it over `path`. Error: what failed, with strerror.
+std::expected<void, std::string> replace_file_atomically(const std::string& path, std::string_view content,
+                                                         unsigned new_file_mode = 0600);
 
 }  // namespace tollgate

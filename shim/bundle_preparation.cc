@@ -9,8 +9,11 @@
 #include <sstream>
 
 #include "shim/atomic_file.h"
+#include "shim/command_only.h"
+#include "shim/command_only_files.h"
 #include "shim/container_settings.h"
 #include "shim/seccomp_rewrite.h"
+#include "shim/spec_fields.h"
 #include "supervisor/decide/container_profile.h"
 #include "supervisor/decide/policy_source.h"
 
@@ -42,32 +45,34 @@ std::set<std::string> notified_by(const Policy& policy) {
   return names;
 }
 
-const nlohmann::json* engine_seccomp(const nlohmann::json& config) {
-  auto linux_section = config.find("linux");
-  if (linux_section == config.end() || !linux_section->is_object()) return nullptr;
-  auto seccomp = linux_section->find("seccomp");
-  return seccomp == linux_section->end() || seccomp->is_null() ? nullptr : &*seccomp;
+// command-only needs no daemon and no policy: the engine's profile goes to the agent.
+std::expected<PreparedBundle, std::string> prepare_for_command_only(nlohmann::json& spec,
+                                                                    const ContainerSettings& settings,
+                                                                    const RuntimeCommandLine& line,
+                                                                    const RuntimeConfig& config,
+                                                                    const std::string& config_path) {
+  auto filter_path = prepare_command_only(spec, settings, line, config);
+  if (!filter_path) return std::unexpected(filter_path.error());
+  if (auto written = replace_file_atomically(config_path, spec.dump(2)); !written) {
+    (void)remove_command_only_filter(*filter_path);
+    return std::unexpected(written.error());
+  }
+  return PreparedBundle{true, "container " + *line.container_id + ": mode command-only (from " +
+                                  settings.mode_source + "), filter " + *filter_path};
 }
 
-// process.capabilities.bounding, comma separated.
-std::string bounding_capabilities(const nlohmann::json& config) {
-  std::string caps;
-  const nlohmann::json* bounding = nullptr;
-  if (auto p = config.find("process"); p != config.end() && p->is_object())
-    if (auto c = p->find("capabilities"); c != p->end() && c->is_object())
-      if (auto b = c->find("bounding"); b != c->end() && b->is_array()) bounding = &*b;
-  if (bounding == nullptr) return caps;
-  for (const auto& cap : *bounding)
-    if (cap.is_string()) caps += (caps.empty() ? "" : ",") + cap.get<std::string>();
-  return caps;
+std::string joined(const std::set<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
 }
 
 }  // namespace
 
-std::expected<PreparedBundle, std::string> prepare_bundle(const std::string& bundle,
-                                                          const std::optional<std::string>& container_id,
+std::expected<PreparedBundle, std::string> prepare_bundle(const RuntimeCommandLine& line,
                                                           const RuntimeConfig& config) {
-  const std::string config_path = bundle + "/config.json";
+  const std::optional<std::string>& container_id = line.container_id;
+  const std::string config_path = line.bundle + "/config.json";
   auto spec = read_config(config_path);
   if (!spec) return std::unexpected(spec.error());
   auto settings = read_container_settings(*spec, config);
@@ -76,10 +81,12 @@ std::expected<PreparedBundle, std::string> prepare_bundle(const std::string& bun
 
   const std::string who = "container " + container_id.value_or("(no id)");
   const std::string mode = std::string(to_string(*settings->mode));
-  if (*settings->mode == ShimMode::Learn || *settings->mode == ShimMode::CommandOnly)
+  if (*settings->mode == ShimMode::Learn)
     return std::unexpected(
         who + " asks for tollgate mode " + mode + " (from " + settings->mode_source +
-        "), which this tollgate shim does not support yet (supported: enforce, explain, audit)");
+        "), which this tollgate shim does not support yet (supported: enforce, explain, audit, command-only)");
+  if (*settings->mode == ShimMode::CommandOnly)
+    return prepare_for_command_only(*spec, *settings, line, config, config_path);
   if (!is_socket(config.socket))
     return std::unexpected(who + " asks for tollgate mode " + mode + " (from " + settings->mode_source +
                            "), but the tollgate daemon's socket " + config.socket +
@@ -105,7 +112,7 @@ std::expected<PreparedBundle, std::string> prepare_bundle(const std::string& bun
     // The daemon judges against the engine's own profile and the container's capabilities: both travel in
     // the runtime's message, never as a path.
     (*spec)["annotations"][std::string(kProfileAnnotation)] = engine_seccomp(*spec)->dump();
-    (*spec)["annotations"][std::string(kCapabilitiesAnnotation)] = bounding_capabilities(*spec);
+    (*spec)["annotations"][std::string(kCapabilitiesAnnotation)] = joined(bounding_capabilities(*spec));
   }
   if (auto process = spec->find("process"); process != spec->end() && process->is_object())
     if (auto args = process->find("args"); args != process->end() && args->is_array())

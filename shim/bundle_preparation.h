@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "shim/runtime_command_line.h"
 #include "shim/runtime_config.h"
 
 namespace tollgate {
@@ -15,11 +16,11 @@ struct PreparedBundle {
   std::string summary;  // for the log: mode, policy, where they came from
 };
 
-// Fails closed: an unreadable or malformed config.json, an unknown or not yet supported mode, a policy that
-// does not load, or a daemon socket that is not there stop the container before it starts.
-// `container_id` only names the container in messages.
-std::expected<PreparedBundle, std::string> prepare_bundle(const std::string& bundle,
-                                                          const std::optional<std::string>& container_id,
+// `line` is a create or run: its bundle, container id and --root. Fails closed: an unreadable or malformed
+// config.json, an unknown or not yet supported mode, a policy that does not load, a daemon socket that is
+// not there (modes that need the daemon), or a profile command-only cannot install stop the container
+// before it starts.
+std::expected<PreparedBundle, std::string> prepare_bundle(const RuntimeCommandLine& line,
                                                           const RuntimeConfig& config);
 
 }  // namespace tollgate

@@ -34,7 +34,7 @@ std::optional<Setting> lookup(const nlohmann::json& config, std::string_view ann
                               const std::optional<std::string>& fallback) {
   if (auto s = from_annotations(config, annotation)) return s;
   if (auto s = from_environment(config, env)) return s;
-  if (fallback) return Setting{*fallback, "runtime.json"};
+  if (fallback) return Setting{*fallback, std::string(kRuntimeJsonSource)};
   return std::nullopt;
 }
 
@@ -73,8 +73,10 @@ std::expected<ContainerSettings, std::string> read_container_settings(const nloh
                              "); known: enforce, explain, audit, learn, command-only");
     settings.mode_source = mode->source;
   }
-  if (auto policy = lookup(config, kPolicyNameAnnotation, kPolicyEnv, defaults.policy))
+  if (auto policy = lookup(config, kPolicyNameAnnotation, kPolicyEnv, defaults.policy)) {
     settings.policy = policy->value;
+    settings.policy_source = policy->source;
+  }
   return settings;
 }
 

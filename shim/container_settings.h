@@ -18,6 +18,8 @@ inline constexpr std::string_view kModeAnnotation = "io.tollgate.mode";
 inline constexpr std::string_view kPolicyNameAnnotation = "io.tollgate.policy";
 inline constexpr std::string_view kModeEnv = "TOLLGATE_MODE";
 inline constexpr std::string_view kPolicyEnv = "TOLLGATE_POLICY";
+// The source of a setting that the container did not name itself.
+inline constexpr std::string_view kRuntimeJsonSource = "runtime.json";
 
 enum class ShimMode { Enforce, Explain, Audit, Learn, CommandOnly };
 
@@ -28,6 +30,7 @@ struct ContainerSettings {
   std::optional<ShimMode> mode;  // none: run as without the shim
   std::optional<std::string> policy;
   std::string mode_source;  // "annotation io.tollgate.mode", "environment TOLLGATE_MODE", "runtime.json"
+  std::string policy_source;
 };
 
 // Error: an unknown mode value, named with where it came from.

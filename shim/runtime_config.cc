@@ -26,6 +26,8 @@ std::expected<RuntimeConfig, std::string> parse_runtime_config(const std::string
       config.mode = v;
     else if (key == "policy")
       config.policy = v;
+    else if (key == "commandOnlyDir")
+      config.command_only_dir = v;
     else
       return std::unexpected(file + ": /" + key + ": unknown setting");
   }

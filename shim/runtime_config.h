@@ -18,9 +18,12 @@ struct RuntimeConfig {
   std::optional<std::string> policy_dir;               // default: the shipped policies
   std::optional<std::string> mode;                     // for containers that name none
   std::optional<std::string> policy;                   // for containers that name none
+  // command-only: where the compiled filters of containers live until their `delete`. Default: the
+  // runtime directory's command-only/ (core/install_paths.h).
+  std::optional<std::string> command_only_dir;
 };
 
-// {"runtime", "socket", "policyDir", "mode", "policy"}, every key optional; unknown keys are errors so that
+// {"runtime", "socket", "policyDir", "mode", "policy", "commandOnlyDir"}, every key optional; unknown keys are errors so that
 // a misspelt setting is not silently ignored. The default path may be absent (built-in defaults); a path
 // named by the environment must exist. Error: a message naming the file.
 std::expected<RuntimeConfig, std::string> load_runtime_config();

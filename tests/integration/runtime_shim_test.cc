@@ -4,7 +4,9 @@
 // process observes and what the daemon records.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "tests/integration/harness.h"
 #include "tests/integration/oci_container.h"
@@ -69,10 +71,15 @@ class ShimTest : public ::testing::TestWithParam<Runtime> {
 
   std::string runtime_path() const { return GetParam() == Runtime::Runc ? kRuncPath : kCrunPath; }
   std::string state_root() const { return dir_.file("state"); }
+  std::string command_only_dir() const { return dir_.file("command-only"); }
   void write_runtime_config(const std::string& socket) {
     write_file(
         dir_.file("runtime.json"),
-        json{{"runtime", runtime_path()}, {"socket", socket}, {"policyDir", dir_.file("policies")}}.dump());
+        json{{"runtime", runtime_path()},
+             {"socket", socket},
+             {"policyDir", dir_.file("policies")},
+             {"commandOnlyDir", command_only_dir()}}
+            .dump());
   }
 
   // A bundle as an engine writes it: the engine's profile, the container's environment and annotations.
@@ -117,6 +124,30 @@ class ShimTest : public ::testing::TestWithParam<Runtime> {
   }
   ProcessResult shim_run(const Bundle& b, const std::vector<std::string>& globals = {}) {
     return run_process(shim_argv(globals, "run", {"--bundle", b.dir.string(), b.id}), seconds(60));
+  }
+
+  // `create` with the container's stdio in files (a captured pipe would stay open), as engines do.
+  ProcessResult shim_create(const Bundle& b) {
+    std::string line;
+    for (const auto& a : shim_argv({}, "create", {"--bundle", b.dir.string(), b.id})) line += "'" + a + "' ";
+    ProcessResult r = run_process({"/bin/sh", "-c", line + "</dev/null >" + output_of(b) + " 2>&1"});
+    if (r.status != 0) r.err = read_file(output_of(b));
+    return r;
+  }
+  std::string output_of(const Bundle& b) const { return (b.dir / "output").string(); }
+  std::string state_of(const Bundle& b) {
+    ProcessResult s = run_process(shim_argv({}, "state", {b.id}));
+    json j = json::parse(s.out, nullptr, false);
+    return j.is_object() ? j.value("status", "") : "";
+  }
+  // create, start, wait until the command has exited: its output (stdout and stderr).
+  std::string shim_create_start_wait(const Bundle& b) {
+    ProcessResult created = shim_create(b);
+    EXPECT_EQ(created.status, 0) << created.err;
+    if (created.status != 0) return "";
+    EXPECT_EQ(run_process(shim_argv({}, "start", {b.id})).status, 0);
+    EXPECT_TRUE(eventually([&] { return state_of(b) == "stopped"; }));
+    return read_file(output_of(b));
   }
 
   TempDir dir_;
@@ -322,6 +353,153 @@ TEST_P(ShimTest, CreateStateKillDeleteGoThroughUnchanged) {
       run_process({runtime_path(), "--root", state_root(), "--no-such-flag", "list"});
   EXPECT_NE(unknown_through.status, 0);
   EXPECT_EQ(unknown_through.status, unknown_direct.status);
+}
+
+// ---- command-only: the runtime without the profile, the command under it (story 4) ----
+
+// Podman's profile without the calls runc and crun make after installing it (tollgate lint --runtime):
+// too tight for either runtime, fine for a static command.
+json too_tight_for_the_runtimes() {
+  json profile = json::parse(read_file(kPodmanProfile));
+  const std::set<std::string> removed = {"statx", "newfstatat", "lstat", "fstat", "fstatfs", "prctl"};
+  for (auto& entry : profile["syscalls"]) {
+    json kept = json::array();
+    for (const auto& name : entry["names"])
+      if (!removed.contains(name.get<std::string>())) kept.push_back(name);
+    entry["names"] = kept;
+  }
+  profile["defaultErrnoRet"] = 1;
+  return profile;
+}
+
+// Edits a bundle's config.json.
+void edit_config(const Bundle& b, const std::function<void(json&)>& edit) {
+  const std::string path = (b.dir / "config.json").string();
+  json config = json::parse(read_file(path));
+  edit(config);
+  write_file(path, config.dump(2));
+}
+
+// As Docker and Podman run containers: without noNewPrivileges, so the runtime installs the profile while
+// it still has CAP_SYS_ADMIN and then makes its last calls under it.
+void like_an_engine(json& config) {
+  config["process"]["noNewPrivileges"] = false;
+}
+
+size_t files_in(const std::string& dir) {
+  std::error_code ignored;
+  if (!std::filesystem::exists(dir, ignored)) return 0;
+  return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
+}
+
+TEST_P(ShimTest, CommandOnlyStartsAContainerWhoseProfileIsTooTightForTheRuntime) {
+  auto tight = [](json& config) {
+    like_an_engine(config);
+    config["process"]["args"] = {"tg_probe", "add_key"};
+    config["linux"]["seccomp"] = too_tight_for_the_runtimes();
+  };
+  Bundle plain = bundle("", {});
+  edit_config(plain, tight);
+  ProcessResult without = shim_run(plain);
+  EXPECT_NE(without.status, 0);
+  EXPECT_EQ(without.out.find("add_key"), std::string::npos) << without.out;
+
+  Bundle b = bundle("", {"TOLLGATE_MODE=command-only"});
+  edit_config(b, tight);
+  // The command's own denied call fails as the profile says (its default: errno 1).
+  EXPECT_EQ(shim_create_start_wait(b), "add_key: ret=-1 errno=EPERM\n");
+  EXPECT_EQ(files_in(command_only_dir()), 1u);
+  EXPECT_EQ(run_process(shim_argv({}, "delete", {b.id})).status, 0);
+  EXPECT_EQ(files_in(command_only_dir()), 0u);
+}
+
+TEST_P(ShimTest, CommandOnlyNeedsNoDaemonAndSetsNoNewPrivsOnlyWithoutCapSysAdmin) {
+  write_runtime_config(dir_.file("absent.sock"));
+  const std::string script = "tg_probe settimeofday; tg_probe mount none /mnt tmpfs; "
+                             "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status";
+  Bundle b = bundle(script, {"TOLLGATE_MODE=command-only"});
+  edit_config(b, like_an_engine);
+  EXPECT_EQ(shim_create_start_wait(b),
+            "settimeofday: ret=-1 errno=EACCES\nmount: ret=-1 errno=EACCES\nNoNewPrivs:\t1\nSeccomp:\t2\n");
+  // What the runtime was given: no profile, the agent in front of the command, nothing of the image hidden.
+  json config = json::parse(read_file((b.dir / "config.json").string()));
+  EXPECT_FALSE(config["linux"].contains("seccomp"));
+  EXPECT_EQ(config["process"]["args"], json({"/dev/.tollgate/agent", "/dev/.tollgate/filter.bpf", "--", "sh",
+                                             "-c", script}));
+  EXPECT_FALSE(std::filesystem::exists(rootfs_ / "dev" / ".tollgate"));
+  EXPECT_TRUE(events_of(daemon_->events(), b.id).empty());
+
+  Bundle admin = bundle(script, {"TOLLGATE_MODE=command-only"});
+  edit_config(admin, [](json& c) {
+    like_an_engine(c);
+    for (const char* set : {"bounding", "effective", "permitted"})
+      c["process"]["capabilities"][set].push_back("CAP_SYS_ADMIN");
+  });
+  EXPECT_EQ(shim_create_start_wait(admin),
+            "settimeofday: ret=-1 errno=EACCES\nmount: ret=-1 errno=EACCES\nNoNewPrivs:\t0\nSeccomp:\t2\n");
+}
+
+TEST_P(ShimTest, CommandOnlyExecRunsUnderTheProfileAndDeleteRemovesTheFilter) {
+  Bundle b = bundle("exec sleep 1000", {"TOLLGATE_MODE=command-only"});
+  edit_config(b, like_an_engine);
+  ASSERT_EQ(shim_create(b).status, 0) << read_file(output_of(b));
+  ASSERT_EQ(run_process(shim_argv({}, "start", {b.id})).status, 0);
+  EXPECT_EQ(state_of(b), "running");
+  EXPECT_EQ(files_in(command_only_dir()), 1u);
+
+  // `docker exec` hands the runtime a process file: the shim puts the agent in front of it as well.
+  const std::string process = dir_.file("process.json");
+  write_file(process, json{{"args", {"tg_probe", "settimeofday"}},
+                           {"cwd", "/"},
+                           {"env", {"PATH=/bin:/usr/bin"}},
+                           {"user", {{"uid", 0}, {"gid", 0}}},
+                           {"terminal", false}}
+                          .dump());
+  ProcessResult exec = run_process(shim_argv({}, "exec", {"--process", process, b.id}));
+  EXPECT_EQ(exec.status, 0) << exec.err;
+  EXPECT_EQ(exec.out, "settimeofday: ret=-1 errno=EACCES\n") << exec.err;
+  // A command given on the command line cannot be put under the profile: refused, not run unfiltered.
+  ProcessResult bare = run_process(shim_argv({}, "exec", {b.id, "tg_probe", "settimeofday"}));
+  EXPECT_NE(bare.status, 0);
+  EXPECT_EQ(bare.out, "");
+  EXPECT_NE(bare.err.find("--process"), std::string::npos) << bare.err;
+
+  EXPECT_EQ(run_process(shim_argv({}, "delete", {"--force", b.id})).status, 0);
+  EXPECT_EQ(files_in(command_only_dir()), 0u);
+}
+
+TEST_P(ShimTest, CommandOnlyRefusesWhatItCannotInstallNamingTheContainer) {
+  struct Case {
+    std::string expected;
+    std::function<void(json&)> edit;
+  };
+  const std::vector<Case> cases = {
+      {"SCMP_ACT_NOTIFY",
+       [](json& c) { c["linux"]["seccomp"]["syscalls"].push_back({{"names", {"uname"}}, {"action", "SCMP_ACT_NOTIFY"}}); }},
+      {"does not compile", [](json& c) { c["linux"]["seccomp"]["defaultAction"] = "SCMP_ACT_BOGUS"; }},
+      {"no seccomp profile", [](json& c) { c["linux"].erase("seccomp"); }},
+      {"has no args", [](json& c) { c["process"]["args"] = json::array(); }},
+      {"already mounts /dev/.tollgate",
+       [](json& c) { c["mounts"].push_back({{"destination", "/dev/.tollgate"}, {"type", "tmpfs"}, {"source", "x"}}); }},
+      {"names the tollgate policy", [](json& c) { c["process"]["env"].push_back("TOLLGATE_POLICY=time-ok"); }},
+  };
+  for (const Case& c : cases) {
+    Bundle b = bundle("echo the command ran", {"TOLLGATE_MODE=command-only"});
+    edit_config(b, c.edit);
+    const std::string before = read_file((b.dir / "config.json").string());
+    ProcessResult r = shim_create(b);
+    EXPECT_NE(r.status, 0) << c.expected;
+    EXPECT_EQ(r.err.find("the command ran"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("tollgate: container " + b.id + " (tollgate mode command-only"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << r.err;
+    EXPECT_EQ(read_file((b.dir / "config.json").string()), before) << c.expected;
+    EXPECT_EQ(files_in(command_only_dir()), 0u) << c.expected;
+  }
+  // `run` in the foreground: the runtime deletes the container itself and the filter file would stay.
+  Bundle b = bundle("echo the command ran", {"TOLLGATE_MODE=command-only"});
+  ProcessResult r = shim_run(b);
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("run --detach"), std::string::npos) << r.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Runtimes, ShimTest, ::testing::Values(Runtime::Runc, Runtime::Crun),

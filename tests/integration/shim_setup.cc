@@ -7,7 +7,8 @@
 
 namespace tollgate::testing {
 
-ShimSetup::ShimSetup(const std::string& runtime, std::map<std::string, std::string> policies) {
+ShimSetup::ShimSetup(const std::string& runtime, std::map<std::string, std::string> policies,
+                     const nlohmann::json& runtime_json) {
   std::filesystem::create_directories(policy_dir());
   policies.try_emplace("default",
                        R"({"comment": "test", "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [], "rules": []})");
@@ -15,8 +16,9 @@ ShimSetup::ShimSetup(const std::string& runtime, std::map<std::string, std::stri
   daemon = std::make_unique<SuperviseDaemon>(dir, true, std::vector<std::string>{"--policy-dir", policy_dir()});
   write_file(shim(), "#!/bin/sh\nTOLLGATE_RUNTIME_CONFIG=" + config() + " exec " + kTollgate + " shim \"$@\"\n");
   std::filesystem::permissions(shim(), std::filesystem::perms::owner_all, std::filesystem::perm_options::add);
-  write_file(config(),
-             nlohmann::json{{"runtime", runtime}, {"socket", daemon->socket()}, {"policyDir", policy_dir()}}.dump());
+  nlohmann::json config_json = {{"runtime", runtime}, {"socket", daemon->socket()}, {"policyDir", policy_dir()}};
+  config_json.update(runtime_json);
+  write_file(config(), config_json.dump());
   rootfs = build_busybox_rootfs(dir.path());
   add_host_program(rootfs, "/bin/ls", "/usr/local/bin/ls");
 }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "tests/integration/harness.h"
@@ -15,7 +16,9 @@ namespace tollgate::testing {
 struct ShimSetup {
   // `runtime`: what the shim wraps ("runc", "crun"). `policies`: name -> JSON text, written into the daemon's
   // --policy-dir (which is also the shim's policyDir) before the daemon starts; "default" is added if absent.
-  explicit ShimSetup(const std::string& runtime, std::map<std::string, std::string> policies = {});
+  // `runtime_json`: further runtime.json keys (e.g. commandOnlyDir).
+  explicit ShimSetup(const std::string& runtime, std::map<std::string, std::string> policies = {},
+                     const nlohmann::json& runtime_json = nlohmann::json::object());
 
   // The runtime path to give an engine: a wrapper that runs `tollgate shim` with this runtime.json. Engines
   // start the runtime with environments of their own (Podman's `start` and `delete` get almost none), so a

@@ -23,7 +23,7 @@ touch "$root/var/lib/dpkg/status" "$root/var/lib/dpkg/available"
 dpkg --root="$root" --force-depends --force-script-chrootless -i "$deb" >"$root.out" 2>&1 ||
   fail "dpkg -i: $(cat "$root.out")"
 installed=$(dpkg --root="$root" -L tollgate)
-for path in /usr/bin/tollgate /usr/share/tollgate/policies/default.json /etc/tollgate/policies/README \
+for path in /usr/bin/tollgate /usr/libexec/tollgate/tollgate-command-agent /usr/share/tollgate/policies/default.json /etc/tollgate/policies/README \
   /usr/share/doc/tollgate/copyright /usr/share/doc/tollgate/changelog.Debian.gz \
   /usr/share/man/man1/tollgate-run.1.gz /usr/share/man/man5/tollgate-policy.5.gz \
   /usr/share/bash-completion/completions/tollgate /usr/share/zsh/vendor-completions/_tollgate; do
