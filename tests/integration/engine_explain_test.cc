@@ -153,5 +153,14 @@ TEST_F(PodmanExplainTest, StoryOneTheDeniedStatxIsExplainedInThePodmanRunOutput)
   EXPECT_EQ(program_lines(r.err), plain.err);
 }
 
+TEST_F(PodmanExplainTest, WithTheDaemonDownAContainerAskingForAModeDoesNotStartAndTheSocketIsNamed) {
+  ASSERT_TRUE(setup_.daemon->stop().has_value());
+  ProcessResult r = podman_.run({"--runtime", "tollgate", "--annotation", "io.tollgate.mode=explain"},
+                                setup_.rootfs.string(), {"/bin/echo", "never"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_EQ(r.out.find("never"), std::string::npos);
+  EXPECT_NE(r.err.find(setup_.daemon->socket()), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace tollgate::testing
