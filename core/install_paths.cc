@@ -57,4 +57,12 @@ std::filesystem::path state_dir() {
   return TOLLGATE_STATE_DIR;
 }
 
+std::filesystem::path default_report_dir() {
+  if (geteuid() != 0) {
+    if (auto state = absolute_env("XDG_STATE_HOME")) return *state / "tollgate" / "reports";
+    if (auto home = absolute_env("HOME")) return *home / ".local" / "state" / "tollgate" / "reports";
+  }
+  return state_dir() / "reports";
+}
+
 }  // namespace tollgate

@@ -25,5 +25,8 @@ std::optional<std::filesystem::path> user_config_dir();
 std::filesystem::path runtime_dir();
 // Persistent state (learned rules, reports): e.g. /var/lib/tollgate.
 std::filesystem::path state_dir();
+// Where `tollgate supervise` writes containers' audit and learn reports: state_dir()/reports for root;
+// for other users $XDG_STATE_HOME/tollgate/reports, else ~/.local/state/tollgate/reports.
+std::filesystem::path default_report_dir();
 
 }  // namespace tollgate

@@ -76,10 +76,10 @@ std::expected<PreparedBundle, std::string> prepare_bundle(const std::string& bun
 
   const std::string who = "container " + container_id.value_or("(no id)");
   const std::string mode = std::string(to_string(*settings->mode));
-  if (*settings->mode == ShimMode::Learn || *settings->mode == ShimMode::CommandOnly)
+  if (*settings->mode == ShimMode::CommandOnly)
     return std::unexpected(
         who + " asks for tollgate mode " + mode + " (from " + settings->mode_source +
-        "), which this tollgate shim does not support yet (supported: enforce, explain, audit)");
+        "), which this tollgate shim does not support yet (supported: enforce, explain, audit, learn)");
   if (!is_socket(config.socket))
     return std::unexpected(who + " asks for tollgate mode " + mode + " (from " + settings->mode_source +
                            "), but the tollgate daemon's socket " + config.socket +
@@ -98,10 +98,12 @@ std::expected<PreparedBundle, std::string> prepare_bundle(const std::string& bun
     seccomp = enforce_variant(engine_seccomp(*spec), notified_by(**policy), {config.socket, metadata});
   } else {
     metadata = (settings->policy ? "policy=" + *settings->policy + "\n" : "") + "mode=" + mode;
-    seccomp = diagnostic_variant(engine_seccomp(*spec), {config.socket, metadata});
+    seccomp = *settings->mode == ShimMode::Learn
+                  ? learn_variant(engine_seccomp(*spec), {config.socket, metadata})
+                  : diagnostic_variant(engine_seccomp(*spec), {config.socket, metadata});
   }
   if (!seccomp) return std::unexpected(who + ": " + seccomp.error());
-  if (*settings->mode != ShimMode::Enforce) {
+  if (*settings->mode == ShimMode::Explain || *settings->mode == ShimMode::Audit) {
     // The daemon judges against the engine's own profile and the container's capabilities: both travel in
     // the runtime's message, never as a path.
     (*spec)["annotations"][std::string(kProfileAnnotation)] = engine_seccomp(*spec)->dump();

@@ -1,0 +1,239 @@
+// Audit and learn through the runtime shim with real engines: Docker (runc, `-e TOLLGATE_MODE`) and Podman
+// (crun, `--annotation io.tollgate.mode`), both calling `tollgate-runtime` in their runtime's place, with a
+// `tollgate supervise` started here. What is checked is what a person would: the report and suggested
+// profile exist after the container exits (`tollgate ctl report ID`, files in the report directory), the
+// container re-run under the suggestion in explain mode is denied nothing, and a learned profile, given to
+// the engine as the container's own, runs the same command.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/docker_engine.h"
+#include "tests/integration/harness.h"
+#include "tests/integration/host_program.h"
+#include "tests/integration/oci_container.h"
+#include "tests/integration/podman_engine.h"
+
+namespace tollgate::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kRuncPath = "/usr/sbin/runc";
+const std::string kCrunPath = "/usr/bin/crun";
+const std::vector<std::string> kListRoot = {"/usr/local/bin/ls", "-l", "/"};
+
+// Story 1's profile: Podman's default (Docker's format) without statx, which coreutils' ls needs.
+json profile_without_statx() {
+  std::ifstream in(kPodmanProfile);
+  json profile = json::parse(in);
+  for (auto& entry : profile["syscalls"]) {
+    json kept = json::array();
+    for (const auto& name : entry["names"])
+      if (name != "statx") kept.push_back(name);
+    entry["names"] = kept;
+  }
+  profile["defaultErrnoRet"] = 1;
+  return profile;
+}
+
+// Events of the daemon that name this container and carry an errno: its denials.
+std::vector<json> denials_of(const std::string& events_path, const std::string& container_id) {
+  std::vector<json> out;
+  std::istringstream lines(read_file(events_path));
+  for (std::string line; std::getline(lines, line);) {
+    json j = json::parse(line, nullptr, false);
+    if (j.is_object() && j.contains("container") && j["container"]["id"] == container_id && j.contains("errno"))
+      out.push_back(j);
+  }
+  return out;
+}
+
+std::string first_line(const std::string& path) {
+  std::string text = read_file(path);
+  return text.substr(0, text.find('\n'));
+}
+
+class EngineAuditTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    rootfs_ = build_busybox_rootfs(dir_.path());
+    add_host_program(rootfs_, "/bin/ls", "/usr/local/bin/ls");  // coreutils' ls uses statx
+    write_file(dir_.file("no-statx.json"), profile_without_statx().dump());
+    daemon_ = std::make_unique<SuperviseDaemon>(dir_);
+    // Engines want one executable; the shim is the tollgate binary under this name.
+    std::filesystem::create_symlink(kTollgate, dir_.file("tollgate-runtime"));
+  }
+  void write_runtime_config(const std::string& runtime) {
+    write_file(dir_.file("runtime.json"), json{{"runtime", runtime}, {"socket", daemon_->socket()}}.dump());
+  }
+
+  // `tollgate ctl report ID --json`'s report, once the daemon has it (the container's last listener closes
+  // a little after the engine returns).
+  json report_of(const std::string& id) const {
+    json reply;
+    eventually([&] {
+      ProcessResult r =
+          run_process({kTollgate, "ctl", "--socket", daemon_->control_socket(), "--json", "report", id});
+      reply = json::parse(r.out, nullptr, false);
+      return r.status == 0 && reply.is_object() && reply.value("ok", false);
+    });
+    return reply.is_object() && reply.contains("report") ? reply["report"] : json();
+  }
+
+  // The audit report must name statx under the profile's default action, and its suggestion must allow it.
+  std::string check_audit_report(const std::string& id) const {
+    const json report = report_of(id);
+    EXPECT_TRUE(report.is_object()) << daemon_->stderr_text();
+    if (!report.is_object()) return {};
+    bool statx_found = false;
+    for (const auto& f : report["report"]["findings"])
+      if (f["syscall"] == "statx") {
+        statx_found = true;
+        EXPECT_EQ(f["rule"], "defaultAction") << f.dump();
+        EXPECT_NE(f["example"].get<std::string>().find("statx("), std::string::npos) << f.dump();
+      }
+    EXPECT_TRUE(statx_found) << report.dump();
+    EXPECT_NE(report["report"]["suggested_changes"].dump().find("added statx"), std::string::npos)
+        << report.dump();
+    EXPECT_EQ(report["files"].size(), 2u) << report.dump();
+    std::string suggested;
+    for (const auto& f : report["files"])
+      if (f.get<std::string>().ends_with(".suggested-profile.json")) suggested = f.get<std::string>();
+    EXPECT_TRUE(std::filesystem::is_regular_file(suggested)) << report.dump();
+    EXPECT_EQ(std::filesystem::path(suggested).parent_path(), dir_.path() / "reports");
+    return suggested;
+  }
+
+  std::string learned_profile_of(const std::string& id) const {
+    const json report = report_of(id);
+    EXPECT_TRUE(report.is_object()) << daemon_->stderr_text();
+    if (!report.is_object()) return {};
+    EXPECT_EQ(report["mode"], "learn");
+    for (const auto& f : report.value("files", json::array()))
+      if (f.get<std::string>().ends_with(".learned-profile.json")) return f.get<std::string>();
+    ADD_FAILURE() << report.dump();
+    return {};
+  }
+
+  TempDir dir_;
+  std::filesystem::path rootfs_;
+  std::unique_ptr<SuperviseDaemon> daemon_;
+};
+
+class DockerAuditTest : public EngineAuditTest {
+ protected:
+  void SetUp() override {
+    EngineAuditTest::SetUp();
+    write_runtime_config(kRuncPath);
+    engine_ = std::make_unique<DockerEngine>(
+        std::vector<std::string>{"tollgate=" + dir_.file("tollgate-runtime")},
+        std::vector<std::string>{"TOLLGATE_RUNTIME_CONFIG=" + dir_.file("runtime.json")});
+    engine_->import_image(rootfs_, kImage);
+  }
+  void TearDown() override { engine_.reset(); }
+
+  // `docker run --rm --network none --cidfile F OPTIONS IMAGE COMMAND`; the container's id is in F.
+  ProcessResult run(const std::string& cidfile, const std::vector<std::string>& options,
+                    const std::vector<std::string>& command) const {
+    std::vector<std::string> args = {"run", "--rm", "--network", "none", "--cidfile", cidfile};
+    args.insert(args.end(), options.begin(), options.end());
+    args.push_back(kImage);
+    args.insert(args.end(), command.begin(), command.end());
+    return engine_->docker(args);
+  }
+
+  static constexpr const char* kImage = "tollgate-audit-test:1";
+  std::unique_ptr<DockerEngine> engine_;
+};
+
+TEST_F(DockerAuditTest, AuditReportsTheDeniedCallsAndTheSuggestionRunsWithoutADenialInExplain) {
+  ProcessResult audited = run(dir_.file("audit.cid"),
+                              {"--runtime", "tollgate", "-e", "TOLLGATE_MODE=audit", "--security-opt",
+                               "seccomp=" + dir_.file("no-statx.json")},
+                              kListRoot);
+  EXPECT_EQ(audited.status, 0) << audited.err;  // audit denies nothing: ls works
+  EXPECT_NE(audited.out.find("bin"), std::string::npos) << audited.out;
+  const std::string suggested = check_audit_report(first_line(dir_.file("audit.cid")));
+  ASSERT_FALSE(suggested.empty());
+
+  ProcessResult explained = run(dir_.file("explain.cid"),
+                                {"--runtime", "tollgate", "-e", "TOLLGATE_MODE=explain", "--security-opt",
+                                 "seccomp=" + suggested},
+                                kListRoot);
+  EXPECT_EQ(explained.status, 0) << explained.err;
+  EXPECT_EQ(explained.out, audited.out);
+  const std::string id = first_line(dir_.file("explain.cid"));
+  ASSERT_FALSE(id.empty());
+  EXPECT_TRUE(denials_of(daemon_->events(), id).empty()) << read_file(daemon_->events());
+}
+
+TEST_F(DockerAuditTest, ALearnedProfileRunsTheSameCommandAsTheContainersOwnProfile) {
+  ProcessResult learning =
+      run(dir_.file("learn.cid"), {"--runtime", "tollgate", "-e", "TOLLGATE_MODE=learn"}, kListRoot);
+  EXPECT_EQ(learning.status, 0) << learning.err;
+  const std::string learned = learned_profile_of(first_line(dir_.file("learn.cid")));
+  ASSERT_FALSE(learned.empty());
+  // Docker's own runtime (runc, no shim) with the learned profile.
+  ProcessResult under = run(dir_.file("under.cid"), {"--security-opt", "seccomp=" + learned}, kListRoot);
+  EXPECT_EQ(under.status, 0) << under.err;
+  EXPECT_EQ(under.out, learning.out);
+}
+
+class PodmanAuditTest : public EngineAuditTest {
+ protected:
+  void SetUp() override {
+    EngineAuditTest::SetUp();
+    write_runtime_config(kCrunPath);
+    // What Podman's conmon passes on to the runtime's environment is not ours to choose: a wrapper names
+    // the runtime.json, as /etc/tollgate/runtime.json would on a real host.
+    write_file(dir_.file("podman-runtime"), "#!/bin/sh\nexec /usr/bin/env TOLLGATE_RUNTIME_CONFIG=" +
+                                                 dir_.file("runtime.json") + " " + dir_.file("tollgate-runtime") +
+                                                 " \"$@\"\n");
+    std::filesystem::permissions(dir_.file("podman-runtime"), std::filesystem::perms::owner_all);
+  }
+  ProcessResult run(const std::string& cidfile, const std::vector<std::string>& options) const {
+    std::vector<std::string> all = {"--cidfile", cidfile};
+    all.insert(all.end(), options.begin(), options.end());
+    return podman_.run(all, rootfs_.string(), kListRoot);
+  }
+  std::vector<std::string> through_the_shim(const std::string& mode) const {
+    return {"--runtime", dir_.file("podman-runtime"), "--annotation", "io.tollgate.mode=" + mode};
+  }
+
+  PodmanEngine podman_;
+};
+
+TEST_F(PodmanAuditTest, AuditReportsTheDeniedCallsAndTheSuggestionRunsWithoutADenialInExplain) {
+  std::vector<std::string> options = through_the_shim("audit");
+  options.insert(options.end(), {"--security-opt", "seccomp=" + dir_.file("no-statx.json")});
+  ProcessResult audited = run(dir_.file("audit.cid"), options);
+  EXPECT_EQ(audited.status, 0) << audited.err;
+  EXPECT_NE(audited.out.find("bin"), std::string::npos) << audited.out;
+  const std::string suggested = check_audit_report(first_line(dir_.file("audit.cid")));
+  ASSERT_FALSE(suggested.empty());
+
+  options = through_the_shim("explain");
+  options.insert(options.end(), {"--security-opt", "seccomp=" + suggested});
+  ProcessResult explained = run(dir_.file("explain.cid"), options);
+  EXPECT_EQ(explained.status, 0) << explained.err;
+  EXPECT_EQ(explained.out, audited.out);
+  const std::string id = first_line(dir_.file("explain.cid"));
+  ASSERT_FALSE(id.empty());
+  EXPECT_TRUE(denials_of(daemon_->events(), id).empty()) << read_file(daemon_->events());
+}
+
+TEST_F(PodmanAuditTest, ALearnedProfileRunsTheSameCommandAsTheContainersOwnProfile) {
+  ProcessResult learning = run(dir_.file("learn.cid"), through_the_shim("learn"));
+  EXPECT_EQ(learning.status, 0) << learning.err;
+  const std::string learned = learned_profile_of(first_line(dir_.file("learn.cid")));
+  ASSERT_FALSE(learned.empty());
+  ProcessResult under = run(dir_.file("under.cid"), {"--security-opt", "seccomp=" + learned});
+  EXPECT_EQ(under.status, 0) << under.err;
+  EXPECT_EQ(under.out, learning.out);
+}
+
+}  // namespace
+}  // namespace tollgate::testing
