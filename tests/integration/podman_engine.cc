@@ -17,6 +17,9 @@ PodmanEngine::PodmanEngine() {
              "default_ulimits = [\"nofile=20000:20000\", \"nproc=20000:20000\"]\n"
              "[engine]\n"
              "cgroup_manager = \"cgroupfs\"\n"
+             // --cgroups=disabled is allowed only with runtimes whose file is named here: the runtime shim's
+             // link (tollgate-runtime) is one. Podman 4.3 spells the key without the final "s".
+             "runtime_supports_nocgroup = [\"crun\", \"krun\", \"tollgate-runtime\"]\n"
              "events_logger = \"file\"\n"
              "events_logfile_path = \"" +
                  dir_.file("events.log") + "\"\n");
