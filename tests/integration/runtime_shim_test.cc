@@ -115,6 +115,16 @@ class ShimTest : public ::testing::TestWithParam<Runtime> {
     return {"/usr/bin/unshare", "-m", "/bin/sh", "-c",
             "umount -R /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec " + line};
   }
+  // `create` alone. The container's stdio would keep a captured pipe open: engines give it files or fifos,
+  // so does this; the runtime's stderr comes back in `err`.
+  ProcessResult shim_create(const Bundle& b) {
+    std::string line;
+    for (const auto& a : shim_argv({}, "create", {"--bundle", b.dir.string(), b.id})) line += "'" + a + "' ";
+    ProcessResult r =
+        run_process({"/bin/sh", "-c", line + "</dev/null >/dev/null 2>" + dir_.file("create.err")});
+    r.err = read_file(dir_.file("create.err"));
+    return r;
+  }
   ProcessResult shim_run(const Bundle& b, const std::vector<std::string>& globals = {}) {
     return run_process(shim_argv(globals, "run", {"--bundle", b.dir.string(), b.id}), seconds(60));
   }
@@ -310,12 +320,8 @@ TEST_P(ShimTest, LearnRecordsAProfileThatRunsTheSameCommandAsTheContainersOwn) {
 // carries on with the next container.
 TEST_P(ShimTest, AContainerKilledMidCallStillLeavesItsReport) {
   Bundle b = bundle("while :; do tg_probe getpid > /dev/null; done", {"TOLLGATE_MODE=learn"});
-  std::vector<std::string> create = shim_argv({}, "create", {"--bundle", b.dir.string(), b.id});
-  std::string line;
-  for (const auto& a : create) line += "'" + a + "' ";
-  ProcessResult r =
-      run_process({"/bin/sh", "-c", line + "</dev/null >/dev/null 2>" + dir_.file("create.err")});
-  ASSERT_EQ(r.status, 0) << read_file(dir_.file("create.err"));
+  ProcessResult r = shim_create(b);
+  ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_EQ(run_process(shim_argv({}, "start", {b.id})).status, 0);
   // Busy: the loop's getpid calls are reaching the daemon.
   ASSERT_TRUE(eventually([&] {
@@ -403,13 +409,8 @@ TEST_P(ShimTest, TheContainersExitStatusIsTheShims) {
 TEST_P(ShimTest, CreateStateKillDeleteGoThroughUnchanged) {
   Bundle b = bundle("tg_probe settimeofday > /dev/null; exec sleep 1000",
                     {"TOLLGATE_MODE=enforce", "TOLLGATE_POLICY=time-ok"});
-  // The container's stdio would keep a captured pipe open: engines give it files or fifos, so does this test.
-  std::vector<std::string> create = shim_argv({}, "create", {"--bundle", b.dir.string(), b.id});
-  std::string line;
-  for (const auto& a : create) line += "'" + a + "' ";
-  ProcessResult r =
-      run_process({"/bin/sh", "-c", line + "</dev/null >/dev/null 2>" + dir_.file("create.err")});
-  ASSERT_EQ(r.status, 0) << read_file(dir_.file("create.err"));
+  ProcessResult r = shim_create(b);
+  ASSERT_EQ(r.status, 0) << r.err;
 
   auto state = [&] {
     ProcessResult s = run_process(shim_argv({}, "state", {b.id}));
