@@ -108,6 +108,16 @@ class EngineAuditTest : public ::testing::Test {
     return suggested;
   }
 
+  // The re-run under the suggestion, in explain mode: the same output, and no denial event for it.
+  void expect_no_denial(const ProcessResult& explained, const std::string& audited_out,
+                        const std::string& cidfile) const {
+    EXPECT_EQ(explained.status, 0) << explained.err;
+    EXPECT_EQ(explained.out, audited_out);
+    const std::string id = first_line(cidfile);
+    ASSERT_FALSE(id.empty());
+    EXPECT_TRUE(denials_of(daemon_->events(), id).empty()) << read_file(daemon_->events());
+  }
+
   std::string learned_profile_of(const std::string& id) const {
     const json report = report_of(id);
     EXPECT_TRUE(report.is_object()) << daemon_->stderr_text();
@@ -164,11 +174,7 @@ TEST_F(DockerAuditTest, AuditReportsTheDeniedCallsAndTheSuggestionRunsWithoutADe
                                 {"--runtime", "tollgate", "-e", "TOLLGATE_MODE=explain", "--security-opt",
                                  "seccomp=" + suggested},
                                 kList);
-  EXPECT_EQ(explained.status, 0) << explained.err;
-  EXPECT_EQ(explained.out, audited.out);
-  const std::string id = first_line(dir_.file("explain.cid"));
-  ASSERT_FALSE(id.empty());
-  EXPECT_TRUE(denials_of(daemon_->events(), id).empty()) << read_file(daemon_->events());
+  expect_no_denial(explained, audited.out, dir_.file("explain.cid"));
 }
 
 TEST_F(DockerAuditTest, ALearnedProfileRunsTheSameCommandAsTheContainersOwnProfile) {
@@ -222,11 +228,7 @@ TEST_F(PodmanAuditTest, AuditReportsTheDeniedCallsAndTheSuggestionRunsWithoutADe
   options = through_the_shim("explain");
   options.insert(options.end(), {"--security-opt", "seccomp=" + suggested});
   ProcessResult explained = run(dir_.file("explain.cid"), options);
-  EXPECT_EQ(explained.status, 0) << explained.err;
-  EXPECT_EQ(explained.out, audited.out);
-  const std::string id = first_line(dir_.file("explain.cid"));
-  ASSERT_FALSE(id.empty());
-  EXPECT_TRUE(denials_of(daemon_->events(), id).empty()) << read_file(daemon_->events());
+  expect_no_denial(explained, audited.out, dir_.file("explain.cid"));
 }
 
 TEST_F(PodmanAuditTest, ALearnedProfileRunsTheSameCommandAsTheContainersOwnProfile) {
