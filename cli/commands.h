@@ -66,6 +66,10 @@ struct SuperviseOptions {
   std::optional<std::string> default_policy;  // default: "default"
   std::vector<std::string> allow_users;       // --allow-uid: names or numbers
   std::optional<std::string> metrics_address;  // HOST:PORT of the Prometheus endpoint; none by default
+  // Containers' audit and learn reports: files there (default: default_report_dir(), when it can be made),
+  // and at most report_limit kept in memory for `ctl report`.
+  std::optional<std::string> report_dir;
+  size_t report_limit = 64;
   ControlOptions control;
 };
 

@@ -21,6 +21,7 @@ struct CtlOptions {
   bool always = false;
   std::string errno_name = "EPERM";
   bool openmetrics = false;  // stats: the Prometheus exposition instead of the summary
+  std::string container;     // report: the container's id
 };
 
 constexpr int kRefused = 1;  // the supervisor answered with an error (unknown id, bad policy on reload)
@@ -114,6 +115,14 @@ void print_event(const nlohmann::json& e) {
   std::cout.flush();
 }
 
+// The daemon's text, then where the files are. The profile itself is in the files and in --json.
+void print_report(const nlohmann::json& reply) {
+  const auto& r = reply["report"];
+  std::cout << r.value("text", "") << "finished " << r.value("finished", "") << "\n";
+  if (r.contains("truncated")) std::cout << r["truncated"].get<std::string>() << "\n";
+  for (const auto& file : r.value("files", nlohmann::json::array())) std::cout << "file: " << file.get<std::string>() << "\n";
+}
+
 int run_ctl(const CtlOptions& o, const std::string& cmd) {
   auto client = ControlClient::connect(o.socket_path);
   if (!client) {
@@ -127,6 +136,7 @@ int run_ctl(const CtlOptions& o, const std::string& cmd) {
   }
   if (cmd == "deny") request["errno"] = o.errno_name;
   if (cmd == "stats" && o.openmetrics) request["format"] = "openmetrics";
+  if (cmd == "report") request["container"] = o.container;
   if (auto r = client->send(request); !r) {
     report_error(r.error());
     return exit_code::kInternal;
@@ -164,6 +174,7 @@ int run_ctl(const CtlOptions& o, const std::string& cmd) {
     std::cout << "denied #" << o.id << " with " << reply->value("errno", o.errno_name)
               << (o.always ? " (and learned: always)" : "") << "\n";
   if (cmd == "reload") std::cout << "reloaded\n";
+  if (cmd == "report") print_report(*reply);
   return 0;
 }
 
@@ -198,6 +209,10 @@ Subcommand add_ctl_command(CLI::App& parent) {
                   "print the Prometheus text exposition the metrics endpoint serves (docs/metrics.md)");
   sub("targets", "the targets being supervised: pid, command, policy, age");
   sub("reload", "re-read the learned rules (and policies) without dropping any target");
+  CLI::App* report = sub("report",
+                         "what a container run in audit or learn mode left at its exit: the calls the profile "
+                         "would have denied and the suggested profile, or the learned profile");
+  report->add_option("id", o->container, "the container's id, as its engine named it to the runtime")->required();
   cmd->footer(
       "\nExit status: 0; 1 when the supervisor refused the request (e.g. a stale id); 125 when it cannot be\n"
       "reached.");

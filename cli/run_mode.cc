@@ -9,8 +9,7 @@
 #include "profile/profile_variants.h"
 #include "supervisor/decide/decider_for_mode.h"
 #include "supervisor/decide/policy_source.h"
-#include "supervisor/diagnose/audit_recorder.h"
-#include "supervisor/diagnose/audit_report.h"
+#include "supervisor/diagnose/audit_outcome.h"
 #include "supervisor/diagnose/profile_suggestion.h"
 #include "supervisor/diagnose/syscall_learner.h"
 
@@ -35,21 +34,16 @@ std::optional<std::string> text_if_readable(const std::string& path) {
 // At exit: the summary on stderr, then the report and the suggested profile if asked for.
 std::expected<void, std::string> finish_audit(const RunOptions& o, const PolicyPtr& policy,
                                               const AuditRecorder& recorder) {
-  const auto findings = recorder.findings();
-  std::fputs(audit_summary(findings).c_str(), stderr);
-  std::vector<std::string> changes;
-  if (o.suggest_path || o.report_path) {
-    auto suggested = suggest_profile(*policy, FilterEnvironment::of_this_process(), findings,
-                                     text_if_readable(policy->source_path));
-    if (!suggested) return std::unexpected("--suggest: " + suggested.error());
-    changes = suggested->changes;
-    if (o.suggest_path)
-      if (auto w = write_json(*o.suggest_path, suggested->document); !w) return w;
-  }
+  const AuditOutcome outcome = audit_outcome(*policy, FilterEnvironment::of_this_process(), recorder,
+                                             policy->source_path, o.command,
+                                             text_if_readable(policy->source_path));
+  std::fputs(outcome.summary.c_str(), stderr);
+  if (!o.suggest_path && !o.report_path) return {};
+  if (!outcome.suggestion) return std::unexpected("--suggest: " + outcome.suggestion.error());
+  if (o.suggest_path)
+    if (auto w = write_json(*o.suggest_path, outcome.suggestion->document); !w) return w;
   if (o.report_path)
-    if (auto w = write_json(*o.report_path, audit_report(policy->source_path, o.command, findings, changes));
-        !w)
-      return w;
+    if (auto w = write_json(*o.report_path, outcome.report); !w) return w;
   return {};
 }
 

@@ -17,6 +17,7 @@
 #include "supervisor/daemon/oci_admission.h"
 #include "supervisor/daemon/policy_reload.h"
 #include "supervisor/daemon/service_manager.h"
+#include "supervisor/diagnose/container_reports.h"
 #include "supervisor/emulation/emulation_dispatcher.h"
 #include "supervisor/metrics/daemon_metrics.h"
 #include "supervisor/metrics/metrics_http_server.h"
@@ -45,6 +46,17 @@ std::expected<std::vector<uid_t>, std::string> resolve_users(const std::vector<s
   return uids;
 }
 
+// --report-dir is made now (a daemon asked for a directory it cannot have stops at start); the default only
+// when the first report is written, and then a failure is logged and the report kept in memory.
+std::expected<ReportDirectory, std::string> report_directory(const SuperviseOptions& o) {
+  if (o.report_dir) {
+    auto dir = ReportDirectory::open(*o.report_dir);
+    if (!dir) return std::unexpected("--report-dir: " + dir.error());
+    return dir;
+  }
+  return ReportDirectory::when_first_written(default_report_dir());
+}
+
 }  // namespace
 
 int supervise_command(const SuperviseOptions& o) {
@@ -69,6 +81,13 @@ int supervise_command(const SuperviseOptions& o) {
   UniqueFd activated_control = activated->take("control");
   const bool socket_activated = activated_handover || activated_oci || activated_control;
 
+  auto report_dir = report_directory(o);
+  if (!report_dir) {
+    report_error(report_dir.error());
+    return exit_code::kUsage;
+  }
+  // Before the supervisor: releasing a container's last listener, up to the supervisor's end, adds its report.
+  ContainerReports reports(ReportLimits{.max_reports = o.report_limit}, std::move(*report_dir));
   uv_loop_t loop;
   uv_loop_init(&loop);
   int result = 0;
@@ -93,7 +112,7 @@ int supervise_command(const SuperviseOptions& o) {
       if (admitted) ++handovers_accepted;
       return admitted;
     };
-    OciAdmission containers(supervisor, policies);
+    OciAdmission containers(supervisor, policies, reports);
     if (auto ok = containers.check_default_policy(); !ok) {
       // Asked for explicitly: a configuration error. Otherwise only containers are affected, not agents.
       if (o.policy_dir || o.default_policy) {
@@ -109,7 +128,7 @@ int supervise_command(const SuperviseOptions& o) {
       if (!is_trusted_peer(peer) && state.pid != 0 && !runs_as(state.pid, peer.uid))
         return std::unexpected("pid " + std::to_string(state.pid) + " does not run as uid " +
                                std::to_string(peer.uid));
-      auto admitted = containers.admit(std::move(state), std::move(listener));
+      auto admitted = containers.admit(std::move(state), std::move(listener), peer.uid);
       if (admitted) ++handovers_accepted;
       return admitted;
     };
@@ -138,7 +157,7 @@ int supervise_command(const SuperviseOptions& o) {
     });
     auto control = SupervisorControl::start(
         &loop, supervisor, o.control, [&] { return reload_target_policies(supervisor); },
-        std::move(activated_control), &metrics);
+        std::move(activated_control), &metrics, &reports);
     std::expected<std::unique_ptr<MetricsHttpServer>, std::string> metrics_http;
     if (control && o.metrics_address)
       metrics_http =
@@ -221,6 +240,14 @@ Subcommand add_supervise_command(CLI::App& parent) {
   cmd->add_option("--metrics-address", options->metrics_address,
                   "serve Prometheus metrics over HTTP at HOST:PORT, e.g. 127.0.0.1:9464 (off by default; "
                   "docs/metrics.md)");
+  cmd->add_option("--report-dir", options->report_dir,
+                  "where containers in audit and learn mode leave their report and profile as files (default: " +
+                      default_report_dir().string() + ")");
+  cmd->add_option("--report-limit", options->report_limit,
+                  "how many containers' reports `ctl report` keeps in memory; past it, the oldest of the runtime "
+                  "holding the most is dropped (files stay)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{100000}));
   cmd->add_flag("--interactive", options->control.interactive,
                 "ask about calls held by \"ask\" rules on this terminal (stdin must be a terminal)");
   cmd->add_option(

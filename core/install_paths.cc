@@ -65,4 +65,12 @@ std::filesystem::path command_agent_path() {
   return TOLLGATE_COMMAND_AGENT;
 }
 
+std::filesystem::path default_report_dir() {
+  if (geteuid() != 0) {
+    if (auto state = absolute_env("XDG_STATE_HOME")) return *state / "tollgate" / "reports";
+    if (auto home = absolute_env("HOME")) return *home / ".local" / "state" / "tollgate" / "reports";
+  }
+  return state_dir() / "reports";
+}
+
 }  // namespace tollgate

@@ -28,5 +28,8 @@ std::filesystem::path state_dir();
 // The static program the runtime shim bind-mounts into command-only containers, e.g.
 // /usr/libexec/tollgate/tollgate-command-agent; a development build uses the one it built when it exists.
 std::filesystem::path command_agent_path();
+// Where `tollgate supervise` writes containers' audit and learn reports: state_dir()/reports for root;
+// for other users $XDG_STATE_HOME/tollgate/reports, else ~/.local/state/tollgate/reports.
+std::filesystem::path default_report_dir();
 
 }  // namespace tollgate

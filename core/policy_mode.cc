@@ -10,6 +10,8 @@ std::string_view to_string(PolicyMode mode) {
       return "audit";
     case PolicyMode::Explain:
       return "explain";
+    case PolicyMode::Learn:
+      return "learn";
   }
   return "?";
 }
@@ -18,6 +20,7 @@ std::optional<PolicyMode> parse_policy_mode(std::string_view text) {
   if (text.empty() || text == "enforce") return PolicyMode::Enforce;
   if (text == "audit") return PolicyMode::Audit;
   if (text == "explain") return PolicyMode::Explain;
+  if (text == "learn") return PolicyMode::Learn;
   return std::nullopt;
 }
 

@@ -108,4 +108,17 @@ nlohmann::json runtime_notify_variant(const nlohmann::json& oci_seccomp) {
   return out;
 }
 
+nlohmann::json runtime_learn_variant(const nlohmann::json* oci_seccomp) {
+  nlohmann::json out = nlohmann::json::object();
+  if (oci_seccomp != nullptr && oci_seccomp->is_object())
+    for (const char* key : {"architectures", "archMap", "flags"})
+      if (oci_seccomp->contains(key)) out[key] = (*oci_seccomp)[key];
+  out["defaultAction"] = "SCMP_ACT_ALLOW";
+  nlohmann::json notified = nlohmann::json::array();
+  for (const std::string& name : native_syscall_names())
+    if (!never_notified_by_runtimes().contains(name)) notified.push_back(name);
+  out["syscalls"] = nlohmann::json::array({{{"names", std::move(notified)}, {"action", "SCMP_ACT_NOTIFY"}}});
+  return out;
+}
+
 }  // namespace tollgate

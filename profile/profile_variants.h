@@ -34,4 +34,11 @@ const std::set<std::string>& never_notified_by_runtimes();
 // with argument conditions is not added, so its calls that match none of them take the default unexplained.
 nlohmann::json runtime_notify_variant(const nlohmann::json& oci_seccomp);
 
+// The learn variant of an OCI `linux.seccomp` object (null: the container has none) that runc 1.1.5 and
+// crun 1.8.1 both accept: defaultAction ALLOW (runc refuses a NOTIFY default) and one NOTIFY entry naming
+// every native syscall except never_notified_by_runtimes(), which run unrecorded. The engine's
+// `architectures`, `archMap` and `flags` are kept (a container's 32-bit calls still pass the arch check); its
+// entries and errno defaults go: nothing is denied while learning.
+nlohmann::json runtime_learn_variant(const nlohmann::json* oci_seccomp);
+
 }  // namespace tollgate

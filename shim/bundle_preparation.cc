@@ -81,10 +81,6 @@ std::expected<PreparedBundle, std::string> prepare_bundle(const RuntimeCommandLi
 
   const std::string who = "container " + container_id.value_or("(no id)");
   const std::string mode = std::string(to_string(*settings->mode));
-  if (*settings->mode == ShimMode::Learn)
-    return std::unexpected(
-        who + " asks for tollgate mode " + mode + " (from " + settings->mode_source +
-        "), which this tollgate shim does not support yet (supported: enforce, explain, audit, command-only)");
   if (*settings->mode == ShimMode::CommandOnly)
     return prepare_for_command_only(*spec, *settings, line, config, config_path);
   if (!is_socket(config.socket))
@@ -105,10 +101,12 @@ std::expected<PreparedBundle, std::string> prepare_bundle(const RuntimeCommandLi
     seccomp = enforce_variant(engine_seccomp(*spec), notified_by(**policy), {config.socket, metadata});
   } else {
     metadata = (settings->policy ? "policy=" + *settings->policy + "\n" : "") + "mode=" + mode;
-    seccomp = diagnostic_variant(engine_seccomp(*spec), {config.socket, metadata});
+    seccomp = *settings->mode == ShimMode::Learn
+                  ? learn_variant(engine_seccomp(*spec), {config.socket, metadata})
+                  : diagnostic_variant(engine_seccomp(*spec), {config.socket, metadata});
   }
   if (!seccomp) return std::unexpected(who + ": " + seccomp.error());
-  if (*settings->mode != ShimMode::Enforce) {
+  if (*settings->mode == ShimMode::Explain || *settings->mode == ShimMode::Audit) {
     // The daemon judges against the engine's own profile and the container's capabilities: both travel in
     // the runtime's message, never as a path.
     (*spec)["annotations"][std::string(kProfileAnnotation)] = engine_seccomp(*spec)->dump();

@@ -55,4 +55,14 @@ std::expected<nlohmann::json, std::string> diagnostic_variant(const nlohmann::js
   return profile;
 }
 
+std::expected<nlohmann::json, std::string> learn_variant(const nlohmann::json* engine_seccomp,
+                                                         const ListenerTarget& listener) {
+  if (engine_seccomp != nullptr)
+    if (auto ok = check_no_listener(*engine_seccomp); !ok) return std::unexpected(ok.error());
+  nlohmann::json profile = runtime_learn_variant(engine_seccomp);
+  profile["listenerPath"] = listener.socket;
+  profile["listenerMetadata"] = listener.metadata;
+  return profile;
+}
+
 }  // namespace tollgate

@@ -27,4 +27,10 @@ std::expected<nlohmann::json, std::string> enforce_variant(const nlohmann::json*
 std::expected<nlohmann::json, std::string> diagnostic_variant(const nlohmann::json* engine_seccomp,
                                                               const ListenerTarget& listener);
 
+// Learn: runtime_learn_variant of the engine's profile (there may be none) with the listener set, so that
+// every call but the few runtimes must make unnotified reaches the daemon. Error: a profile that already
+// names a listener.
+std::expected<nlohmann::json, std::string> learn_variant(const nlohmann::json* engine_seccomp,
+                                                         const ListenerTarget& listener);
+
 }  // namespace tollgate

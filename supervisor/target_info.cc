@@ -10,8 +10,14 @@ ContainerMembership::ContainerMembership(std::shared_ptr<ContainerRecord> record
 }
 
 ContainerMembership::~ContainerMembership() {
-  if (--record_->listeners == 0)
-    spdlog::info("container {}: last supervised process gone, released", record_->id);
+  if (--record_->listeners != 0) return;
+  spdlog::info("container {}: last supervised process gone, released", record_->id);
+  if (!record_->on_released) return;
+  try {
+    record_->on_released(*record_);
+  } catch (const std::exception& e) {  // a destructor must not throw; the report is lost, the daemon is not
+    spdlog::error("container {}: {}", record_->id, e.what());
+  }
 }
 
 nlohmann::json container_json(const TargetInfo& target) {

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -29,6 +30,8 @@ struct ContainerRecord {
   std::chrono::system_clock::time_point since = std::chrono::system_clock::now();
   size_t listeners = 0;     // changed only by ContainerMembership
   std::string policy_path;  // in the daemon's own --policy-dir: what `ctl reload` re-reads
+  // Called once, by whichever thread releases the last listener (audit and learn make their report here).
+  std::function<void(const ContainerRecord&)> on_released;
 };
 
 // One listener's share of a container (TargetInfo holds it). The last one to go releases the container.

@@ -3,6 +3,7 @@
 #include "core/errno_names.h"
 #include "supervisor/control/held_calls.h"
 #include "supervisor/decide/container_registry.h"
+#include "supervisor/diagnose/container_reports.h"
 #include "supervisor/listener.h"
 #include "supervisor/metrics/daemon_metrics.h"
 #include "supervisor/monotonic_clock.h"
@@ -101,6 +102,16 @@ nlohmann::json stats(ControlContext& ctx) {
   return {{"stats", std::move(j)}};
 }
 
+ControlReply report(const nlohmann::json& request, ControlContext& ctx) {
+  if (ctx.reports == nullptr) return fail("this supervisor keeps no container reports");
+  auto id = request.find("container");
+  if (id == request.end() || !id->is_string() || id->get<std::string>().empty())
+    return fail("missing \"container\" (the id of a container run in audit or learn mode)");
+  auto found = ctx.reports->find(id->get<std::string>());
+  if (!found) return fail(found.error());
+  return {{{"ok", true}, {"report", std::move(*found)}}, false};
+}
+
 }  // namespace
 
 ControlReply handle_control_request(const nlohmann::json& request, ControlContext& ctx) {
@@ -121,6 +132,7 @@ ControlReply handle_control_request(const nlohmann::json& request, ControlContex
   if (cmd == "stats") return {stats(ctx), false};
   if (cmd == "targets") return {targets(ctx), false};
   if (cmd == "watch") return {{{"watching", true}}, true};
+  if (cmd == "report") return report(request, ctx);
   if (cmd == "reload") {
     if (!ctx.reload) return fail("this supervisor has nothing to reload");
     auto r = ctx.reload();

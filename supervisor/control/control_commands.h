@@ -1,5 +1,5 @@
 // What each control request does (docs/control-protocol.md): pending, allow, deny, stats, targets, watch,
-// reload. Transport, limits and peer checks are the ControlServer's; this file only turns one request
+// reload, report. Transport, limits and peer checks are the ControlServer's; this file only turns one request
 // into one reply. Loop thread.
 #pragma once
 
@@ -12,6 +12,7 @@
 
 namespace tollgate {
 
+class ContainerReports;
 class DaemonMetrics;
 class HeldCalls;
 class Supervisor;
@@ -23,6 +24,8 @@ struct ControlContext {
   std::function<std::expected<nlohmann::json, std::string>()> reload;
   // `stats` with "format": "openmetrics": the exposition. Null: that format is not available.
   const DaemonMetrics* metrics = nullptr;
+  // `report`: containers' audit and learn reports. Null: this supervisor keeps none.
+  const ContainerReports* reports = nullptr;
 };
 
 ControlReply handle_control_request(const nlohmann::json& request, ControlContext& context);

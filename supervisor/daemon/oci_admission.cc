@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "supervisor/decide/container_diagnosis.h"
 #include "supervisor/decide/container_profile.h"
 #include "supervisor/decide/decider_for_mode.h"
 #include "supervisor/decide/policy_selection.h"
@@ -9,8 +10,8 @@
 
 namespace tollgate {
 
-OciAdmission::OciAdmission(Supervisor& supervisor, DaemonPolicies policies)
-    : supervisor_(supervisor), policies_(std::move(policies)) {}
+OciAdmission::OciAdmission(Supervisor& supervisor, DaemonPolicies policies, ContainerReports& reports)
+    : supervisor_(supervisor), policies_(std::move(policies)), reports_(reports) {}
 
 std::expected<void, std::string> OciAdmission::check_default_policy() const {
   auto policy = policies_.load(policies_.default_name);
@@ -18,7 +19,8 @@ std::expected<void, std::string> OciAdmission::check_default_policy() const {
   return {};
 }
 
-std::expected<void, std::string> OciAdmission::admit(OciProcessState state, UniqueFd listener) {
+std::expected<void, std::string> OciAdmission::admit(OciProcessState state, UniqueFd listener,
+                                                     uid_t runtime_uid) {
   auto metadata = parse_listener_metadata(state.metadata);
   if (!metadata) return std::unexpected(metadata.error());
   const OciContainerState& c = state.state;
@@ -28,14 +30,25 @@ std::expected<void, std::string> OciAdmission::admit(OciProcessState state, Uniq
     auto policy = policies_.load(selection.name);
     if (!policy) return std::unexpected(policy.error());
     // Explain and audit through the runtime shim: the engine's profile travels in the annotations.
-    if (selection.mode != PolicyMode::Enforce) {
+    if (selection.mode == PolicyMode::Explain || selection.mode == PolicyMode::Audit) {
       policy = with_container_profile(*policy, c.annotations);
       if (!policy) return std::unexpected(policy.error());
     }
-    auto decider =
-        decider_for_mode(*policy, selection.mode, nullptr, container_filter_environment(c.annotations));
-    if (!decider) return std::unexpected(decider.error());
-    ContainerRecord fresh{c.id, c.bundle, (*policy)->name, selection.mode, std::move(*decider)};
+    ContainerRecord fresh{c.id, c.bundle, (*policy)->name, selection.mode, nullptr};
+    if (selection.mode == PolicyMode::Audit || selection.mode == PolicyMode::Learn) {
+      auto diagnosis = diagnose_container(*policy, selection.mode, c.annotations);
+      if (!diagnosis) return std::unexpected(diagnosis.error());
+      fresh.decider = diagnosis->decider;
+      fresh.on_released = [report = diagnosis->report, &reports = reports_,
+                           runtime_uid](const ContainerRecord& released) {
+        reports.add(report(released.id), runtime_uid);
+      };
+    } else {
+      auto decider =
+          decider_for_mode(*policy, selection.mode, nullptr, container_filter_environment(c.annotations));
+      if (!decider) return std::unexpected(decider.error());
+      fresh.decider = std::move(*decider);
+    }
     fresh.policy_path = (*policy)->source_path;
     record = registry_.add(std::move(fresh));
     spdlog::info("container {} (bundle {}): policy {} (from {}), mode {}", c.id, c.bundle,
@@ -48,9 +61,12 @@ std::expected<void, std::string> OciAdmission::admit(OciProcessState state, Uniq
   std::map<std::string, std::string> other;
   for (auto& [key, value] : metadata->other)
     if (!key.starts_with("tollgate.")) other[key] = std::move(value);
+  // `ctl reload` swaps in a RuleSet: only enforce's decider is one. Explain, audit and learn keep theirs.
+  std::optional<std::string> reloadable;
+  if (record->mode == PolicyMode::Enforce) reloadable = record->policy_path;
   TargetInfo target{state.pid,           std::move(argv),
                     record->policy_name, std::move(other),
-                    record->policy_path, std::make_shared<ContainerMembership>(record)};
+                    std::move(reloadable), std::make_shared<ContainerMembership>(record)};
   // crun 1.8.1 names no pid for `crun exec` processes.
   const std::string who =
       state.pid != 0 ? "process " + std::to_string(state.pid) : "a process (no pid given)";

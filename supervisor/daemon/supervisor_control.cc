@@ -29,7 +29,7 @@ std::expected<gid_t, std::string> group_id(const std::string& name) {
 
 std::expected<std::unique_ptr<SupervisorControl>, std::string> SupervisorControl::start(
     uv_loop_t* loop, Supervisor& supervisor, const ControlOptions& o, ReloadFn reload,
-    UniqueFd activated_socket, DaemonMetrics* metrics) {
+    UniqueFd activated_socket, DaemonMetrics* metrics, const ContainerReports* reports) {
   std::unique_ptr<SupervisorControl> c(new SupervisorControl());
   c->supervisor_ = &supervisor;
   c->reload_policies_ = std::move(reload);
@@ -49,8 +49,8 @@ std::expected<std::unique_ptr<SupervisorControl>, std::string> SupervisorControl
 
   if (activated_socket || !o.socket_path.empty()) {
     SupervisorControl* self = c.get();
-    auto handler = [self, metrics](const nlohmann::json& request) {
-      ControlContext ctx{*self->supervisor_, *self->held_, [self] { return self->reload(); }, metrics};
+    auto handler = [self, metrics, reports](const nlohmann::json& request) {
+      ControlContext ctx{*self->supervisor_, *self->held_, [self] { return self->reload(); }, metrics, reports};
       return handle_control_request(request, ctx);
     };
     auto server = activated_socket ? ControlServer::adopt(loop, std::move(activated_socket), gid, handler)

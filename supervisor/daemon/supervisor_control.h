@@ -21,6 +21,7 @@ class HeldCalls;
 class LearnedRules;
 class ControlServer;
 class DaemonMetrics;
+class ContainerReports;
 class InteractivePrompt;
 
 struct ControlOptions {
@@ -41,14 +42,16 @@ class SupervisorControl {
 
   // `activated_socket`, when given, is the control socket already listening (socket activation), served
   // instead of options.socket_path. `metrics`, when given, answers `stats --openmetrics` and is told how
-  // many calls are held; it must outlive the control.
+  // many calls are held; it must outlive the control. `reports`, when given, answers `ctl report` (it must
+  // outlive the control too).
   // Error: a message for the user (bad learned file, socket in use, unknown group, no terminal).
   static std::expected<std::unique_ptr<SupervisorControl>, std::string> start(uv_loop_t* loop,
                                                                               Supervisor& supervisor,
                                                                               const ControlOptions& options,
                                                                               ReloadFn reload = {},
                                                                               UniqueFd activated_socket = UniqueFd(),
-                                                                              DaemonMetrics* metrics = nullptr);
+                                                                              DaemonMetrics* metrics = nullptr,
+                                                                              const ContainerReports* reports = nullptr);
   ~SupervisorControl();
   // Answers what is still held with its default, closes the socket and the prompt. Before the loop's last
   // run.

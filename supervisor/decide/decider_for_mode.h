@@ -17,7 +17,8 @@
 
 namespace tollgate {
 
-// Enforce: the policy's rules (RuleSet). Explain and audit: the policy's own filter judges each notified
+// Enforce: the policy's rules (RuleSet). Learn: a fresh SyscallLearner (the target must run under
+// notify_everything() or runtime_learn_variant). Explain and audit: the policy's own filter judges each notified
 // call (the target must run under notify_instead_of_denying(policy->filter)); calls the policy itself
 // notifies still go to its rules. Audit records into `recorder` (a fresh one when none is given).
 // `environment` is what the profile's includes/excludes are evaluated against (default: this process's;

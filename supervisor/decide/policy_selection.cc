@@ -37,7 +37,7 @@ std::expected<ListenerMetadata, std::string> parse_listener_metadata(std::string
     } else if (key == "mode") {
       auto mode = value.empty() ? std::nullopt : parse_policy_mode(value);
       if (!mode)
-        return std::unexpected(where + "mode must be audit, explain or enforce, not \"" + value + "\"");
+        return std::unexpected(where + "mode must be audit, explain, enforce or learn, not \"" + value + "\"");
       m.mode = *mode;
     } else {
       m.other[key] = value;

@@ -69,17 +69,19 @@ std::vector<AuditFinding> SyscallLearner::seen() const {
   return out;
 }
 
-nlohmann::json SyscallLearner::profile(const std::vector<std::string>& command) const {
+nlohmann::json SyscallLearner::profile(const std::vector<std::string>& command,
+                                       const std::set<std::string>& unobserved) const {
   std::string cmdline;
   for (const auto& a : command) cmdline += (cmdline.empty() ? "" : " ") + a;
-  nlohmann::json plain = nlohmann::json::array();
+  std::set<std::string> plain(unobserved);
   nlohmann::json entries = nlohmann::json::array();
   for (const AuditFinding& f : seen()) {
     const Sensitive* s = sensitive(f.syscall);
     if (s == nullptr) {
-      plain.push_back(f.syscall);
+      plain.insert(f.syscall);
       continue;
     }
+    plain.erase(f.syscall);
     std::set<std::string> values;
     for (const auto& args : f.arg_samples) values.insert(format_arg(s->kind, args[s->index] & s->mask));
     std::string comment = "seen with arg" + std::to_string(s->index) + ":";

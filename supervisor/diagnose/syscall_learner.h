@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,10 @@ class SyscallLearner final : public Decider {
   std::vector<AuditFinding> seen() const;
   // A Docker-format profile allowing exactly what was seen: defaultAction ERRNO (EPERM), one allow entry,
   // and one commented entry per argument-sensitive syscall (socket families, personality, clone flags).
-  nlohmann::json profile(const std::vector<std::string>& command) const;
+  // `unobserved`: names allowed too although they could not be seen (a container's runtime must make them
+  // unnotified, profile/profile_variants.h).
+  nlohmann::json profile(const std::vector<std::string>& command,
+                         const std::set<std::string>& unobserved = {}) const;
 
  private:
   struct Seen {

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -232,6 +233,11 @@ SuperviseDaemon::SuperviseDaemon(const TempDir& dir, bool with_events,
   if (with_events) {
     argv.push_back("--events");
     argv.push_back(events_);
+  }
+  // Reports of audited and learned containers stay in the test's directory, not the host's default.
+  if (std::find(extra_args.begin(), extra_args.end(), "--report-dir") == extra_args.end()) {
+    argv.push_back("--report-dir");
+    argv.push_back(dir.file("reports"));
   }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<BackgroundProcess>(argv, dir.file("supervise.out"), err_);

@@ -231,7 +231,7 @@ TEST_F(OciTest, PoliciesOutsideTheDirectoryAndUnknownModesAreRefused) {
       {"policy=../outside", "\"..\" is refused"},
       {"policy=" + dir_.file("outside.json"), "absolute paths are refused"},
       {"policy=no-such-policy", "no such policy"},
-      {"mode=permissive", "mode must be audit, explain or enforce"},
+      {"mode=permissive", "mode must be audit, explain, enforce or learn"},
   };
   for (const auto& [metadata, why] : cases) {
     auto c = container(Runtime::Runc, metadata, {"tg_probe", "settimeofday"});

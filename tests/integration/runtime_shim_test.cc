@@ -126,7 +126,8 @@ class ShimTest : public ::testing::TestWithParam<Runtime> {
     return run_process(shim_argv(globals, "run", {"--bundle", b.dir.string(), b.id}), seconds(60));
   }
 
-  // `create` with the container's stdio in files (a captured pipe would stay open), as engines do.
+  // `create` alone, with the container's stdio in a file (a captured pipe would stay open), as engines give
+  // it files or fifos; when it fails, `err` is what the shim and the runtime said.
   ProcessResult shim_create(const Bundle& b) {
     std::string line;
     for (const auto& a : shim_argv({}, "create", {"--bundle", b.dir.string(), b.id})) line += "'" + a + "' ";
@@ -259,6 +260,116 @@ TEST_P(ShimTest, AuditLetsTheDeniedCallsRunAndRecordsThem) {
   EXPECT_EQ(events_of(daemon_->events(), b.id)[0]["action"], "allow");
 }
 
+// `tollgate ctl report ID --json`: the reply's report once the daemon has it (the container's last listener
+// closes a little after the runtime returns).
+json report_of(const SuperviseDaemon& daemon, const std::string& id) {
+  json reply;
+  eventually([&] {
+    ProcessResult r =
+        run_process({kTollgate, "ctl", "--socket", daemon.control_socket(), "--json", "report", id});
+    reply = json::parse(r.out, nullptr, false);
+    return r.status == 0 && reply.is_object() && reply.value("ok", false);
+  });
+  return reply.is_object() && reply.contains("report") ? reply["report"] : json();
+}
+
+TEST_P(ShimTest, AuditLeavesAReportAndASuggestedProfileThatExplainThenFindsNothingIn) {
+  Bundle b = bundle(kProbeBoth, {"TOLLGATE_MODE=audit"});
+  ProcessResult r = shim_run(b);
+  EXPECT_EQ(r.status, 0) << r.err;
+  const json report = report_of(*daemon_, b.id);
+  ASSERT_TRUE(report.is_object()) << daemon_->stderr_text();
+  EXPECT_EQ(report["mode"], "audit");
+  EXPECT_EQ(report["command"], json({"sh", "-c", kProbeBoth}));
+  std::set<std::string> denied;
+  for (const auto& f : report["report"]["findings"]) {
+    denied.insert(f["syscall"].get<std::string>());
+    EXPECT_EQ(f["rule"], "/syscalls/0") << f.dump();  // the engine's entry responsible
+    EXPECT_EQ(f["would_be"], "= -1 EACCES") << f.dump();
+    EXPECT_EQ(f["count"], 1) << f.dump();
+  }
+  EXPECT_EQ(denied, std::set<std::string>({"mount", "settimeofday"})) << report.dump();
+  EXPECT_NE(report["text"].get<std::string>().find("settimeofday"), std::string::npos);
+  ASSERT_EQ(report["files"].size(), 2u) << report.dump();
+  const json suggested = json::parse(read_file(report["files"][1].get<std::string>()));
+  EXPECT_EQ(suggested["defaultAction"], "SCMP_ACT_ALLOW");
+  EXPECT_TRUE(suggested["syscalls"].empty()) << suggested.dump();  // the denying entry's names both went
+  // The text form names the files too.
+  ProcessResult text = run_process({kTollgate, "ctl", "--socket", daemon_->control_socket(), "report", b.id});
+  EXPECT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find(report["files"][1].get<std::string>()), std::string::npos) << text.out;
+
+  // The same container under the suggestion, in explain mode: nothing is denied, so nothing is explained.
+  Bundle again = bundle(kProbeBoth, {"TOLLGATE_MODE=explain"});
+  json config = json::parse(read_file((again.dir / "config.json").string()));
+  config["linux"]["seccomp"] = suggested;
+  write_file((again.dir / "config.json").string(), config.dump());
+  r = shim_run(again);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.find("errno=EACCES"), std::string::npos) << r.out;
+  EXPECT_TRUE(events_of(daemon_->events(), again.id).empty()) << read_file(daemon_->events());
+}
+
+TEST_P(ShimTest, LearnRecordsAProfileThatRunsTheSameCommandAsTheContainersOwn) {
+  const std::string script = "tg_probe getppid; ls / > /dev/null && echo listed";
+  Bundle b = bundle(script, {"TOLLGATE_MODE=learn"});
+  ProcessResult r = shim_run(b);
+  EXPECT_EQ(r.status, 0) << r.err;
+  const std::string output = r.out;
+  EXPECT_NE(output.find("listed"), std::string::npos) << output << r.err;
+  const json report = report_of(*daemon_, b.id);
+  ASSERT_TRUE(report.is_object()) << daemon_->stderr_text();
+  EXPECT_EQ(report["mode"], "learn");
+  ASSERT_EQ(report["files"].size(), 2u) << report.dump();
+  const json learned = json::parse(read_file(report["files"][1].get<std::string>()));
+  EXPECT_EQ(learned["defaultAction"], "SCMP_ACT_ERRNO");
+  const std::string names = learned["syscalls"][0]["names"].dump();
+  for (const char* expected : {"\"execve\"", "\"getppid\"", "\"write\""})
+    EXPECT_NE(names.find(expected), std::string::npos) << expected << " " << names;
+
+  // The learned profile as the container's own (no tollgate mode): the same command runs the same way,
+  // the runtime's own calls after installing it included.
+  Bundle under = bundle(script, {});
+  json config = json::parse(read_file((under.dir / "config.json").string()));
+  config["linux"]["seccomp"] = learned;
+  write_file((under.dir / "config.json").string(), config.dump());
+  r = shim_run(under);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, output) << r.err;
+}
+
+// A container killed while its calls keep reaching the daemon still leaves its report, and the daemon
+// carries on with the next container.
+TEST_P(ShimTest, AContainerKilledMidCallStillLeavesItsReport) {
+  Bundle b = bundle("while :; do tg_probe getpid > /dev/null; done", {"TOLLGATE_MODE=learn"});
+  ProcessResult r = shim_create(b);
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(run_process(shim_argv({}, "start", {b.id})).status, 0);
+  // Busy: the loop's getpid calls are reaching the daemon.
+  ASSERT_TRUE(eventually([&] {
+    ProcessResult s = run_process({kTollgate, "ctl", "--socket", daemon_->control_socket(), "--json", "stats"});
+    json j = json::parse(s.out, nullptr, false);
+    return j.is_object() && j["stats"]["by_syscall"].contains("getpid");
+  }));
+  EXPECT_EQ(run_process(shim_argv({}, "kill", {b.id, "KILL"})).status, 0);
+  const json report = report_of(*daemon_, b.id);
+  ASSERT_TRUE(report.is_object()) << daemon_->stderr_text();
+  EXPECT_NE(report["report"]["syscalls"].dump().find("getpid"), std::string::npos);
+  EXPECT_TRUE(daemon_->alive());
+
+  Bundle next = bundle("tg_probe settimeofday", {"TOLLGATE_MODE=audit"});
+  r = shim_run(next);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(report_of(*daemon_, next.id).is_object());
+}
+
+TEST_P(ShimTest, AReportForAnUnknownContainerIsAClearError) {
+  ProcessResult r =
+      run_process({kTollgate, "ctl", "--socket", daemon_->control_socket(), "report", "no-such-container"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("no report for container \"no-such-container\""), std::string::npos) << r.err;
+}
+
 // ---- failing closed, with the message where the engine looks ----
 
 TEST_P(ShimTest, DaemonDownFailsTheContainerNamingTheSocketInStderrAndTheRuntimeLog) {
@@ -277,11 +388,11 @@ TEST_P(ShimTest, DaemonDownFailsTheContainerNamingTheSocketInStderrAndTheRuntime
 }
 
 TEST_P(ShimTest, AnUnknownModeOrPolicyStopsTheContainer) {
-  Bundle later = bundle("echo the command ran", {"TOLLGATE_MODE=learn"});
+  Bundle later = bundle("echo the command ran", {"TOLLGATE_MODE=command-only"});
   ProcessResult r = shim_run(later);
   EXPECT_NE(r.status, 0);
   EXPECT_EQ(r.out, "");
-  EXPECT_NE(r.err.find("mode learn"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("mode command-only"), std::string::npos) << r.err;
 
   Bundle bad_mode = bundle("echo the command ran", {"TOLLGATE_MODE=enforcing"});
   r = shim_run(bad_mode, {"--log", dir_.file("text.log")});
@@ -320,13 +431,8 @@ TEST_P(ShimTest, TheContainersExitStatusIsTheShims) {
 TEST_P(ShimTest, CreateStateKillDeleteGoThroughUnchanged) {
   Bundle b = bundle("tg_probe settimeofday > /dev/null; exec sleep 1000",
                     {"TOLLGATE_MODE=enforce", "TOLLGATE_POLICY=time-ok"});
-  // The container's stdio would keep a captured pipe open: engines give it files or fifos, so does this test.
-  std::vector<std::string> create = shim_argv({}, "create", {"--bundle", b.dir.string(), b.id});
-  std::string line;
-  for (const auto& a : create) line += "'" + a + "' ";
-  ProcessResult r =
-      run_process({"/bin/sh", "-c", line + "</dev/null >/dev/null 2>" + dir_.file("create.err")});
-  ASSERT_EQ(r.status, 0) << read_file(dir_.file("create.err"));
+  ProcessResult r = shim_create(b);
+  ASSERT_EQ(r.status, 0) << r.err;
 
   auto state = [&] {
     ProcessResult s = run_process(shim_argv({}, "state", {b.id}));

@@ -39,7 +39,7 @@ TEST(ListenerMetadataTest, RejectsWhatItCannotRead) {
   EXPECT_NE(error_of("policy=a\njust words").find("line 2: expected key=value"), std::string::npos);
   EXPECT_NE(error_of("=x").find("empty key"), std::string::npos);
   EXPECT_NE(error_of("policy=a\npolicy=b").find("given twice"), std::string::npos);
-  EXPECT_NE(error_of("mode=permissive").find("mode must be audit, explain or enforce"), std::string::npos);
+  EXPECT_NE(error_of("mode=permissive").find("mode must be audit, explain, enforce or learn"), std::string::npos);
   EXPECT_NE(error_of("policy=").find("empty policy name"), std::string::npos);
 }
 

@@ -69,5 +69,37 @@ TEST(RuntimeNotifyVariant, AnAllowDefaultAddsNothing) {
   EXPECT_EQ(v["syscalls"][0], json({{"names", {"mount"}}, {"action", "SCMP_ACT_NOTIFY"}}));
 }
 
+// runc refuses a NOTIFY default, crun errnoRet on NOTIFY; the engine's denials go (nothing is denied while
+// learning) but its architectures stay.
+TEST(LearnVariant, AllowsByDefaultAndNotifiesEverySyscallTheRuntimesLetThrough) {
+  json engine = {{"defaultAction", "SCMP_ACT_ERRNO"},
+                 {"defaultErrnoRet", 38},
+                 {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"}},
+                 {"syscalls", {{{"names", {"mount"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 13}}}}};
+  auto v = learn_variant(&engine, {"/s.sock", "mode=learn"});
+  ASSERT_TRUE(v) << v.error();
+  EXPECT_EQ((*v)["defaultAction"], "SCMP_ACT_ALLOW");
+  EXPECT_FALSE(v->contains("defaultErrnoRet"));
+  EXPECT_EQ((*v)["architectures"], engine["architectures"]);
+  EXPECT_EQ((*v)["listenerPath"], "/s.sock");
+  ASSERT_EQ((*v)["syscalls"].size(), 1u);
+  const json& entry = (*v)["syscalls"][0];
+  EXPECT_EQ(entry["action"], "SCMP_ACT_NOTIFY");
+  EXPECT_FALSE(entry.contains("errnoRet"));
+  std::set<std::string> names;
+  for (const auto& n : entry["names"]) names.insert(n.get<std::string>());
+  for (const char* expected : {"mount", "execve", "openat", "statx", "getpid"})
+    EXPECT_TRUE(names.contains(expected)) << expected;
+  for (const auto& never : never_notified_by_runtimes()) EXPECT_FALSE(names.contains(never)) << never;
+}
+
+TEST(LearnVariant, WorksWithoutAnEngineProfileAndRefusesASecondListener) {
+  auto v = learn_variant(nullptr, {"/s", "mode=learn"});
+  ASSERT_TRUE(v);
+  EXPECT_EQ((*v)["defaultAction"], "SCMP_ACT_ALLOW");
+  json taken = {{"defaultAction", "SCMP_ACT_ALLOW"}, {"listenerPath", "/other.sock"}};
+  EXPECT_FALSE(learn_variant(&taken, {"/s", "m"}));
+}
+
 }  // namespace
 }  // namespace tollgate
