@@ -14,6 +14,11 @@ ContainerMembership::~ContainerMembership() {
     spdlog::info("container {}: last supervised process gone, released", record_->id);
 }
 
+std::vector<std::string> shown_command(const TargetInfo& target) {
+  if (!target.argv.empty() || !target.process) return target.argv;
+  return current_command(*target.process);
+}
+
 nlohmann::json container_json(const TargetInfo& target) {
   if (!target.container) return nullptr;
   return {{"id", target.container->container().id}, {"bundle", target.container->container().bundle}};
