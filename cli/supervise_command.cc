@@ -189,14 +189,17 @@ int supervise_command(const SuperviseOptions& o) {
       signals->close();
     });
     signal(SIGPIPE, SIG_IGN);
+    // The start-up line names every socket a peer may use, the --oci-socket one included.
     if (!o.quiet) {
       if (socket_activated)
-        spdlog::info("supervising; listeners are handed over on the sockets the service manager passed");
+        spdlog::info("supervising on the sockets the service manager passed: handovers and OCI runtimes on "
+                     "\"handover\"{}",
+                     *oci_server ? ", OCI runtimes also on \"oci\" (--oci-socket)" : "");
       else if (o.oci_socket_path)
-        spdlog::info("supervising; listeners are handed over at {}, and OCI runtimes' also at {}",
+        spdlog::info("supervising; handovers and OCI runtimes at {}, OCI runtimes also at {} (--oci-socket)",
                      o.socket_path, *o.oci_socket_path);
       else
-        spdlog::info("supervising; listeners are handed over at {}", o.socket_path);
+        spdlog::info("supervising; handovers and OCI runtimes at {}", o.socket_path);
     }
     notify_ready(socket_activated ? "supervising (socket-activated)" : "supervising " + o.socket_path);
     uv_run(&loop, UV_RUN_DEFAULT);

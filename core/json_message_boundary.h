@@ -14,6 +14,8 @@ class JsonMessageBoundary {
   // are not looked at. Linear in the input, constant memory: a hostile peer cannot make it expensive.
   bool feed(std::string_view bytes);
   bool complete() const { return complete_; }
+  // An object began and has not closed: at EOF, the peer stopped in the middle of its message.
+  bool inside_object() const { return started_ && !complete_; }
 
  private:
   size_t depth_ = 0;

@@ -139,6 +139,7 @@ class Parser {
       fail("/defaultAction", "missing (every profile needs a default action)");
     p.filter.default_action =
         parse_filter_action(get_string(doc["defaultAction"], "/defaultAction"), "/defaultAction");
+    default_action_ = p.filter.default_action;
     if (doc.contains("defaultErrnoRet"))
       p.filter.default_errno_ret =
           static_cast<int>(get_uint(doc["defaultErrnoRet"], "/defaultErrnoRet", 4095));
@@ -233,9 +234,29 @@ class Parser {
     return written;
   }
 
-  // Expands groups and resolves names. A group member missing on this architecture is simply not there;
-  // a name the user wrote is an error in a strict policy unless the entry is optional.
-  std::vector<std::string> resolve_names(const WrittenNames& written, bool optional, FilterLayer* filter) {
+  // What to do with a name this machine does not have (unknown to libseccomp, or not a syscall of the native
+  // architecture).
+  enum class UnknownName {
+    Refuse,          // a rule's syscall: a typo there is a configuration error
+    Skip,            // a Docker/OCI profile (runc skips them), or an entry marked "optional"
+    SkipIfHarmless,  // a tollgate policy's filter entry: skip unless skipping could let the call through
+  };
+
+  // How much an action holds a call back: skipping a name hands its calls to the defaultAction, which is safe
+  // only when the default holds them back at least as much as the entry did.
+  static int strictness(FilterAction a) {
+    switch (a) {
+      case FilterAction::Allow:
+      case FilterAction::Log: return 0;
+      case FilterAction::Notify:
+      case FilterAction::Trace: return 1;  // someone else decides, and may let the call run
+      default: return 2;                   // errno, trap, kill
+    }
+  }
+
+  // Expands groups and resolves names. A group member missing on this architecture is simply not there.
+  std::vector<std::string> resolve_names(const WrittenNames& written, UnknownName unknown, FilterLayer* filter,
+                                         FilterAction action = FilterAction::Allow) {
     std::vector<std::string> names;
     for (const auto& [name, p] : written) {
       const bool is_group = name.starts_with("@");
@@ -248,14 +269,27 @@ class Parser {
           continue;
         }
         if (is_group) continue;
-        if (strict_ && !optional)
-          fail(p, "unknown syscall " + quote_name(n) + " (" + describe(nr.error()) +
-                      "; mark the entry \"optional\": true to skip it)");
+        refuse_unknown_name(n, p, nr.error(), unknown, action);
         if (filter != nullptr)
           filter->skipped_names.push_back({n, p, nr.error() == SyscallNameProblem::UnknownToLibseccomp});
       }
     }
     return names;
+  }
+
+  // Fails unless the name may be skipped. A syscall of another architecture cannot be called here at all, so
+  // skipping it is always harmless; a name libseccomp does not know may be a typo, or a syscall newer than
+  // libseccomp that this kernel has: skipping it from an entry stricter than the default (NOTIFY under an
+  // ALLOW default) would let that call through.
+  void refuse_unknown_name(const std::string& n, const std::string& p, SyscallNameProblem problem,
+                           UnknownName unknown, FilterAction action) {
+    if (unknown == UnknownName::Skip) return;
+    const std::string what = "unknown syscall " + quote_name(n) + " (" + describe(problem);
+    if (unknown == UnknownName::Refuse) fail(p, what + ")");
+    if (problem == SyscallNameProblem::NotOnThisArch || strictness(default_action_) >= strictness(action)) return;
+    fail(p, what + "; skipping it from this " + std::string(to_string(action)) +
+                " entry would give its calls the more permissive defaultAction " +
+                std::string(to_string(default_action_)) + ": correct the name, or mark the entry \"optional\": true)");
   }
 
   SyscallEntry parse_entry(const json& v, const std::string& ptr, FilterLayer& filter) {
@@ -275,9 +309,10 @@ class Parser {
     if (v.contains("names")) written = collect_names(v["names"], ptr + "/names");
     if (v.contains("name")) written.emplace_back(get_string(v["name"], ptr + "/name"), ptr + "/name");
     if (written.empty()) fail(ptr + "/names", "missing (an entry needs at least one syscall name)");
-    e.names = resolve_names(written, optional, &filter);
     if (!v.contains("action")) fail(ptr + "/action", "missing");
     e.action = parse_filter_action(get_string(v["action"], ptr + "/action"), ptr + "/action");
+    const UnknownName unknown = !strict_ || optional ? UnknownName::Skip : UnknownName::SkipIfHarmless;
+    e.names = resolve_names(written, unknown, &filter, e.action);
     if (v.contains("errnoRet") && !v["errnoRet"].is_null())
       e.errno_ret = static_cast<int>(get_uint(v["errnoRet"], ptr + "/errnoRet", 4095));
     if (v.contains("args")) e.args = parse_args(v["args"], ptr + "/args");
@@ -336,7 +371,7 @@ class Parser {
     r.name = v.contains("name") ? get_string(v["name"], ptr + "/name") : ptr.substr(1);
     if (v.contains("comment")) r.comment = get_string(v["comment"], ptr + "/comment");
     if (!v.contains("syscalls")) fail(ptr + "/syscalls", "missing (a rule names the syscalls it decides)");
-    r.syscalls = resolve_names(collect_names(v["syscalls"], ptr + "/syscalls"), false, nullptr);
+    r.syscalls = resolve_names(collect_names(v["syscalls"], ptr + "/syscalls"), UnknownName::Refuse, nullptr);
     if (v.contains("args")) r.args = parse_args(v["args"], ptr + "/args");
     if (v.contains("strings")) r.strings = parse_strings(v["strings"], ptr + "/strings", r);
     if (v.contains("caller")) r.caller = parse_caller(v["caller"], ptr + "/caller");
@@ -430,6 +465,7 @@ class Parser {
 
   const PolicyParseOptions& options_;
   const bool strict_;
+  FilterAction default_action_ = FilterAction::Errno;
 };
 
 std::string base_name(const std::string& path) {

@@ -109,7 +109,7 @@ Supervisor::Delivery Supervisor::deliver(int fd, seccomp_notif_resp& resp, const
 }
 
 void Supervisor::account(const Listener& listener, const CallContext& call, const Decision& decision,
-                         const Delivery& delivery, bool event_recorded) {
+                         const Delivery& delivery, bool event_recorded, Verdict counted) {
   switch (delivery.kind) {
     case Delivery::Gone: ++stats_.targets_gone; return;
     case Delivery::Failed:
@@ -119,8 +119,7 @@ void Supervisor::account(const Listener& listener, const CallContext& call, cons
     case Delivery::Sent: break;
   }
   ++stats_.answered;
-  decision_stats_.record(call.notification().data.nr, decision.verdict, delivery.latency_ns,
-                         listener.stats_rows());
+  decision_stats_.record(call.notification().data.nr, counted, delivery.latency_ns, listener.stats_rows());
   if (events_.enabled() && !event_recorded)
     events_.record(DecisionEvent{call, decision, listener.target(), delivery.latency_ns});
   if (tap_ != nullptr && tap_->active())
@@ -128,7 +127,7 @@ void Supervisor::account(const Listener& listener, const CallContext& call, cons
 }
 
 bool Supervisor::answer(Listener& listener, const CallContext& call, uint64_t id, const Decision& decision,
-                        uint64_t started_ns) {
+                        uint64_t started_ns, Verdict counted) {
   // Explain mode's KILL/TRAP: a pidfd checked against this very call, and the event recorded before the
   // caller dies, since it may be the last anyone hears of it.
   const bool signals = decision.verdict == Verdict::Kill || decision.verdict == Verdict::Trap;
@@ -154,7 +153,7 @@ bool Supervisor::answer(Listener& listener, const CallContext& call, uint64_t id
   }
   const Delivery delivery = deliver(listener.fd(), listener.buffers().response(), call, id, decision, started_ns);
   // Kill and trap answers were recorded before the signal went out.
-  account(listener, call, decision, delivery, signals);
+  account(listener, call, decision, delivery, signals, counted);
   return delivery.kind == Delivery::Sent;
 }
 
@@ -185,17 +184,23 @@ void Supervisor::handle_notification(Listener& listener) {
                                                                 : nullptr;
   if (decision.verdict == Verdict::Emulate || decision.verdict == Verdict::Ask) {
     if (finisher == nullptr) {
-      answer(listener, call, req.id, without_async_decider(decision), start);
+      const Decision fallback = without_async_decider(decision);
+      answer(listener, call, req.id, fallback, start, fallback.verdict);
       return;
     }
     ++stats_.unanswered;
     finisher->begin(std::make_shared<PendingCall>(listener.shared_from_this(), req, call, decision, start));
     return;
   }
-  answer(listener, call, req.id, decision, start);
+  answer(listener, call, req.id, decision, start, decision.verdict);
 }
 
 namespace {
+
+// How the statistics count a pending call's answer: "emulate" for every call a handler answered.
+Verdict counted_verdict(const PendingCall& pending, const Decision& answer) {
+  return pending.decision().verdict == Verdict::Emulate ? Verdict::Emulate : answer.verdict;
+}
 
 // Never CONTINUE a call whose decision read the caller's memory: the caller may have changed it since.
 Decision closed_if_unsafe(const PendingCall& pending, Decision decision) {
@@ -209,8 +214,9 @@ Decision closed_if_unsafe(const PendingCall& pending, Decision decision) {
 void Supervisor::complete(const PendingCallPtr& pending, Decision decision) {
   if (pending->completed_.exchange(true)) return;
   --stats_.unanswered;
-  answer(*pending->listener_, pending->call(), pending->id(), closed_if_unsafe(*pending, std::move(decision)),
-         pending->started_ns());
+  const Decision answered = closed_if_unsafe(*pending, std::move(decision));
+  answer(*pending->listener_, pending->call(), pending->id(), answered, pending->started_ns(),
+         counted_verdict(*pending, answered));
 }
 
 void Supervisor::complete_from_any_thread(const PendingCallPtr& pending, Decision decision) {
@@ -233,7 +239,8 @@ void Supervisor::complete_from_any_thread(const PendingCallPtr& pending, Decisio
       deliver(pending->listener_fd(), buffers.response(), call, pending->id(), decision, pending->started_ns(), record);
   post([this, pending, decision, delivery] {
     --stats_.unanswered;
-    account(*pending->listener_, pending->call(), decision, delivery, /*event_recorded=*/true);
+    account(*pending->listener_, pending->call(), decision, delivery, /*event_recorded=*/true,
+            counted_verdict(*pending, decision));
   });
 }
 

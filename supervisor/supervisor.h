@@ -75,8 +75,10 @@ class Supervisor {
   friend class Listener;
   void handle_notification(Listener& listener);
   void listener_closed(Listener* listener);
-  // Sends `decision` for `id` and records the event. False when the caller is gone.
-  bool answer(Listener& listener, const CallContext& call, uint64_t id, const Decision& decision, uint64_t started_ns);
+  // Sends `decision` for `id` and records the event; the statistics count it as `counted` (see account).
+  // False when the caller is gone.
+  bool answer(Listener& listener, const CallContext& call, uint64_t id, const Decision& decision, uint64_t started_ns,
+              Verdict counted);
   struct Delivery {
     enum Kind { Sent, Gone, Failed } kind;
     int error;            // Failed: errno
@@ -87,9 +89,11 @@ class Supervisor {
   static Delivery deliver(int fd, seccomp_notif_resp& resp, const CallContext& call, uint64_t id,
                           const Decision& decision, uint64_t started_ns,
                           const std::function<void()>& before_send = {});
-  // Loop thread: counters, decision stats, the event (unless recorded already) and the watchers.
+  // Loop thread: counters, decision stats, the event (unless recorded already) and the watchers. The decision
+  // stats count the answer as `counted`: the decision's own verdict, except that a call a handler answered
+  // counts as emulated whatever it returned (a value, or the errno of a refused emulation).
   void account(const Listener& listener, const CallContext& call, const Decision& decision,
-               const Delivery& delivery, bool event_recorded);
+               const Delivery& delivery, bool event_recorded, Verdict counted);
 
   uv_loop_t* loop_;
   EventLog& events_;

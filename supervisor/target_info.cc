@@ -20,6 +20,11 @@ ContainerMembership::~ContainerMembership() {
   }
 }
 
+std::vector<std::string> shown_command(const TargetInfo& target) {
+  if (!target.argv.empty() || !target.process) return target.argv;
+  return current_command(*target.process);
+}
+
 nlohmann::json container_json(const TargetInfo& target) {
   if (!target.container) return nullptr;
   return {{"id", target.container->container().id}, {"bundle", target.container->container().bundle}};

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "supervisor/caller/process_command.h"
 #include "supervisor/decider.h"
 #include "tollgate/policy_mode.h"
 
@@ -59,7 +60,15 @@ struct TargetInfo {
   std::optional<std::string> daemon_policy_path;
   // Set for processes an OCI runtime handed over: their container's id, bundle and policy. Null otherwise.
   std::shared_ptr<const ContainerMembership> container;
+  // The process itself, held when `argv` is empty (a container started with a bare listenerPath), so that its
+  // command can be read from /proc when asked. Null otherwise.
+  std::shared_ptr<const PinnedProcess> process;
 };
+
+// The target's command for `ctl targets` and `ctl pending`: `argv` as the agent or the shim's annotation named
+// it, else what /proc shows for the held process now. Empty only when neither is known (the process is gone,
+// or the runtime named no pid). Loop thread, control requests only: it may read /proc.
+std::vector<std::string> shown_command(const TargetInfo& target);
 
 // {"id": ..., "bundle": ...} of the container a target belongs to; null for targets that are not in one.
 nlohmann::json container_json(const TargetInfo& target);

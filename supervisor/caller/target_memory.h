@@ -1,5 +1,7 @@
 // Reading the caller's memory. Strings are read page by page (a string can end right before an unmapped
-// page) into supervisor memory; callers decide only on that copy.
+// page) into supervisor memory; callers decide only on that copy. Reads use process_vm_readv, and
+// /proc/PID/mem where process_vm_readv is refused to the supervisor (EPERM, ENOSYS: a supervisor that runs
+// under Docker's default profile itself). Callers re-check SECCOMP_IOCTL_NOTIF_ID_VALID after reading.
 #pragma once
 
 #include <sys/types.h>

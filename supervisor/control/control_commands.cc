@@ -75,7 +75,7 @@ nlohmann::json targets(ControlContext& ctx) {
   nlohmann::json list = nlohmann::json::array();
   ctx.supervisor.for_each_listener([&](const Listener& l) {
     nlohmann::json t = {{"pid", l.target().pid},
-                        {"argv", l.target().argv},
+                        {"argv", shown_command(l.target())},
                         {"policy", l.target().policy_name},
                         {"age_ms", (now - l.added_ns()) / 1000000u},
                         {"held", held_per_listener[&l]}};

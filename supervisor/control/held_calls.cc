@@ -166,7 +166,7 @@ nlohmann::json held_call_json(const HeldCall& held, uint64_t now_ns) {
       {"default",
        rule != nullptr && rule->ask_default_allow && !call.decision().depends_on_memory ? "allow" : "deny"},
       {"policy", call.target().policy_name},
-      {"target", {{"pid", call.target().pid}, {"argv", call.target().argv}}}};
+      {"target", {{"pid", call.target().pid}, {"argv", shown_command(call.target())}}}};
   if (const ProcessInfo* p = call.call().cached_process()) {
     j["comm"] = p->comm;
     j["exe"] = p->exe;

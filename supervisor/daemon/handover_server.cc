@@ -170,9 +170,16 @@ class HandoverConnection final : public SocketConnection {
       return reject(out_of_fds_ ? "the supervisor is at its open-file limit (RLIMIT_NOFILE); try again later"
                                 : "too many file descriptors (control data truncated)");
     if (late_fds_) return reject("file descriptors after the first message");
-    // A runtime that fails before sending (or a probe) connects and closes: say that, not "invalid JSON".
+    // A runtime that fails before sending (or a probe) connects and closes, or dies while writing: say that,
+    // not "invalid JSON".
     if (buffer_.empty() && fds_.empty())
       return reject("the peer closed the connection without sending anything");
+    if (buffer_.empty())
+      return reject("the peer closed the connection after passing " + std::to_string(fds_.size()) +
+                    " file descriptor(s) but no message");
+    if (boundary_.inside_object())
+      return reject("the peer closed the connection in the middle of its message (after " +
+                    std::to_string(buffer_.size()) + " bytes)");
     auto parsed = parse_json_input(buffer_);
     if (!parsed) return reject("message is not valid JSON: " + parsed.error().describe());
     nlohmann::json message = std::move(*parsed);

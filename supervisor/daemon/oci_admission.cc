@@ -64,9 +64,13 @@ std::expected<void, std::string> OciAdmission::admit(OciProcessState state, Uniq
   // `ctl reload` swaps in a RuleSet: only enforce's decider is one. Explain, audit and learn keep theirs.
   std::optional<std::string> reloadable;
   if (record->mode == PolicyMode::Enforce) reloadable = record->policy_path;
+  // No command annotated (a bare listenerPath, or an exec): the process is held so that `ctl targets` can show
+  // its command from /proc, read by the daemon itself when asked (at hand-over it has not exec'd yet).
+  auto process = argv.empty() ? pin_process(state.pid) : nullptr;
   TargetInfo target{state.pid,           std::move(argv),
                     record->policy_name, std::move(other),
-                    std::move(reloadable), std::make_shared<ContainerMembership>(record)};
+                    std::move(reloadable), std::make_shared<ContainerMembership>(record),
+                    std::move(process)};
   // crun 1.8.1 names no pid for `crun exec` processes.
   const std::string who =
       state.pid != 0 ? "process " + std::to_string(state.pid) : "a process (no pid given)";

@@ -1,13 +1,43 @@
 #include "supervisor/decide/policy_source.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
+#include <set>
 
 #include "core/install_paths.h"
+#include "core/skipped_names_note.h"
 #include "supervisor/decide/policy_selection.h"
 #include "supervisor/emulation/emulation_handlers.h"
 
 namespace tollgate {
+namespace {
+
+// Says once per process which names a file's filter left out: a daemon loads the same file for every
+// container, and a note per container would bury everything else in its log. A file that changes (and
+// leaves out other names) is noted again.
+void note_skipped_names(const Policy& policy) {
+  std::string note = skipped_names_note(policy);
+  if (note.empty()) return;
+  static std::mutex mutex;
+  static std::set<std::string> noted;
+  {
+    std::lock_guard lock(mutex);
+    if (!noted.insert(note).second) return;
+  }
+  spdlog::info("note: {}", note);
+}
+
+std::expected<PolicyPtr, std::string> load_noting_skipped_names(const std::string& path, PolicyFlavor flavor) {
+  auto p = load_policy_file(path, parse_options_for(flavor));
+  if (!p) return std::unexpected(p.error().to_string());
+  note_skipped_names(**p);
+  return *p;
+}
+
+}  // namespace
 
 PolicyParseOptions parse_options_for(PolicyFlavor flavor) {
   PolicyParseOptions o;
@@ -53,11 +83,7 @@ PolicySearchPath shipped_policy_path() {
 }
 
 std::expected<LoadedPolicy, std::string> load_policy_choice(const PolicyChoice& choice) {
-  auto load = [](const std::string& path, PolicyFlavor flavor) -> std::expected<PolicyPtr, std::string> {
-    auto p = load_policy_file(path, parse_options_for(flavor));
-    if (!p) return std::unexpected(p.error().to_string());
-    return *p;
-  };
+  auto load = load_noting_skipped_names;
   if (!choice.profile_path) {
     std::string path;
     if (choice.policy_path) {
@@ -91,9 +117,7 @@ std::expected<LoadedPolicy, std::string> load_policy_choice(const PolicyChoice& 
 std::expected<PolicyPtr, std::string> DaemonPolicies::load(const std::string& name) const {
   auto path = search_path.resolve(name);
   if (!path) return std::unexpected(path.error());
-  auto policy = load_policy_file(path->string(), parse_options_for(PolicyFlavor::Tollgate));
-  if (!policy) return std::unexpected(policy.error().to_string());
-  return *policy;
+  return load_noting_skipped_names(path->string(), PolicyFlavor::Tollgate);
 }
 
 }  // namespace tollgate

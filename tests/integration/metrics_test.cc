@@ -134,5 +134,41 @@ TEST(Metrics, APrometheusServerScrapesTheDaemon) {
   EXPECT_TRUE(prometheus.wait(std::chrono::seconds(60)).has_value());
 }
 
+TEST(Metrics, CallsAHandlerAnsweredCountAsEmulated) {
+  // A pretended settimeofday (success) and a clock_settime(CLOCK_MONOTONIC) the time handler refuses
+  // (EINVAL): both were answered by the handler, so both count as "emulate", not as "value" or "deny".
+  TempDir dir;
+  SuperviseDaemon daemon(dir, /*with_events=*/false);
+  const std::string policy = kPolicyDir + "/rootless-mount.json";
+  for (const std::vector<std::string>& probe :
+       {std::vector<std::string>{"settimeofday-offset", "3600"}, std::vector<std::string>{"clock_settime"}}) {
+    std::vector<std::string> argv = {kTollgate, "run", "-q", "--supervisor", daemon.socket(), "--policy", policy,
+                                     "--", kProbe};
+    argv.insert(argv.end(), probe.begin(), probe.end());
+    ProcessResult r = run_process(argv);
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  nlohmann::json stats;
+  ASSERT_TRUE(eventually([&] {
+    ProcessResult ctl = run_process({kTollgate, "ctl", "--socket", daemon.control_socket(), "--json", "stats"});
+    stats = nlohmann::json::parse(ctl.out, nullptr, false);
+    return !stats.is_discarded() && stats["stats"]["answered"] == 2;
+  })) << stats.dump();
+  const nlohmann::json& s = stats["stats"];
+  EXPECT_EQ(s["by_verdict"]["emulate"], 2) << s.dump();
+  EXPECT_EQ(s["by_verdict"]["value"], 0) << s.dump();
+  EXPECT_EQ(s["by_verdict"]["deny"], 0) << s.dump();
+  EXPECT_EQ(s["by_syscall"]["settimeofday"]["emulate"], 1) << s.dump();
+  EXPECT_EQ(s["by_syscall"]["clock_settime"]["emulate"], 1) << s.dump();
+
+  ProcessResult text =
+      run_process({kTollgate, "ctl", "--socket", daemon.control_socket(), "stats", "--openmetrics"});
+  EXPECT_NE(text.out.find("tollgate_calls_total{syscall=\"settimeofday\",verdict=\"emulate\"} 1\n"),
+            std::string::npos)
+      << text.out;
+  // The emulation latency histogram holds both calls (it held none while they counted as "value").
+  EXPECT_NE(text.out.find("tollgate_emulation_latency_seconds_count 2\n"), std::string::npos) << text.out;
+}
+
 }  // namespace
 }  // namespace tollgate::testing

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/container_events.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/oci_container.h"
 #include "tests/integration/raw_handover_client.h"
@@ -39,18 +40,6 @@ std::string deny_settimeofday(const std::string& errno_name) {
 }
 
 const std::vector<std::string> kErrnos = {"EACCES", "EBUSY", "EEXIST", "ENOSPC", "EROFS"};
-
-// The daemon's events for one container.
-std::vector<json> events_of(const std::string& events_path, const std::string& container_id) {
-  std::vector<json> out;
-  std::istringstream lines(read_file(events_path));
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty()) continue;
-    json j = json::parse(line, nullptr, false);
-    if (j.contains("container") && j["container"]["id"] == container_id) out.push_back(j);
-  }
-  return out;
-}
 
 class OciTest : public ::testing::Test {
  protected:
@@ -192,8 +181,49 @@ TEST_F(OciTest, ASeparateOciSocketServesContainersToo) {
   ProcessResult r = run_process(c->run_argv());
   EXPECT_EQ(r.out, "settimeofday: ret=-1 errno=EACCES\n") << r.err;
   ASSERT_TRUE(eventually([&] { return events_of(daemon.events(), c->id()).size() == 1; }));
+
+  // A runtime that fails early on the OCI socket is logged as what it did, not as invalid JSON.
+  ::close(connect_to(other.file("oci.sock")));
+  EXPECT_TRUE(eventually([&] {
+    return daemon.stderr_text().find("the peer closed the connection without sending anything") != std::string::npos;
+  })) << daemon.stderr_text();
+  EXPECT_NE(hand_over(other.file("oci.sock"), {{R"({"ociVersion": "1.0.2", "fds": ["seccompFd"], "pid")", {}}})
+                .find("the peer closed the connection in the middle of its message (after 51 bytes)"),
+            std::string::npos);
   EXPECT_EQ(daemon.stop(), 0);
   EXPECT_FALSE(std::filesystem::exists(other.file("oci.sock")));  // removed on SIGTERM like --socket
+}
+
+TEST_F(OciTest, AnUnchangedPodmanProfileInThePolicyDirectoryServesContainersWithOneNote) {
+  // Podman's profile names syscalls x86_64 does not have (bdflush, ...): left out as runc does, and said once
+  // per file however many containers use it.
+  const std::string copy = policy_dir() + "/podman.json";
+  std::filesystem::copy_file(kPodmanProfile, copy);
+  for (int i = 0; i < 2; ++i) {
+    auto c = container(Runtime::Runc, "policy=podman", {"tg_probe", "settimeofday"});
+    ProcessResult r = run_process(c->run_argv());
+    EXPECT_EQ(r.status, 0) << r.err << daemon_->stderr_text();
+    EXPECT_EQ(r.out, "settimeofday: ret=-1 errno=EPERM\n") << r.err;  // a profile has no rules: deny
+    EXPECT_TRUE(logged("container " + c->id() + " (bundle")) << daemon_->stderr_text();
+  }
+  const std::string log = daemon_->stderr_text();
+  const std::string note = "note: " + copy + ": left out of the filter, as runc does (no such syscall here): bdflush";
+  ASSERT_NE(log.find(note), std::string::npos) << log;
+  EXPECT_EQ(log.find(note, log.find(note) + 1), std::string::npos) << "noted once: " << log;
+}
+
+TEST_F(OciTest, TheStartUpLineNamesEverySocketARuntimeMayUse) {
+  TempDir other;
+  BackgroundProcess daemon({kTollgate, "supervise", "--socket", other.file("s.sock"), "--control-socket",
+                            other.file("c.sock"), "--oci-socket", other.file("oci.sock"), "--policy-dir",
+                            policy_dir(), "--default-policy", "fallback"},
+                           other.file("out"), other.file("err"));
+  const std::string line = "supervising; handovers and OCI runtimes at " + other.file("s.sock") +
+                           ", OCI runtimes also at " + other.file("oci.sock") + " (--oci-socket)";
+  EXPECT_TRUE(eventually([&] { return read_file(other.file("err")).find(line) != std::string::npos; }))
+      << read_file(other.file("err"));
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(seconds(30)), 0);
 }
 
 TEST_F(OciTest, ADefaultPolicyThatDoesNotLoadStopsTheDaemonAtStart) {
@@ -248,9 +278,9 @@ TEST_F(OciTest, PoliciesOutsideTheDirectoryAndUnknownModesAreRefused) {
 // crun 1.8.1 sends `crun exec` processes with pid 0, bundle "." and no annotations: grouping by the container
 // id is what keeps the annotation-selected policy for them.
 TEST_P(OciRuntimeTest, ExecIsSupervisedUnderTheSameContainer) {
-  auto c = container(GetParam(), "",
-                     {"sh", "-c", "tg_probe mount none /mnt tmpfs; while [ ! -e /go ]; do sleep 0.05; done"},
-                     {{"io.tollgate.policy", "errno-EBUSY"}});
+  const std::vector<std::string> init = {"sh", "-c",
+                                         "tg_probe mount none /mnt tmpfs; while [ ! -e /go ]; do sleep 0.05; done"};
+  auto c = container(GetParam(), "", init, {{"io.tollgate.policy", "errno-EBUSY"}});
   BackgroundProcess run(c->run_argv(), dir_.file("run.out"), dir_.file("run.err"));
   ASSERT_TRUE(eventually([&] { return events_of(daemon_->events(), c->id()).size() == 1; }, seconds(30)))
       << read_file(dir_.file("run.err"));
@@ -275,8 +305,10 @@ TEST_P(OciRuntimeTest, ExecIsSupervisedUnderTheSameContainer) {
   ASSERT_EQ(targets.size(), 1u) << ctl.out;
   EXPECT_EQ(targets[0]["container"]["id"], c->id());
   EXPECT_EQ(targets[0]["container"]["bundle"], events[0]["container"]["bundle"]);
+  // A bare listenerPath carries no command (no io.tollgate.args): the daemon shows the init's from /proc.
+  EXPECT_EQ(targets[0]["argv"], json(init)) << ctl.out;
   ctl = run_process({kTollgate, "ctl", "--socket", daemon_->control_socket(), "targets"});
-  EXPECT_NE(ctl.out.find("[container " + c->id() + "]"), std::string::npos) << ctl.out;
+  EXPECT_NE(ctl.out.find("[container " + c->id() + "] sh -c tg_probe mount"), std::string::npos) << ctl.out;
 
   write_file((rootfs_ / "go").string(), "");
   auto status = run.wait(seconds(30));

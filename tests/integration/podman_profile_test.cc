@@ -104,5 +104,24 @@ TEST_F(PodmanProfile, CapabilityConditionsFollowTheBoundingSet) {
         drop);
 }
 
+
+TEST(PodmanProfileUnchanged, LoadsAsProfileAndAsPolicyWithANoteNamingTheLeftOutNames) {
+  // Unchanged, as `--profile` (a Docker profile) and as `--policy` (a tollgate policy): names this machine
+  // does not have are left out as runc does, and stderr says which, once.
+  const std::string note =
+      "note: " + kPodmanProfile + ": left out of the filter, as runc does (no such syscall here): bdflush";
+  for (const char* option : {"--profile", "--policy"}) {
+    ProcessResult r = run_process({kTollgate, "run", "-q", option, kPodmanProfile, "--", kProbe, "getpid"});
+    EXPECT_EQ(r.status, 0) << option << ": " << r.err;
+    EXPECT_NE(r.out.find("getpid: ret="), std::string::npos) << option << ": " << r.out;
+    const size_t first = r.err.find(note);
+    EXPECT_NE(first, std::string::npos) << option << ": " << r.err;
+    EXPECT_EQ(r.err.find(note, first + 1), std::string::npos) << option << ": once: " << r.err;
+  }
+  ProcessResult lint = run_process({kTollgate, "lint", kPodmanProfile});
+  EXPECT_EQ(lint.out.find("does-not-parse"), std::string::npos) << lint.out;
+  EXPECT_NE(lint.out.find("0 error(s)"), std::string::npos) << lint.out;
+}
+
 }  // namespace
 }  // namespace tollgate::testing

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "tests/integration/container_events.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/oci_container.h"
 
@@ -29,16 +30,6 @@ const json kEngineProfile = {
 };
 
 const std::string kProbeBoth = "tg_probe settimeofday; tg_probe mount none /mnt tmpfs";
-
-std::vector<json> events_of(const std::string& events_path, const std::string& container_id) {
-  std::vector<json> out;
-  std::istringstream lines(read_file(events_path));
-  for (std::string line; std::getline(lines, line);) {
-    json j = json::parse(line, nullptr, false);
-    if (j.is_object() && j.contains("container") && j["container"]["id"] == container_id) out.push_back(j);
-  }
-  return out;
-}
 
 struct Bundle {
   std::filesystem::path dir;

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/skipped_names_note.h"
 #include "core/syscall_names.h"
 #include "supervisor/emulation/emulation_handlers.h"
 
@@ -301,16 +302,65 @@ TEST(PolicyParserTest, SyscallUnknownToLibseccomp) {
   EXPECT_NE(e.message.find("unknown to libseccomp"), std::string::npos) << e.message;
 }
 
-TEST(PolicyParserTest, SyscallNotOnThisArchitecture) {
+TEST(PolicyParserTest, SyscallNotOnThisArchitectureIsSkippedInATollgatePolicyToo) {
+  // Another architecture's syscall cannot be called here at all: leaving it out opens nothing.
   ASSERT_EQ(native_arch_name(), "x86_64") << "this test names an x86_64 gap (umount)";
-  PolicyError e = must_fail(R"({
+  PolicyPtr p = must_parse(R"({
     "defaultAction": "SCMP_ACT_ALLOW",
-    "syscalls": [{"names": ["umount"], "action": "SCMP_ACT_NOTIFY"}]
+    "syscalls": [{"names": ["umount", "umount2"], "action": "SCMP_ACT_NOTIFY"}]
   })");
-  EXPECT_EQ(e.file, "test.json");
-  EXPECT_EQ(e.json_pointer, "/syscalls/0/names/0");
-  EXPECT_NE(e.message.find("umount"), std::string::npos) << e.message;
-  EXPECT_NE(e.message.find("not a syscall on x86_64"), std::string::npos) << e.message;
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->filter.syscalls[0].names, (std::vector<std::string>{"umount2"}));
+  ASSERT_EQ(p->filter.skipped_names.size(), 1u);
+  EXPECT_EQ(p->filter.skipped_names[0].json_pointer, "/syscalls/0/names/0");
+  EXPECT_EQ(skipped_names_note(*p), "test.json: left out of the filter, as runc does (no such syscall here): umount "
+                                    "(not a syscall on x86_64)");
+}
+
+TEST(PolicyParserTest, UnknownNameOfAnEntryNoStricterThanTheDefaultIsSkipped) {
+  // An allow-list profile (denying default, ALLOW entries): a name unknown here gets the default, which
+  // holds it back at least as much; Docker's and Podman's profiles name syscalls newer than libseccomp.
+  PolicyPtr p = must_parse(R"({
+    "defaultAction": "SCMP_ACT_ERRNO",
+    "syscalls": [{"names": ["read", "notasyscall"], "action": "SCMP_ACT_ALLOW"},
+                 {"names": ["mount", "notasyscall2"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+                 {"names": ["write", "notasyscall"], "action": "SCMP_ACT_ALLOW"}]
+  })");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->filter.syscalls[0].names, (std::vector<std::string>{"read"}));
+  EXPECT_EQ(p->filter.syscalls[1].names, (std::vector<std::string>{"mount"}));
+  EXPECT_EQ(skipped_names_note(*p), "test.json: left out of the filter, as runc does (no such syscall here): "
+                                    "notasyscall, notasyscall2 (" +
+                                        describe(SyscallNameProblem::UnknownToLibseccomp) + ")");
+}
+
+TEST(PolicyParserTest, UnknownNameOfAnEntryStricterThanTheDefaultIsRefused) {
+  // A typo in a NOTIFY entry under an ALLOW default would let the call run unsupervised.
+  for (const char* action : {"SCMP_ACT_NOTIFY", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL"}) {
+    PolicyError e = must_fail(std::string(R"({"defaultAction": "SCMP_ACT_ALLOW",
+      "syscalls": [{"names": ["mount", "mountt"], "action": ")") + action + R"("}]})");
+    EXPECT_EQ(e.json_pointer, "/syscalls/0/names/1");
+    EXPECT_NE(e.message.find("unknown syscall \"mountt\""), std::string::npos) << e.message;
+    EXPECT_NE(e.message.find("more permissive defaultAction SCMP_ACT_ALLOW"), std::string::npos) << e.message;
+  }
+  // NOTIFY entries under an ERRNO default: skipping only makes the call fail without asking.
+  EXPECT_NE(must_parse(R"({"defaultAction": "SCMP_ACT_ERRNO",
+      "syscalls": [{"names": ["mount", "mountt"], "action": "SCMP_ACT_NOTIFY"}]})"), nullptr);
+}
+
+TEST(PolicyParserTest, PodmansProfileLoadsUnchangedAsATollgatePolicy) {
+  // What a policy directory and `tollgate run --policy` do with it: as runc, with a note.
+  auto p = load_policy_file(kPodmanProfile, tollgate_options());
+  ASSERT_TRUE(p.has_value()) << p.error().to_string();
+  const std::string note = skipped_names_note(**p);
+  EXPECT_TRUE(note.starts_with(std::string(kPodmanProfile) + ": left out of the filter")) << note;
+  EXPECT_NE(note.find("bdflush"), std::string::npos) << note;
+  EXPECT_EQ(note.find("bdflush", note.find("bdflush") + 1), std::string::npos) << "each name once: " << note;
+  // A hundred names of other architectures: the first few, and where to see them all.
+  EXPECT_NE(note.find(" more (not a syscall on x86_64); `tollgate lint --verbose " + std::string(kPodmanProfile) +
+                      "` lists all"),
+            std::string::npos)
+      << note;
 }
 
 TEST(PolicyParserTest, SingleNameFormIsResolvedToo) {
