@@ -23,10 +23,10 @@ std::string modes_table() {
 }
 
 std::string settings_table() {
-  std::string s = "| key | meaning | default |\n|---|---|---|\n";
+  std::string s = "| key | meaning |\n|---|---|\n";
   for (const auto& setting : runtime_config_settings())
-    s += "| `" + std::string(setting.key) + "` | " + std::string(setting.meaning) + " | " +
-         std::string(setting.default_value) + " |\n";
+    s += "| `" + std::string(setting.key) + "` | " + std::string(setting.meaning) + ". Default: " +
+         std::string(setting.default_value) + ". |\n";
   return s;
 }
 
