@@ -63,12 +63,12 @@ for lib in $(ldd "$root/usr/bin/tollgate" | grep -o '/[^ ]*'); do
 done
 copied_libs=$(ldd "$root/usr/bin/tollgate" | grep -o '/[^ ]*')
 
-# In a private mount namespace, so /proc and /dev inside the root vanish with it. No fork: the command keeps
-# the pid this function is started with (the daemon below is stopped by it).
-in_root() {
-  unshare --mount -- sh -c 'mount -t proc proc "$0/proc" && mount --rbind /dev "$0/dev" && exec chroot "$0" "$@"' \
-    "$root" "$@"
-}
+# In a private mount namespace, so /proc and /dev inside the root vanish with it. No fork: the command gets
+# unshare's pid (the daemon below is started with "${in_root[@]}" directly, not through a function, which
+# bash would run in a subshell of another pid, so that it can be stopped by that pid).
+in_root=(unshare --mount -- sh -c 'mount -t proc proc "$0/proc" && mount --rbind /dev "$0/dev" && exec chroot "$0" "$@"'
+  "$root")
+in_root() { "${in_root[@]}" "$@"; }
 
 # The README's quick start, from the installed paths.
 in_root /usr/bin/tollgate run -- sh -c 'mount -t tmpfs none /mnt; echo rc=$?' >"$root.out" 2>"$root.err" || true
@@ -122,12 +122,13 @@ while True:
 notify_pid=$notify_PID
 read -r line <&"${notify[0]}" && [ "$line" = bound ] || fail "notify reader: $line"
 # systemd starts services with an empty environment; NOTIFY_SOCKET is the one variable it adds here.
-in_root env -i NOTIFY_SOCKET=/run/notify.sock "${exec_argv[@]}" 2>"$root.err" &
+"${in_root[@]}" env -i NOTIFY_SOCKET=/run/notify.sock "${exec_argv[@]}" 2>"$root.err" &
 daemon=$!
 echo "$daemon" >&"${notify[1]}"
 read -r line <&"${notify[0]}"
 wait "$notify_pid" || true
 [ "$line" = ready ] || fail "the daemon never said READY=1 ($line): $(cat "$root.err")"
+[ "$(readlink "/proc/$daemon/exe")" = "$root/usr/bin/tollgate" ] || fail "pid $daemon is not the daemon"
 # It serves: a handover whose mount it decides, then its counters through the control socket.
 in_root /usr/bin/tollgate run --supervisor /run/tollgate/tollgate.sock -- sh -c 'mount -t tmpfs none /mnt; echo rc=$?' \
   >"$root.out" 2>/dev/null || true
@@ -146,7 +147,8 @@ rm -f "$root/run/notify.sock"
 
 # Removed, not purged: the daemon's state stays for a reinstall.
 echo '{"rules": []}' >"$root/var/lib/tollgate/learned.json"
-dpkg --root="$root" --force-script-chrootless --remove tollgate >/dev/null
+# (dpkg says /var/lib is not empty, which is this root's dpkg database: kept out of the output.)
+dpkg --root="$root" --force-script-chrootless --remove tollgate >"$root.out" 2>&1 || fail "dpkg -r: $(cat "$root.out")"
 [ -f "$root/var/lib/tollgate/learned.json" ] || fail "dpkg -r deleted the state in /var/lib/tollgate"
 
 # Purged: the state goes too, and nothing of the package is left (only what this test put there itself).
