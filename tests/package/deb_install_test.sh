@@ -152,7 +152,7 @@ dpkg --root="$root" --force-script-chrootless --remove tollgate >"$root.out" 2>&
 [ -f "$root/var/lib/tollgate/learned.json" ] || fail "dpkg -r deleted the state in /var/lib/tollgate"
 
 # Purged: the state goes too, and nothing of the package is left (only what this test put there itself).
-dpkg --root="$root" --force-script-chrootless --purge tollgate >/dev/null
+dpkg --root="$root" --force-script-chrootless --purge tollgate >"$root.out" 2>&1 || fail "dpkg -P: $(cat "$root.out")"
 [ ! -e "$root/var/lib/tollgate" ] || fail "/var/lib/tollgate is left after purge: $(ls -A "$root/var/lib/tollgate")"
 rm -rf "$root/bin" "$root/proc" "$root/mnt" "$root/tmp" "$root/dev" "$root/run"
 for lib in $copied_libs; do rm -f "$root$lib"; done
