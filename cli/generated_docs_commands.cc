@@ -1,6 +1,7 @@
 // Hidden subcommands that print documents generated from the command line definition itself, used by the
 // build (man/CMakeLists.txt) so man pages and completions cannot drift from `--help`:
-//   tollgate __man PAGE [--prose FILE]   roff for tollgate(1), tollgate-SUBCOMMAND(1) or tollgate-policy(5)
+//   tollgate __man PAGE [--prose FILE]   roff for tollgate(1), tollgate-SUBCOMMAND(1), tollgate-shim(1) or
+//                                        tollgate-policy(5)
 //   tollgate __complete bash|zsh         a completion script
 #include <CLI/CLI.hpp>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "cli/logging.h"
 #include "cli/man_page.h"
 #include "cli/shell_completion.h"
+#include "cli/shim_man_page.h"
 
 namespace tollgate {
 namespace {
@@ -36,6 +38,15 @@ int print_man_page(const CLI::App& root, const std::string& page,
   }
   if (page == kPolicyPage) {
     std::cout << prose_man_page(page, 5, "the tollgate policy format", *prose);
+    return 0;
+  }
+  if (page == kShimPage) {
+    auto roff = shim_man_page(*prose);
+    if (!roff) {
+      report_error(prose_path.value_or("(no --prose)") + ": " + roff.error());
+      return exit_code::kUsage;
+    }
+    std::cout << *roff;
     return 0;
   }
   if (page == "tollgate") {
@@ -69,7 +80,7 @@ Subcommand add_man_command(CLI::App& root) {
   CLI::App* cmd =
       root.add_subcommand("__man", "print a man page (roff) built from this command line definition");
   cmd->group("");  // hidden: a build tool, not a user command
-  cmd->add_option("page", o->page, "tollgate, tollgate-SUBCOMMAND or tollgate-policy")->required();
+  cmd->add_option("page", o->page, "tollgate, tollgate-SUBCOMMAND, tollgate-shim or tollgate-policy")->required();
   cmd->add_option("--prose", o->prose, "Markdown with the hand-written sections");
   return {cmd, [&root, o] { return print_man_page(root, o->page, o->prose); }};
 }

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 
 #include "cli/markdown_roff.h"
 
@@ -149,9 +150,12 @@ std::string command_man_page(const CLI::App& command, std::string_view page_name
 
 std::string prose_man_page(std::string_view page_name, int section, std::string_view summary,
                            std::string_view prose) {
-  // A document's own title ("# Policies") would repeat NAME: its opening text is the DESCRIPTION.
+  // A document's own title ("# Policies") would repeat NAME: its opening text is the DESCRIPTION. Prose
+  // written as a page starts with a section name in capitals ("# SYNOPSIS") and keeps it.
   std::string text(prose);
-  if (text.starts_with("# ")) text.replace(0, text.find('\n'), "# DESCRIPTION");
+  const std::string_view first_line = std::string_view(text).substr(0, text.find('\n'));
+  const bool page_section = std::ranges::none_of(first_line, [](char c) { return std::islower(c) != 0; });
+  if (text.starts_with("# ") && !page_section) text.replace(0, first_line.size(), "# DESCRIPTION");
   return title_header(page_name, section) + ".SH NAME\n" + roff_escape(page_name) + " \\- " +
          roff_inline(summary) + "\n" + markdown_to_roff(text);
 }

@@ -29,7 +29,9 @@ set(CPACK_DEBIAN_DEBUGINFO_PACKAGE ON)
 # Files under /etc are the administrator's: dpkg keeps their edits across upgrades.
 set(conffiles "${PROJECT_BINARY_DIR}/packaging/conffiles")
 file(WRITE "${conffiles}" "${TOLLGATE_CONFIG_DIR}/policies/README\n")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${conffiles}")
+# Purging deletes the persistent state the daemon wrote (packaging/debian/postrm.in).
+configure_file("${PROJECT_SOURCE_DIR}/packaging/debian/postrm.in" "${PROJECT_BINARY_DIR}/packaging/postrm" @ONLY)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${conffiles}" "${PROJECT_BINARY_DIR}/packaging/postrm")
 
 set(debian_doc "${CMAKE_INSTALL_DATADIR}/doc/tollgate")
 install(FILES packaging/debian/lintian-overrides DESTINATION "${CMAKE_INSTALL_DATADIR}/lintian/overrides"

@@ -1,5 +1,7 @@
 #include "shim/container_settings.h"
 
+#include <algorithm>
+
 namespace tollgate {
 namespace {
 
@@ -38,29 +40,36 @@ std::optional<Setting> lookup(const nlohmann::json& config, std::string_view ann
   return std::nullopt;
 }
 
+std::string known_modes() {
+  std::string names;
+  for (const auto& m : shim_modes()) names += (names.empty() ? "" : ", ") + std::string(m.name);
+  return names;
+}
+
 }  // namespace
 
+std::span<const ShimModeInfo> shim_modes() {
+  static constexpr ShimModeInfo kModes[] = {
+      {ShimMode::Enforce, "enforce", "the policy decides the calls its rules name, in `tollgate supervise`"},
+      {ShimMode::Explain, "explain",
+       "the engine's profile is enforced exactly, and each denial is logged and shown in the container's stderr"},
+      {ShimMode::Audit, "audit", "nothing the profile would deny is denied; each such call is recorded"},
+      {ShimMode::Learn, "learn", "not supported yet: the container is refused"},
+      {ShimMode::CommandOnly, "command-only",
+       "the profile is compiled on the host and installed by a static agent in front of the command; no daemon"},
+  };
+  return kModes;
+}
+
 std::string_view to_string(ShimMode mode) {
-  switch (mode) {
-    case ShimMode::Enforce:
-      return "enforce";
-    case ShimMode::Explain:
-      return "explain";
-    case ShimMode::Audit:
-      return "audit";
-    case ShimMode::Learn:
-      return "learn";
-    case ShimMode::CommandOnly:
-      return "command-only";
-  }
-  return "?";
+  auto info = std::ranges::find(shim_modes(), mode, &ShimModeInfo::mode);
+  return info == shim_modes().end() ? "?" : info->name;
 }
 
 std::optional<ShimMode> parse_shim_mode(std::string_view text) {
-  for (ShimMode m :
-       {ShimMode::Enforce, ShimMode::Explain, ShimMode::Audit, ShimMode::Learn, ShimMode::CommandOnly})
-    if (text == to_string(m)) return m;
-  return std::nullopt;
+  auto info = std::ranges::find(shim_modes(), text, &ShimModeInfo::name);
+  if (info == shim_modes().end()) return std::nullopt;
+  return info->mode;
 }
 
 std::expected<ContainerSettings, std::string> read_container_settings(const nlohmann::json& config,
@@ -70,7 +79,7 @@ std::expected<ContainerSettings, std::string> read_container_settings(const nloh
     settings.mode = parse_shim_mode(mode->value);
     if (!settings.mode)
       return std::unexpected("unknown tollgate mode \"" + mode->value + "\" (from " + mode->source +
-                             "); known: enforce, explain, audit, learn, command-only");
+                             "); known: " + known_modes());
     settings.mode_source = mode->source;
   }
   if (auto policy = lookup(config, kPolicyNameAnnotation, kPolicyEnv, defaults.policy)) {

@@ -7,6 +7,7 @@
 #include <expected>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,15 @@ inline constexpr std::string_view kPolicyEnv = "TOLLGATE_POLICY";
 inline constexpr std::string_view kRuntimeJsonSource = "runtime.json";
 
 enum class ShimMode { Enforce, Explain, Audit, Learn, CommandOnly };
+
+// Every mode with its name (annotation, environment, runtime.json) and one line for tollgate-shim(1); the
+// parser and the page both read this table.
+struct ShimModeInfo {
+  ShimMode mode;
+  std::string_view name;
+  std::string_view summary;
+};
+std::span<const ShimModeInfo> shim_modes();
 
 std::string_view to_string(ShimMode mode);
 std::optional<ShimMode> parse_shim_mode(std::string_view text);

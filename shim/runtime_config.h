@@ -5,7 +5,9 @@
 
 #include <expected>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 
 namespace tollgate {
 
@@ -21,10 +23,22 @@ struct RuntimeConfig {
   // command-only: where the compiled filters of containers live until their `delete`. Default: the
   // runtime directory's command-only/ (core/install_paths.h).
   std::optional<std::string> command_only_dir;
+
+  bool operator==(const RuntimeConfig&) const = default;
 };
 
-// {"runtime", "socket", "policyDir", "mode", "policy", "commandOnlyDir"}, every key optional; unknown keys are errors so that
-// a misspelt setting is not silently ignored. The default path may be absent (built-in defaults); a path
+// One key of runtime.json. The parser accepts exactly these keys and tollgate-shim(1) lists them from this
+// same table, so the page cannot name a key the shim refuses or miss one it takes.
+struct RuntimeConfigSetting {
+  std::string_view key;
+  std::string_view meaning;
+  std::string_view default_value;  // as the man page says it
+  void (*set)(RuntimeConfig& config, std::string value);
+};
+std::span<const RuntimeConfigSetting> runtime_config_settings();
+
+// The keys of runtime_config_settings(), every key optional; unknown keys are errors so that a misspelt
+// setting is not silently ignored. The default path may be absent (built-in defaults); a path
 // named by the environment must exist. Error: a message naming the file.
 std::expected<RuntimeConfig, std::string> load_runtime_config();
 std::expected<RuntimeConfig, std::string> parse_runtime_config(const std::string& text,

@@ -73,6 +73,23 @@ TEST(Metrics, EndpointAndCtlServeAValidExpositionOfTheCalls) {
   EXPECT_EQ(elsewhere->status, 404);
 }
 
+// Before any call: families with no series yet and histograms of zeros must be valid as well, on both
+// outputs (a scrape comes as soon as the daemon is up).
+TEST(Metrics, AFreshDaemonServesAValidExpositionOnBothOutputs) {
+  TempDir dir;
+  SuperviseDaemon daemon(dir, /*with_events=*/false, {"--metrics-address", "127.0.0.1:0"});
+  const uint16_t port = metrics_port(daemon);
+  ASSERT_NE(port, 0) << daemon.stderr_text();
+  std::optional<HttpResponse> scrape = http_get(port, "/metrics");
+  ASSERT_TRUE(scrape.has_value());
+  EXPECT_EQ(scrape->status, 200);
+  EXPECT_EQ(promtool_problems(dir, scrape->body), "") << scrape->body;
+  ProcessResult ctl =
+      run_process({kTollgate, "ctl", "--socket", daemon.control_socket(), "stats", "--openmetrics"});
+  ASSERT_EQ(ctl.status, 0) << ctl.err;
+  EXPECT_EQ(promtool_problems(dir, ctl.out), "") << ctl.out;
+}
+
 TEST(Metrics, OffByDefault) {
   TempDir dir;
   SuperviseDaemon daemon(dir, /*with_events=*/false);

@@ -56,5 +56,26 @@ TEST(RuntimeConfigFile, DefaultsAndUnknownKeys) {
   EXPECT_NE(bad.error().find("/runtme"), std::string::npos);
 }
 
+// tollgate-shim(1) lists runtime_config_settings(): each listed key must be one the parser takes and that
+// changes the configuration, or the page documents a setting that does nothing.
+TEST(RuntimeConfigFile, EveryDocumentedKeyIsParsedAndSetsSomething) {
+  for (const auto& setting : runtime_config_settings()) {
+    json doc = {{std::string(setting.key), "/some/value"}};
+    auto c = parse_runtime_config(doc.dump(), "f.json");
+    ASSERT_TRUE(c) << setting.key << ": " << c.error();
+    EXPECT_NE(*c, RuntimeConfig{}) << setting.key << " changed nothing";
+  }
+}
+
+// The man page's modes are the parser's: every listed name parses back to its mode, and every mode is listed.
+TEST(ContainerSettings, EveryModeIsListedAndParsesByName) {
+  for (const auto& info : shim_modes()) {
+    EXPECT_EQ(parse_shim_mode(info.name), info.mode);
+    EXPECT_EQ(to_string(info.mode), info.name);
+    EXPECT_FALSE(info.summary.empty()) << info.name;
+  }
+  EXPECT_EQ(shim_modes().size(), 5u) << "a ShimMode was added: list it in shim_modes()";
+}
+
 }  // namespace
 }  // namespace tollgate
