@@ -76,6 +76,15 @@ ProcessResult DockerEngine::docker(const std::vector<std::string>& args) const {
   return run_process(argv, std::chrono::seconds(180));
 }
 
+ProcessResult DockerEngine::run(const std::string& image, const std::vector<std::string>& options,
+                                const std::vector<std::string>& command) const {
+  std::vector<std::string> args = {"run", "--rm", "--network", "none"};
+  args.insert(args.end(), options.begin(), options.end());
+  args.push_back(image);
+  args.insert(args.end(), command.begin(), command.end());
+  return docker(args);
+}
+
 void DockerEngine::import_image(const std::filesystem::path& rootfs, const std::string& name) const {
   const std::string tarball = (dir_.path() / (name + ".tar")).string();
   ProcessResult tar = run_process({"/bin/tar", "-C", rootfs.string(), "-cf", tarball, "."});

@@ -27,6 +27,9 @@ class DockerEngine {
 
   // `docker -H unix://SOCKET ARGS...`, to completion.
   ProcessResult docker(const std::vector<std::string>& args) const;
+  // `docker run --rm --network none OPTIONS IMAGE COMMAND...`, to completion.
+  ProcessResult run(const std::string& image, const std::vector<std::string>& options,
+                    const std::vector<std::string>& command) const;
   // Imports `rootfs` as image `name` (`docker import`).
   void import_image(const std::filesystem::path& rootfs, const std::string& name) const;
   std::string stderr_text() const;

@@ -48,11 +48,7 @@ class DockerEngineTest : public ::testing::Test {
   void SetUp() override { ASSERT_NE(engine_, nullptr) << "the Docker engine did not start"; }
 
   static ProcessResult run(const std::vector<std::string>& options, const std::vector<std::string>& command) {
-    std::vector<std::string> args = {"run", "--rm", "--network", "none"};
-    args.insert(args.end(), options.begin(), options.end());
-    args.push_back(kImage);
-    args.insert(args.end(), command.begin(), command.end());
-    return engine_->docker(args);
+    return engine_->run(kImage, options, command);
   }
 
   static constexpr const char* kImage = "tollgate-test-busybox:1";

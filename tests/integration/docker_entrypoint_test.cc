@@ -21,9 +21,9 @@ TEST(DockerEntrypoint, ExplainShowsStringArgumentsUnderDockersDefaultProfile) {
     "syscalls": [{"names": ["statx"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]})");
   engine.import_image(rootfs, "tollgate-entrypoint:1");
   // No --security-opt: Docker's default profile, no CAP_SYS_PTRACE.
-  ProcessResult r = engine.docker({"run", "--rm", "--network", "none", "tollgate-entrypoint:1",
-                                   "/usr/local/bin/tollgate", "run", "--explain", "--profile", "/deny-statx.json",
-                                   "--", "/usr/local/bin/ls", "-ld", "/"});
+  ProcessResult r = engine.run("tollgate-entrypoint:1", {},
+                               {"/usr/local/bin/tollgate", "run", "--explain", "--profile", "/deny-statx.json",
+                                "--", "/usr/local/bin/ls", "-ld", "/"});
   EXPECT_NE(r.status, 0) << "ls fails as the profile says: " << r.out << r.err;
   EXPECT_NE(r.err.find("statx(AT_FDCWD, \"/\", "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("<- rule /syscalls/0 (statx)"), std::string::npos) << r.err;

@@ -128,11 +128,9 @@ class DockerAuditTest : public EngineAuditTest {
   // `docker run --rm --network none --cidfile F OPTIONS IMAGE COMMAND`; the container's id is in F.
   ProcessResult run(const std::string& cidfile, const std::vector<std::string>& options,
                     const std::vector<std::string>& command) const {
-    std::vector<std::string> args = {"run", "--rm", "--network", "none", "--cidfile", cidfile};
-    args.insert(args.end(), options.begin(), options.end());
-    args.push_back(kImage);
-    args.insert(args.end(), command.begin(), command.end());
-    return engine_->docker(args);
+    std::vector<std::string> all = {"--cidfile", cidfile};
+    all.insert(all.end(), options.begin(), options.end());
+    return engine_->run(kImage, all, command);
   }
 
   static constexpr const char* kImage = "tollgate-audit-test:1";

@@ -54,12 +54,10 @@ class DockerCommandOnly : public ::testing::Test {
   }
   void SetUp() override { ASSERT_NE(engine_, nullptr) << "the Docker engine did not start"; }
 
-  static ProcessResult run(const std::vector<std::string>& options, const std::vector<std::string>& command) {
-    std::vector<std::string> args = {"run", "--rm", "--network", "none", "--runtime", "tollgate"};
-    args.insert(args.end(), options.begin(), options.end());
-    args.push_back(kImage);
-    args.insert(args.end(), command.begin(), command.end());
-    return engine_->docker(args);
+  // Through the shim: `docker run --runtime tollgate OPTIONS IMAGE COMMAND`.
+  static ProcessResult run(std::vector<std::string> options, const std::vector<std::string>& command) {
+    options.insert(options.begin(), {"--runtime", "tollgate"});
+    return engine_->run(kImage, options, command);
   }
 
   static constexpr const char* kImage = "tollgate-test-command-only:1";

@@ -70,12 +70,10 @@ class DockerStoryThreeTest : public ::testing::Test {
   }
   void SetUp() override { ASSERT_NE(engine_, nullptr) << "the Docker engine did not start"; }
 
-  static ProcessResult run(const std::vector<std::string>& options, const std::vector<std::string>& command) {
-    std::vector<std::string> args = {"run", "--rm", "--network", "none", "--runtime", "tollgate"};
-    args.insert(args.end(), options.begin(), options.end());
-    args.push_back(kImage);
-    args.insert(args.end(), command.begin(), command.end());
-    return engine_->docker(args);
+  // Through the shim: `docker run --runtime tollgate OPTIONS IMAGE COMMAND`.
+  static ProcessResult run(std::vector<std::string> options, const std::vector<std::string>& command) {
+    options.insert(options.begin(), {"--runtime", "tollgate"});
+    return engine_->run(kImage, options, command);
   }
 
   static constexpr const char* kImage = "tollgate-test-enforce:1";
@@ -99,8 +97,7 @@ TEST_F(DockerStoryThreeTest, DateWithCapSysTimeIsAnsweredByThePretendRule) {
 // Story 3's starting point. (Never run with CAP_SYS_TIME without the shim: a rootful container holding it
 // sets the host's clock.)
 TEST_F(DockerStoryThreeTest, WithoutTheShimDateFailsUnderDockersDefaultProfile) {
-  ProcessResult denied = engine_->docker({"run", "--rm", "--network", "none", kImage, kSetDate[0],
-                                          kSetDate[1], kSetDate[2]});
+  ProcessResult denied = engine_->run(kImage, {}, kSetDate);
   // busybox's date says so and still exits 0.
   EXPECT_NE(denied.err.find("can't set date: Operation not permitted"), std::string::npos) << denied.err;
 }

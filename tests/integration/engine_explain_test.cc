@@ -50,11 +50,7 @@ class DockerExplainTest : public ::testing::Test {
   void SetUp() override { ASSERT_NE(engine_, nullptr) << "the Docker engine did not start"; }
 
   static ProcessResult run(const std::vector<std::string>& options, const std::vector<std::string>& command) {
-    std::vector<std::string> args = {"run", "--rm", "--network", "none"};
-    args.insert(args.end(), options.begin(), options.end());
-    args.push_back(kImage);
-    args.insert(args.end(), command.begin(), command.end());
-    return engine_->docker(args);
+    return engine_->run(kImage, options, command);
   }
 
   static constexpr const char* kImage = "tollgate-test-explain:1";
@@ -116,8 +112,7 @@ TEST_F(DockerExplainTest, WithTheDaemonDownAContainerAskingForAModeDoesNotStartA
   DockerEngine engine({"tollgate=" + dir.file("tollgate-runtime")},
                       {"TOLLGATE_RUNTIME_CONFIG=" + dir.file("runtime.json")});
   engine.import_image(setup_->rootfs, kImage);
-  ProcessResult r = engine.docker({"run", "--rm", "--network", "none", "--runtime", "tollgate", "-e",
-                                   "TOLLGATE_MODE=explain", kImage, "/bin/echo", "never"});
+  ProcessResult r = engine.run(kImage, {"--runtime", "tollgate", "-e", "TOLLGATE_MODE=explain"}, {"/bin/echo", "never"});
   EXPECT_NE(r.status, 0);
   EXPECT_EQ(r.out.find("never"), std::string::npos);
   EXPECT_NE(r.err.find(dir.file("nobody.sock")), std::string::npos) << r.err;

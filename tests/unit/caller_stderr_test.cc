@@ -72,6 +72,13 @@ struct Pipe {
   UniqueFd read_end, write_end;
 };
 
+// The errno of writing a line to a child holding `stderr_fd` as its fd 2; 0 when the line was written.
+int error_writing_to_child_with(int stderr_fd) {
+  ChildWithStderr child(stderr_fd);
+  auto r = write_to_caller_stderr(child.pidfd(), "tollgate: a line\n");
+  return r ? 0 : r.error();
+}
+
 TEST(CallerStderr, APipeGetsTheLine) {
   Pipe p;
   ChildWithStderr child(p.write_end.get());
@@ -88,10 +95,7 @@ TEST(CallerStderr, AFullPipeIsEagainNotAWait) {
   while (write(p.write_end.get(), block.data(), block.size()) > 0) {
   }
   fcntl(p.write_end.get(), F_SETFL, 0);
-  ChildWithStderr child(p.write_end.get());
-  auto r = write_to_caller_stderr(child.pidfd(), "tollgate: lost\n");
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), EAGAIN);
+  EXPECT_EQ(error_writing_to_child_with(p.write_end.get()), EAGAIN);
 }
 
 TEST(CallerStderr, APipeNobodyReadsIsAnErrorNotASignal) {
@@ -135,10 +139,7 @@ TEST(CallerStderr, ARegularFileIsLeftAlone) {
   char path[] = "/tmp/tollgate-stderr-XXXXXX";
   UniqueFd file(mkstemp(path));
   ASSERT_TRUE(file);
-  ChildWithStderr child(file.get());
-  auto r = write_to_caller_stderr(child.pidfd(), "tollgate: not here\n");
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), ENOTTY);
+  EXPECT_EQ(error_writing_to_child_with(file.get()), ENOTTY);
   EXPECT_EQ(std::filesystem::file_size(path), 0u);
   unlink(path);
 }
@@ -147,10 +148,7 @@ TEST(CallerStderr, AReadOnlyStderrIsNeverWrittenThroughAFreshOpen) {
   Pipe p;
   // The caller holds the pipe's read end as its stderr: reopening it for writing as root would give it
   // something it did not have.
-  ChildWithStderr child(p.read_end.get());
-  auto r = write_to_caller_stderr(child.pidfd(), "tollgate: no\n");
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), EBADF);
+  EXPECT_EQ(error_writing_to_child_with(p.read_end.get()), EBADF);
 }
 
 TEST(CallerStderr, AGoneCallerIsAnError) {
