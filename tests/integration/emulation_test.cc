@@ -1,5 +1,6 @@
 // Emulated calls (time, reboot, mknod, mount, umount2) under real filters: what the target observes, what
 // the host keeps (clock, mounts, loop devices), and the refusals.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -175,12 +176,20 @@ TEST(MknodEmulation, OtherDevicesAndCallersWithoutCapMknodGetEperm) {
 
 // ---- mount ----
 
-// An ext4 image in the shipped policy's image directory, with a file owned by uid 1000; removed afterwards.
+// An ext4 image in the shipped policy's image directory, with a file owned by uid 1000; removed afterwards,
+// with the directories it had to create (a host without tollgate installed has no /var/lib/tollgate).
 class Ext4Image {
  public:
   explicit Ext4Image(const TempDir& dir) {
-    std::filesystem::create_directories(kImages);
     path_ = kImages + "/test-" + std::to_string(getpid()) + "-" + std::to_string(counter_++) + ".img";
+    // The file exists before anything else is done with it, so that another test's image, finishing at the
+    // same moment, never finds the directory empty and removes it under this one.
+    for (int attempt = 0; attempt < 3 && !std::filesystem::exists(path_); ++attempt) {
+      for (const std::string& d : {kStateDir, kImages})
+        if (std::filesystem::create_directory(d)) created_.insert(created_.begin(), d);
+      const int fd = open(path_.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+      if (fd >= 0) close(fd);
+    }
     const std::string content = dir.file("content");
     std::filesystem::create_directory(content);
     write_file(content + "/hello", "hello from the image\n");
@@ -189,16 +198,23 @@ class Ext4Image {
     ProcessResult m = run_process({"/usr/sbin/mkfs.ext4", "-q", "-d", content, path_});
     ok_ = r.status == 0 && m.status == 0;
   }
-  ~Ext4Image() { std::filesystem::remove(path_); }
+  ~Ext4Image() {
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+    // Only if empty: another test's image may be in it.
+    for (const std::string& d : created_) std::filesystem::remove(d, ignored);
+  }
   bool ok() const { return ok_; }
   const std::string& path() const { return path_; }
   // Loop devices still bound to this image.
   std::string loops() const { return run_process({"/usr/sbin/losetup", "-j", path_}).out; }
 
  private:
-  static inline const std::string kImages = "/var/lib/tollgate/images";
+  static inline const std::string kStateDir = "/var/lib/tollgate";
+  static inline const std::string kImages = kStateDir + "/images";
   static inline int counter_ = 0;
   std::string path_;
+  std::vector<std::string> created_;  // innermost first
   bool ok_ = false;
 };
 
