@@ -68,16 +68,7 @@ class ListenerChild {
  private:
   [[noreturn]] static void run(const std::string& socket, const std::function<std::string(pid_t)>& message,
                                int answer, int hold) {
-    sock_filter notify_reboot[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_reboot, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    sock_fprog prog{static_cast<unsigned short>(std::size(notify_reboot)), notify_reboot};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(7);
-    const int listener = static_cast<int>(
-        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
+    const int listener = install_reboot_listener();
     if (listener < 0) _exit(8);
     const std::string text = hand_over(socket, {{message(getpid()), {listener}}});
     close(listener);

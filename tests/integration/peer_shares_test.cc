@@ -131,16 +131,7 @@ TEST(PeerShares, RootIsServedWhileAnAllowedUserHoldsEveryConnectionItCan) {
 // As root, in a forked child: installs a filter that notifies reboot(2), waits on `go`, hands the listener
 // over with its own pid and exits 0 when the daemon answered ok.
 [[noreturn]] void hand_over_own_listener(const std::string& path, int go) {
-  sock_filter notify_reboot[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_reboot, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-  };
-  sock_fprog prog{static_cast<unsigned short>(std::size(notify_reboot)), notify_reboot};
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(7);
-  const int listener = static_cast<int>(
-      syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
+  const int listener = install_reboot_listener();
   if (listener < 0) _exit(8);
   char c;
   if (read(go, &c, 1) != 0) _exit(9);  // EOF: everyone goes at once

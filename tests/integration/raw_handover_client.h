@@ -12,6 +12,9 @@ struct Chunk {
   std::vector<int> fds;
 };
 
+// In the calling (child) process: sets no_new_privs and installs a filter that notifies reboot(2) and allows
+// everything else. Returns the new listener fd, or -1 (errno set).
+int install_reboot_listener();
 // A connected socket, or -1.
 int connect_to(const std::string& path);
 void send_chunk(int s, const Chunk& c);
