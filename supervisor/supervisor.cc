@@ -144,16 +144,20 @@ bool Supervisor::answer(Listener& listener, const CallContext& call, uint64_t id
   }
   // Before the answer, so that the line comes just before the program's own error message.
   if (notice && caller) show_denial_to_caller(listener, call, decision, caller);
+  // An explained call (explain, audit) is recorded before the answer too: `tollgate run --explain` prints it
+  // on the terminal the program shares, and a line printed after the answer can land in the middle of the
+  // program's own error message, which it may write in several pieces.
+  const bool record_first = signals || !decision.explanation.empty();
+  if (record_first && events_.enabled())
+    events_.record(DecisionEvent{call, decision, listener.target(), monotonic_ns() - started_ns});
   if (signals) {
-    if (events_.enabled()) events_.record(DecisionEvent{call, decision, listener.target(), monotonic_ns() - started_ns});
     // Sent before the answer: the filter waits killable-only (WAIT_KILLABLE_RECV), so an uncaught SIGSYS
     // kills the caller inside the call, and a caught one (TRAP) is handled as the call returns, as the kernel
     // would do it.
     send_signal(caller, decision.verdict == Verdict::Kill ? fatal_signal_for(call.pid()) : SIGSYS);
   }
   const Delivery delivery = deliver(listener.fd(), listener.buffers().response(), call, id, decision, started_ns);
-  // Kill and trap answers were recorded before the signal went out.
-  account(listener, call, decision, delivery, signals, counted);
+  account(listener, call, decision, delivery, record_first, counted);
   return delivery.kind == Delivery::Sent;
 }
 
