@@ -70,6 +70,8 @@ struct SuperviseOptions {
   // and at most report_limit kept in memory for `ctl report`.
   std::optional<std::string> report_dir;
   size_t report_limit = 64;
+  // Serving loops (threads) the listeners are shared across; 0: one per CPU the daemon may run on.
+  unsigned loops = 0;
   ControlOptions control;
 };
 

@@ -92,7 +92,7 @@ int supervise_command(const SuperviseOptions& o) {
   uv_loop_init(&loop);
   int result = 0;
   {
-    Supervisor supervisor(&loop, *events);
+    Supervisor supervisor(&loop, *events, o.loops);
     EmulationDispatcher emulator(supervisor);
     supervisor.set_emulator(&emulator);
     // Leaving early: every handle is closed and its callback has run before the loop (and, after it, the
@@ -251,6 +251,11 @@ Subcommand add_supervise_command(CLI::App& parent) {
                   "holding the most is dropped (files stay)")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{100000}));
+  cmd->add_option("--loops", options->loops,
+                  "serving loops (threads) to share the listeners across, a container's all on one; 0 (the "
+                  "default) runs one per CPU the daemon may run on")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 256u));
   cmd->add_flag("--interactive", options->control.interactive,
                 "ask about calls held by \"ask\" rules on this terminal (stdin must be a terminal)");
   cmd->add_option(

@@ -49,6 +49,19 @@ void DecisionStats::record(int nr, Verdict verdict, uint64_t latency_ns, StatsRo
   ++total_;
 }
 
+void DecisionStats::merge(const DecisionStats& other) {
+  for (size_t row = 0; row < by_syscall_.size(); ++row)
+    for (size_t v = 0; v < kVerdicts; ++v) by_syscall_[row][v] += other.by_syscall_[row][v];
+  for (size_t v = 0; v < kVerdicts; ++v) by_verdict_[v] += other.by_verdict_[v];
+  for (size_t b = 0; b < latency_.size(); ++b) latency_[b] += other.latency_[b];
+  max_latency_ns_ = std::max(max_latency_ns_, other.max_latency_ns_);
+  by_policy_.merge(other.by_policy_);
+  by_container_.merge(other.by_container_);
+  answer_latency_.merge(other.answer_latency_);
+  emulation_latency_.merge(other.emulation_latency_);
+  total_ += other.total_;
+}
+
 uint64_t DecisionStats::latency_percentile_ns(double fraction) const {
   if (total_ == 0) return 0;
   const auto wanted = static_cast<uint64_t>(fraction * static_cast<double>(total_) + 0.5);

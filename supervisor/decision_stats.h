@@ -1,6 +1,6 @@
 // Counters for `tollgate ctl stats`: answers per syscall and per verdict, and a latency histogram from
-// RECV to SEND. Recorded on the loop thread for every answer, so recording is a few increments into
-// storage sized up front: no allocation, no locks.
+// RECV to SEND. Each serving loop records into its own for every answer, so recording is a few increments
+// into storage sized up front: no allocation; readers merge the loops' tables (merge()).
 #pragma once
 
 #include <array>
@@ -32,11 +32,13 @@ class DecisionStats {
   // The value below which `fraction` of the recorded latencies fall (bucket upper bound, ~12% precision).
   uint64_t latency_percentile_ns(double fraction) const;
   uint64_t total() const { return total_; }
+  // Adds another loop's counts.
+  void merge(const DecisionStats& other);
   // {"by_syscall": {"mount": {"deny": 3}}, "by_verdict": {...}, "latency_ns":
   // {"p50":..,"p90":..,"p99":..,"max":..}}
   nlohmann::json to_json() const;
 
-  // For the metrics exposition (supervisor/metrics/). Loop thread.
+  // For the metrics exposition (supervisor/metrics/).
   // Answers per syscall number and verdict; numbers past the table share its last row.
   const std::vector<std::array<uint64_t, kVerdictCount>>& by_syscall() const { return by_syscall_; }
   const LabelledCallCounts& by_policy() const { return by_policy_; }

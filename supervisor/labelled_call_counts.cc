@@ -17,6 +17,13 @@ uint16_t LabelledCallCounts::slot_for(std::string_view label) {
   return static_cast<uint16_t>(labels_.size() - 1);
 }
 
+void LabelledCallCounts::merge(const LabelledCallCounts& other) {
+  other.for_each([&](std::string_view label, const Counts& counts) {
+    Counts& mine = counts_[slot_for(label)];
+    for (size_t v = 0; v < mine.size(); ++v) mine[v] += counts[v];
+  });
+}
+
 void LabelledCallCounts::for_each(const std::function<void(std::string_view, const Counts&)>& fn) const {
   auto counted = [](const Counts& c) {
     return std::any_of(c.begin(), c.end(), [](uint64_t n) { return n != 0; });

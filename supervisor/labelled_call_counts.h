@@ -26,6 +26,8 @@ class LabelledCallCounts {
   // a label spelt "other", which must not appear twice in an exposition).
   uint16_t slot_for(std::string_view label);
   void count(uint16_t slot, Verdict verdict) { ++counts_[slot][static_cast<size_t>(verdict)]; }
+  // Adds another table's rows (another serving loop's), label by label.
+  void merge(const LabelledCallCounts& other);
   // Every row that counted something, "other" last.
   void for_each(const std::function<void(std::string_view label, const Counts& counts)>& fn) const;
 

@@ -21,6 +21,10 @@ class LatencyHistogram {
     ++counts_[bucket];
     sum_ns_ += ns;
   }
+  void merge(const LatencyHistogram& other) {
+    for (size_t b = 0; b < counts_.size(); ++b) counts_[b] += other.counts_[b];
+    sum_ns_ += other.sum_ns_;
+  }
   // Not cumulative: counts()[i] is the calls in (kBoundsNs[i-1], kBoundsNs[i]], the last one above all
   // bounds.
   const std::array<uint64_t, kBoundsNs.size() + 1>& counts() const { return counts_; }

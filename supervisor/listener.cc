@@ -1,11 +1,11 @@
 #include "supervisor/listener.h"
 
 #include "supervisor/monotonic_clock.h"
-#include "supervisor/supervisor.h"
+#include "supervisor/serving_loop.h"
 
 namespace tollgate {
 
-Listener::Listener(Supervisor& owner, UniqueFd fd, TargetInfo target, std::shared_ptr<const Decider> decider)
+Listener::Listener(ServingLoop& owner, UniqueFd fd, TargetInfo target, std::shared_ptr<const Decider> decider)
     : owner_(owner), fd_(std::move(fd)), target_(std::move(target)), decider_(std::move(decider)),
       added_ns_(monotonic_ns()) {
   poll_.data = this;

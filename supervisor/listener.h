@@ -5,6 +5,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <memory>
 
 #include "supervisor/decider.h"
@@ -16,11 +17,11 @@
 
 namespace tollgate {
 
-class Supervisor;
+class ServingLoop;
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(Supervisor& owner, UniqueFd fd, TargetInfo target, std::shared_ptr<const Decider> decider);
+  Listener(ServingLoop& owner, UniqueFd fd, TargetInfo target, std::shared_ptr<const Decider> decider);
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
 
@@ -34,8 +35,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   const TargetInfo& target() const { return target_; }
   const Decider& decider() const { return *decider_; }
   const std::shared_ptr<const Decider>& decider_ptr() const { return decider_; }
-  // A reloaded policy: calls already held keep the decider they were decided by (PendingCall holds it).
-  void set_decider(std::shared_ptr<const Decider> decider) { decider_ = std::move(decider); }
+  ServingLoop& owner() const { return owner_; }
   uint64_t added_ns() const { return added_ns_; }  // monotonic: when the supervisor took it over
   NotificationBuffers& buffers() { return buffers_; }
   // Its rows in the decision statistics (per policy, per container), chosen when it was added.
@@ -45,10 +45,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
   NoticeBudget& notice_budget() { return notice_budget_; }
 
  private:
+  friend class ServingLoop;
+  // A reloaded policy, on the loop thread: calls already held keep the decider they were decided by
+  // (PendingCall holds it).
+  void set_decider(std::shared_ptr<const Decider> decider) { decider_ = std::move(decider); }
   static void on_poll(uv_poll_t* handle, int status, int events);
   static void on_closed(uv_handle_t* handle);
 
-  Supervisor& owner_;
+  ServingLoop& owner_;
   UniqueFd fd_;
   TargetInfo target_;
   std::shared_ptr<const Decider> decider_;
@@ -59,6 +63,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
   uint64_t added_ns_;
   StatsRows stats_rows_;
   NoticeBudget notice_budget_;
+  // A decider `ctl reload` offered from another thread (under the loop's listener lock), taken before the
+  // next notification.
+  std::shared_ptr<const Decider> replacement_;
+  std::atomic<bool> replaced_{false};
 };
 
 }  // namespace tollgate

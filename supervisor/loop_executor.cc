@@ -2,11 +2,10 @@
 
 namespace tollgate {
 
-LoopExecutor::LoopExecutor(uv_loop_t* loop) {
+LoopExecutor::LoopExecutor(uv_loop_t* loop, bool keeps_loop_alive) {
   uv_async_init(loop, &async_, &LoopExecutor::on_wakeup);
   async_.data = this;
-  // An idle executor must not keep the loop alive on its own.
-  uv_unref(reinterpret_cast<uv_handle_t*>(&async_));
+  if (!keeps_loop_alive) uv_unref(reinterpret_cast<uv_handle_t*>(&async_));
 }
 
 LoopExecutor::~LoopExecutor() { close(); }

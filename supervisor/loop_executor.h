@@ -12,7 +12,9 @@ namespace tollgate {
 
 class LoopExecutor {
  public:
-  explicit LoopExecutor(uv_loop_t* loop);
+  // `keeps_loop_alive`: the loop runs as long as the executor is open, even with nothing else to do (a
+  // serving loop waiting for listeners); otherwise an idle executor does not keep it running.
+  explicit LoopExecutor(uv_loop_t* loop, bool keeps_loop_alive = false);
   LoopExecutor(const LoopExecutor&) = delete;
   LoopExecutor& operator=(const LoopExecutor&) = delete;
   ~LoopExecutor();

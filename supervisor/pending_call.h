@@ -1,7 +1,7 @@
 // A notified call whose answer is not known yet (an emulation handler is working on it, or a person is
 // being asked). It owns copies of everything read from the caller, so whoever finishes it acts only on
-// what was checked. It is completed exactly once: on the loop thread through Supervisor::complete, or by
-// an emulation worker through Supervisor::complete_from_any_thread (which leaves the bookkeeping to the loop).
+// what was checked. It is completed exactly once, through Supervisor::complete, from any thread (the
+// bookkeeping follows on its serving loop).
 #pragma once
 
 #include <linux/seccomp.h>
@@ -41,7 +41,7 @@ class PendingCall {
   bool completed() const { return completed_.load(); }
 
  private:
-  friend class Supervisor;
+  friend class ServingLoop;
   std::shared_ptr<Listener> listener_;  // keeps the fd open until the answer is sent
   std::shared_ptr<const Decider> decider_;  // keeps decision_.rule alive across a policy reload
   seccomp_notif notification_;
@@ -53,15 +53,13 @@ class PendingCall {
 
 using PendingCallPtr = std::shared_ptr<PendingCall>;
 
-// Something that finishes pending calls: the emulation dispatcher, the interactive asker.
-// begin() runs on the loop thread and must not block; the call must eventually be completed with
-// Supervisor::complete (loop thread) or Supervisor::complete_from_any_thread (workers).
+// Something that finishes pending calls: the emulation dispatcher (begin() on the serving loop that received
+// the call), the interactive asker (begin() on the main loop). begin() must not block; the call must
+// eventually be completed with Supervisor::complete.
 class AsyncDecider {
  public:
   virtual ~AsyncDecider() = default;
   virtual void begin(PendingCallPtr call) = 0;
-  // Loop thread: a listener closed (its target tree is gone); whatever was kept for its callers may go.
-  virtual void listener_closed() {}
 };
 
 }  // namespace tollgate

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -20,6 +21,20 @@
 
 namespace tollgate {
 
+// How many listeners share a container record. They are added on the main loop and dropped on whichever
+// serving loop closes them; a record is moved into the registry before anyone shares it.
+class SharedCount {
+ public:
+  SharedCount() = default;
+  SharedCount(SharedCount&& other) noexcept : n_(other.n_.load()) {}
+  size_t operator++() { return n_.fetch_add(1) + 1; }
+  size_t operator--() { return n_.fetch_sub(1) - 1; }
+  size_t get() const { return n_.load(); }
+
+ private:
+  std::atomic<size_t> n_{0};
+};
+
 // One supervised container. Every listener a runtime hands over for it (its init, then one per `runc exec`)
 // shares this record: same policy, same decider.
 struct ContainerRecord {
@@ -29,9 +44,10 @@ struct ContainerRecord {
   PolicyMode mode = PolicyMode::Enforce;
   std::shared_ptr<const Decider> decider;
   std::chrono::system_clock::time_point since = std::chrono::system_clock::now();
-  size_t listeners = 0;     // changed only by ContainerMembership
+  SharedCount listeners;    // changed only by ContainerMembership
   std::string policy_path;  // in the daemon's own --policy-dir: what `ctl reload` re-reads
-  // Called once, by whichever thread releases the last listener (audit and learn make their report here).
+  // Called once, by whichever thread releases the last listener (audit and learn make their report here):
+  // anything that needs the main loop must be posted there.
   std::function<void(const ContainerRecord&)> on_released;
 };
 

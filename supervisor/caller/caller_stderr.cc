@@ -11,6 +11,8 @@
 
 #include <string>
 
+#include "core/host_dirs.h"
+
 namespace tollgate {
 namespace {
 
@@ -62,9 +64,10 @@ std::expected<void, int> write_to_caller_stderr(const UniqueFd& caller, std::str
   if (!S_ISFIFO(st.st_mode) && !terminal) return std::unexpected(ENOTTY);
 
   // A description of our own on the same pipe or terminal, opened through our copy (not the caller's fd
-  // table, which another of its threads could change meanwhile), so O_NONBLOCK is ours alone.
-  const std::string own_copy = "/proc/self/fd/" + std::to_string(theirs.get());
-  UniqueFd ours(::open(own_copy.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  // table, which another of its threads could change meanwhile), so O_NONBLOCK is ours alone. Through the
+  // daemon's own /proc: this thread may be inside a container's root, whose /proc knows nothing of us.
+  const std::string own_copy = "thread-self/fd/" + std::to_string(theirs.get());
+  UniqueFd ours(::openat(host_proc(), own_copy.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (!ours) return std::unexpected(errno);
   struct stat reopened {};
   if (fstat(ours.get(), &reopened) != 0) return std::unexpected(errno);

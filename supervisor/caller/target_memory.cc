@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "core/host_dirs.h"
 #include "tollgate/unique_fd.h"
 
 namespace tollgate {
@@ -51,8 +52,9 @@ class TargetReader {
 
  private:
   std::expected<void, int> open_mem() {
-    const std::string path = "/proc/" + std::to_string(pid_) + "/mem";
-    mem_.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    // The daemon's own /proc: the reading thread may be inside a container's root.
+    const std::string path = std::to_string(pid_) + "/mem";
+    mem_.reset(::openat(host_proc(), path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!mem_) return std::unexpected(errno);
     return {};
   }

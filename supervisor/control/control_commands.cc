@@ -89,7 +89,7 @@ nlohmann::json targets(ControlContext& ctx) {
 }
 
 nlohmann::json stats(ControlContext& ctx) {
-  const SupervisorStats& s = ctx.supervisor.stats();
+  const SupervisorStats s = ctx.supervisor.stats();
   nlohmann::json j = ctx.supervisor.decision_stats().to_json();
   j["notifications"] = s.notifications;
   j["targets_gone"] = s.targets_gone;

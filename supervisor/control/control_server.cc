@@ -344,10 +344,9 @@ void ControlServer::broadcast(nlohmann::json event) {
   for (ControlConnection* c : targets) c->send_line(line);
 }
 
-void ControlServer::decided(const DecisionEvent& event) {
-  nlohmann::json j = decision_event_json(event);
-  j["event"] = "decision";
-  broadcast(std::move(j));
+void ControlServer::decided(nlohmann::json event) {
+  event["event"] = "decision";
+  broadcast(std::move(event));
 }
 
 void ControlServer::close() {

@@ -5,6 +5,8 @@
 // with an error and dropped; nothing it does blocks the loop.
 #pragma once
 
+#include <atomic>
+
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <uv.h>
@@ -72,8 +74,8 @@ class ControlServer final : public EventTap {
 
   // One line to every watcher; "v" is added.
   void broadcast(nlohmann::json event);
-  bool active() const override { return watchers_ > 0; }
-  void decided(const DecisionEvent& event) override;
+  bool active() const override { return watchers_.load(std::memory_order_relaxed) > 0; }
+  void decided(nlohmann::json event) override;
 
   // Stops accepting and drops every connection; handles finish closing on the next loop iteration.
   void close();
@@ -95,7 +97,7 @@ class ControlServer final : public EventTap {
   std::optional<gid_t> group_;
   Handler handler_;
   ControlLimits limits_;
-  size_t watchers_ = 0;
+  std::atomic<size_t> watchers_{0};  // written on the main loop, read by the serving loops
   double tokens_ = 0;
   uint64_t tokens_at_ms_ = 0;
   std::unique_ptr<SocketServer> socket_;

@@ -39,9 +39,11 @@ std::expected<void, std::string> OciAdmission::admit(OciProcessState state, Uniq
       auto diagnosis = diagnose_container(*policy, selection.mode, c.annotations);
       if (!diagnosis) return std::unexpected(diagnosis.error());
       fresh.decider = diagnosis->decider;
-      fresh.on_released = [report = diagnosis->report, &reports = reports_,
+      // Released on the serving loop that closed the last listener; the report is made and kept on the
+      // main loop, which owns the reports and the report directory.
+      fresh.on_released = [report = diagnosis->report, &reports = reports_, &supervisor = supervisor_,
                            runtime_uid](const ContainerRecord& released) {
-        reports.add(report(released.id), runtime_uid);
+        supervisor.post([report, &reports, id = released.id, runtime_uid] { reports.add(report(id), runtime_uid); });
       };
     } else {
       auto decider =
@@ -74,8 +76,8 @@ std::expected<void, std::string> OciAdmission::admit(OciProcessState state, Uniq
   // crun 1.8.1 names no pid for `crun exec` processes.
   const std::string who =
       state.pid != 0 ? "process " + std::to_string(state.pid) : "a process (no pid given)";
-  spdlog::info("container {}: {} supervised ({} listener{})", c.id, who, record->listeners,
-               record->listeners == 1 ? "" : "s");
+  spdlog::info("container {}: {} supervised ({} listener{})", c.id, who, record->listeners.get(),
+               record->listeners.get() == 1 ? "" : "s");
   return supervisor_.add_listener(std::move(listener), std::move(target), record->decider);
 }
 

@@ -36,7 +36,7 @@ std::expected<nlohmann::json, std::string> reload_target_policies(Supervisor& su
   size_t swapped = 0;
   supervisor.for_each_listener([&](Listener& l) {
     if (auto choice = choice_of(l.target())) {
-      l.set_decider(parsed.at(key_of(*choice)));
+      supervisor.replace_decider(l, parsed.at(key_of(*choice)));
       ++swapped;
     }
   });

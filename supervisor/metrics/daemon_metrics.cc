@@ -57,8 +57,8 @@ void gauge(ExpositionText& out, std::string_view name, std::string_view help, ui
 
 std::string DaemonMetrics::exposition() const {
   ExpositionText out;
-  const SupervisorStats& s = supervisor_.stats();
-  const DecisionStats& d = supervisor_.decision_stats();
+  const SupervisorStats s = supervisor_.stats();
+  const DecisionStats d = supervisor_.decision_stats();
   calls_by_syscall(out, d);
   calls_by_label(
       out, "tollgate_calls_by_policy_total", "policy",

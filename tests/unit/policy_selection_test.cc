@@ -121,11 +121,11 @@ TEST(ContainerRegistryTest, GroupsProcessesAndReleasesWithTheLastOne) {
   EXPECT_EQ(registry.find("web-1", "/other-bundle"), nullptr);
   EXPECT_EQ(registry.find("web-1", "."), record);  // crun exec's bundle
   EXPECT_EQ(registry.find("web-2", "."), nullptr);
-  EXPECT_EQ(record->listeners, 2u);
+  EXPECT_EQ(record->listeners.get(), 2u);
   record.reset();
   init.reset();
   ASSERT_EQ(registry.list().size(), 1u);
-  EXPECT_EQ(registry.list()[0]->listeners, 1u);
+  EXPECT_EQ(registry.list()[0]->listeners.get(), 1u);
   exec.reset();
   EXPECT_TRUE(registry.list().empty());
   EXPECT_EQ(registry.find("web-1", "/b"), nullptr);
