@@ -99,6 +99,8 @@ nlohmann::json stats(ControlContext& ctx) {
   j["listeners"] = ctx.supervisor.listener_count();
   j["listeners_opened"] = s.listeners_opened;
   j["listeners_closed"] = s.listeners_closed;
+  j["loops"] = ctx.supervisor.loop_count();
+  j["serving_threads"] = ctx.supervisor.serving_threads();
   return {{"stats", std::move(j)}};
 }
 

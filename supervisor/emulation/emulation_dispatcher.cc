@@ -36,16 +36,38 @@ void EmulationDispatcher::begin(PendingCallPtr call) {
     supervisor_.complete(call, Decision::deny(EPERM, "emulation handler unavailable", rule));
     return;
   }
+  const TargetInfo& target = call->target();
+  const void* peer = target.container ? static_cast<const void*>(&target.container->container())
+                                      : static_cast<const void*>(call->listener());
+  if (!take_slot(peer)) {
+    supervisor_.complete(call, Decision::deny(EPERM, "too many emulations of this target in progress", rule));
+    return;
+  }
   ServingLoop& loop = call->listener()->owner();
-  loop.run_outside_loop([this, call = std::move(call), handler = std::move(handler)] {
+  loop.run_outside_loop([this, peer, call = std::move(call), handler = std::move(handler)] {
     Decision answer = Decision::deny(EPERM, "emulation failed", call->decision().rule);
     try {
       answer = handler->run(*call, services_);
     } catch (const std::exception& e) {
       spdlog::error("emulating {}: {}", call->call().syscall_name(), e.what());
     }
+    give_back_slot(peer);
     supervisor_.complete(call, std::move(answer));
   });
+}
+
+bool EmulationDispatcher::take_slot(const void* peer) {
+  std::lock_guard lock(running_mutex_);
+  unsigned& running = running_[peer];
+  if (running >= kMaxRunningPerPeer) return false;
+  ++running;
+  return true;
+}
+
+void EmulationDispatcher::give_back_slot(const void* peer) {
+  std::lock_guard lock(running_mutex_);
+  auto it = running_.find(peer);
+  if (it != running_.end() && --it->second == 0) running_.erase(it);
 }
 
 }  // namespace tollgate

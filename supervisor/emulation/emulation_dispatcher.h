@@ -31,8 +31,15 @@ class EmulationDispatcher : public AsyncDecider {
     services_.container_rebooted = std::move(fn);
   }
 
+  // Emulations of one container (or one target outside containers) running at once, at most: each holds a
+  // serving-loop thread while it runs, and a container whose mounts all hang must leave threads for others.
+  static constexpr unsigned kMaxRunningPerPeer = 4;
+
  private:
   HandlerPtr handler_for(const Rule& rule);
+  // Takes one of the peer's running slots; false when it has none left.
+  bool take_slot(const void* peer);
+  void give_back_slot(const void* peer);
 
   Supervisor& supervisor_;
   MountRegistry mounts_;
@@ -46,6 +53,8 @@ class EmulationDispatcher : public AsyncDecider {
   };
   std::mutex handlers_mutex_;
   std::unordered_map<const Rule*, CachedHandler> handlers_;
+  std::mutex running_mutex_;
+  std::unordered_map<const void*, unsigned> running_;  // by container record, else by listener
 };
 
 }  // namespace tollgate

@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -116,6 +117,20 @@ int mount_race(const std::string& allowed, const std::string& denied, long attem
   return 0;
 }
 
+// `threads` threads each mount(source, target, fstype) at once; one line per thread as each returns.
+int mount_threads(long threads, const char* source, const char* target, const char* fstype) {
+  std::vector<std::thread> all;
+  for (long i = 0; i < threads; ++i)
+    all.emplace_back([=] {
+      const int ret = mount(source, target, fstype, 0, nullptr);
+      const int e = ret == 0 ? 0 : errno;
+      std::printf("mount-thread: ret=%d errno=%s\n", ret, e == 0 ? "0" : strerrorname_np(e));
+      std::fflush(stdout);
+    });
+  for (auto& t : all) t.join();
+  return 0;
+}
+
 long reboot_command(std::string_view kind) {
   const unsigned cmd = kind == "restart" ? 0x01234567u : kind == "halt" ? 0xCDEF0123u : 0x4321FEDCu;
   return syscall(SYS_reboot, 0xfee1deadu, 672274793u, cmd, nullptr);
@@ -188,6 +203,7 @@ int main(int argc, char** argv) {
   if (a == "fsopen") PROBE("fsopen", syscall(SYS_fsopen, "tmpfs", 0));
   if (a == "mount-data") PROBE("mount-data", mount(x, y, z, num(argc > 5 ? argv[5] : "0"), argc > 6 ? argv[6] : nullptr));
   if (a == "mount-race") return mount_race(x, y, std::strtol(z, nullptr, 0));
+  if (a == "mount-threads") return mount_threads(std::strtol(x, nullptr, 0), y, z, argc > 5 ? argv[5] : "tmpfs");
   if (a == "reboot-cmd") PROBE("reboot-cmd", reboot_command(x));
   if (a == "settimeofday-offset") return settimeofday_offset(std::strtol(x, nullptr, 0));
   if (a == "mknod-dev") PROBE("mknod-dev", mknod(x, (std::string_view(y) == "b" ? S_IFBLK : S_IFCHR) | 0666,

@@ -19,17 +19,19 @@
 
 namespace tollgate::testing {
 
-int install_reboot_listener() {
-  sock_filter notify_reboot[] = {
+int install_notify_listener(int nr) {
+  sock_filter notify_one[] = {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_reboot, 0, 1),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 1),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
-  sock_fprog prog{static_cast<unsigned short>(std::size(notify_reboot)), notify_reboot};
+  sock_fprog prog{static_cast<unsigned short>(std::size(notify_one)), notify_one};
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
   return static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
 }
+
+int install_reboot_listener() { return install_notify_listener(__NR_reboot); }
 
 int connect_to(const std::string& path) {
   sockaddr_un addr{};

@@ -12,8 +12,10 @@ struct Chunk {
   std::vector<int> fds;
 };
 
-// In the calling (child) process: sets no_new_privs and installs a filter that notifies reboot(2) and allows
-// everything else. Returns the new listener fd, or -1 (errno set).
+// In the calling (child) process: sets no_new_privs and installs a filter that notifies syscall `nr` and
+// allows everything else. Returns the new listener fd, or -1 (errno set).
+int install_notify_listener(int nr);
+// The same for reboot(2).
 int install_reboot_listener();
 // A connected socket, or -1.
 int connect_to(const std::string& path);
