@@ -30,21 +30,26 @@ void LoopExecutor::close() {
     queued_.store(false, std::memory_order_relaxed);
   }
   // What was posted before the close still runs (answers already sent want their events recorded).
+  const bool nested = running_;  // closed from inside a posted function
+  running_ = true;
   for (auto& fn : last) fn();
+  running_ = nested;
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
 }
 
 void LoopExecutor::on_wakeup(uv_async_t* handle) { static_cast<LoopExecutor*>(handle->data)->run_pending(); }
 
 void LoopExecutor::run_pending() {
-  if (!queued_.load(std::memory_order_acquire)) return;
+  if (running_ || !queued_.load(std::memory_order_acquire)) return;
   std::vector<std::function<void()>> batch;
   {
     std::lock_guard lock(mutex_);
     batch.swap(queue_);
     queued_.store(false, std::memory_order_relaxed);
   }
+  running_ = true;
   for (auto& fn : batch) fn();
+  running_ = false;
 }
 
 }  // namespace tollgate

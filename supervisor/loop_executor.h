@@ -21,8 +21,11 @@ class LoopExecutor {
 
   // Any thread. After close(), posted functions are dropped.
   void post(std::function<void()> fn);
-  // Loop thread: runs what is queued now, without waiting for the wakeup. Cheap when nothing is.
+  // Loop thread: runs what is queued now, without waiting for the wakeup. Cheap when nothing is. Inside a
+  // posted function it does nothing: what was posted later must not overtake the rest of the batch.
   void run_pending();
+  // Loop thread: true inside a posted function.
+  bool running() const { return running_; }
   // Loop thread. Runs what is still queued, then closes the handle; it finishes closing on the next loop
   // iteration, and the object must outlive that.
   void close();
@@ -34,6 +37,7 @@ class LoopExecutor {
   std::vector<std::function<void()>> queue_;
   std::atomic<bool> queued_{false};  // queue_ is not empty (read without the lock)
   bool closed_ = false;
+  bool running_ = false;  // loop thread
 };
 
 }  // namespace tollgate

@@ -75,7 +75,7 @@ void Supervisor::ask(PendingCallPtr call) {
 
 void Supervisor::tap(const DecisionEvent& event) {
   nlohmann::json j = decision_event_json(event);
-  if (std::this_thread::get_id() == main_thread_) {
+  if (std::this_thread::get_id() == main_thread_ && !main_executor_.running()) {
     // A held call answered from the main loop: its decision reaches the watchers before what the caller of
     // complete() says next ("answered"), after what the loops posted earlier.
     main_executor_.run_pending();
