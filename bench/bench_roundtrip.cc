@@ -14,7 +14,6 @@
 #include <fmt/core.h>
 #include <linux/capability.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +32,11 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_process.h"
+#include "bench/bench_stats.h"
+#include "bench/concurrent_runs.h"
+#include "bench/getppid_policy.h"
+#include "bench/target_report.h"
 #include "profile/filter_compiler.h"
 #include "agent/launcher.h"
 #include "core/policy_parser.h"
@@ -40,7 +44,6 @@
 #include "supervisor/rules/rule_set.h"
 #include "supervisor/supervisor.h"
 
-extern char** environ;
 
 namespace tollgate::bench {
 namespace {
@@ -62,25 +65,6 @@ const std::vector<Mode>& all_modes() {
   return modes;
 }
 
-std::string policy_json(const Mode& mode) {
-  nlohmann::json rule = {{"name", "bench-getppid"}, {"syscalls", {"getppid"}}, {"action", mode.rule_action}};
-  if (mode.rule_action == "deny") rule["errno"] = "EPERM";
-  nlohmann::json doc = {
-      {"comment", "bench_roundtrip: only getppid goes to the supervisor, one rule decides it"},
-      {"defaultAction", "SCMP_ACT_ALLOW"},
-      {"syscalls", {{{"names", {"getppid"}}, {"action", "SCMP_ACT_NOTIFY"}}}},
-      {"rules", {rule}},
-  };
-  return doc.dump();
-}
-
-// What bench_target reports (see bench_target.cc).
-struct TargetNumbers {
-  double mean_ns = 0, p50_ns = 0, p99_ns = 0, max_ns = 0, wall_ns_per_call = 0, timer_ns = 0;
-  long count = 0, mismatches = 0;
-  uint64_t answered = 0;  // by the supervisor, from its stats
-};
-
 struct RoundResult {
   double floor_ns = 0;
   TargetNumbers tollgate;
@@ -93,80 +77,11 @@ bool has_cap_sys_admin() {
   return (data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN)) != 0;
 }
 
-std::string read_all(int fd) {
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n > 0) {
-      out.append(buf, static_cast<size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      return out;
-    }
-  }
-}
-
-std::string describe_status(int status) {
-  if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return std::string("killed by ") + strsignal(WTERMSIG(status));
-  return "status " + std::to_string(status);
-}
-
-// Runs the floor program with its stdout on a pipe; returns its ns per notified syscall.
+// Runs the floor alone; returns its ns per notified syscall.
 std::expected<double, std::string> run_floor(const std::string& floor, long count, const Mode& mode) {
-  std::vector<std::string> args = {floor, "-n", std::to_string(count)};
-  args.insert(args.end(), mode.floor_flags.begin(), mode.floor_flags.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) return std::unexpected(std::string("pipe2: ") + std::strerror(errno));
-  UniqueFd read_end(p[0]), write_end(p[1]);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, floor.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return std::unexpected(floor + ": " + std::strerror(rc));
-  write_end.reset();
-  const std::string out = read_all(read_end.get());
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return std::unexpected(floor + ": " + describe_status(status) + ", output: " + out);
-  char* end = nullptr;
-  const double ns = std::strtod(out.c_str(), &end);
-  if (end == out.c_str() || ns <= 0) return std::unexpected(floor + ": unexpected output: " + out);
-  return ns;
-}
-
-std::expected<TargetNumbers, std::string> parse_target_output(const std::string& out) {
-  std::map<std::string, double> kv;
-  size_t pos = 0;
-  while (pos < out.size()) {
-    size_t end = out.find_first_of(" \n", pos);
-    if (end == std::string::npos) end = out.size();
-    const std::string item = out.substr(pos, end - pos);
-    if (auto eq = item.find('='); eq != std::string::npos)
-      kv[item.substr(0, eq)] = std::strtod(item.c_str() + eq + 1, nullptr);
-    pos = end + 1;
-  }
-  for (const char* key :
-       {"count", "mean_ns", "p50_ns", "p99_ns", "max_ns", "wall_ns_per_call", "timer_ns", "mismatches"})
-    if (!kv.contains(key))
-      return std::unexpected("bench_target output lacks " + std::string(key) + ": " + out);
-  TargetNumbers t;
-  t.count = static_cast<long>(kv["count"]);
-  t.mean_ns = kv["mean_ns"];
-  t.p50_ns = kv["p50_ns"];
-  t.p99_ns = kv["p99_ns"];
-  t.max_ns = kv["max_ns"];
-  t.wall_ns_per_call = kv["wall_ns_per_call"];
-  t.timer_ns = kv["timer_ns"];
-  t.mismatches = static_cast<long>(kv["mismatches"]);
-  return t;
+  auto r = run_floors({floor, 1, count, mode.floor_flags, {}});
+  if (!r) return std::unexpected(r.error());
+  return r->ns_per_call[0];
 }
 
 // Waits for the target through its pidfd, then stops serving so that the loop runs dry (as `tollgate run`).
@@ -208,7 +123,7 @@ struct Prepared {
 };
 
 std::expected<Prepared, std::string> prepare(const Mode& mode) {
-  auto policy = parse_policy_text(policy_json(mode), "bench-" + mode.name + ".json", PolicyParseOptions{});
+  auto policy = parse_policy_text(getppid_policy(mode.rule_action), "bench-" + mode.name + ".json", PolicyParseOptions{});
   if (!policy) return std::unexpected(policy.error().to_string());
   auto compiled = compile_filter((*policy)->filter, FilterEnvironment::of_this_process());
   if (!compiled) return std::unexpected("compiling the filter: " + compiled.error());
@@ -270,26 +185,6 @@ std::expected<TargetNumbers, std::string> run_tollgate(const Prepared& prepared,
   }
   uv_loop_close(&loop);
   return result;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-// The 1-minute load average: on a machine this small a compiler next door shows up in every mean.
-double load_average() {
-  std::ifstream in("/proc/loadavg");
-  double load = -1;
-  in >> load;
-  return load;
-}
-
-std::string self_dir() {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string(".") : exe.parent_path().string();
 }
 
 struct Options {

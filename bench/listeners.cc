@@ -1,0 +1,281 @@
+// bench_listeners: one `tollgate supervise` holding N idle listeners, each a real target (bench_idle_targets),
+// N = 0, 1000, 10000 by default. For each N: the daemon's memory (Pss and RSS) over N = 0, per listener, and
+// the round trip of one busy target handed to the same daemon (p50, p99), against N = 0. Issue 13, goal 3:
+// <= 4 KB of daemon memory per listener; the busy target's p99 within 1.2x of the same with none.
+//
+// Says so, and stops going higher, when N cannot be reached on this machine (pid_max, threads-max, the
+// daemon's RLIMIT_NOFILE). Fails (exit 1) on a wrong answer, a lost call, a dead daemon, a refusal below the
+// limits, or listeners (fds) the daemon still holds after every idle target is gone.
+#include <fmt/core.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <CLI/CLI.hpp>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "bench/bench_daemon.h"
+#include "bench/bench_process.h"
+#include "bench/bench_stats.h"
+#include "bench/concurrent_runs.h"
+#include "bench/getppid_policy.h"
+
+namespace tollgate::bench {
+namespace {
+
+constexpr double kMemoryGoalKb = 4, kP99Goal = 1.2;
+
+struct Options {
+  std::vector<long> ns = {0, 1000, 10000};
+  long count = 100000;
+  int rounds = 3;
+  std::optional<long> daemon_nofile;
+  std::string tollgate = TOLLGATE_BIN, idle, target, policy = TOLLGATE_DEFAULT_POLICY, json_path;
+};
+
+long read_long(const std::string& path) {
+  std::ifstream in(path);
+  long v = -1;
+  in >> v;
+  return v;
+}
+
+long processes_now() {
+  long n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc"))
+    if (std::isdigit(static_cast<unsigned char>(e.path().filename().string()[0]))) ++n;
+  return n;
+}
+
+// Why `more` idle targets (and as many listeners) cannot be added, or "" when nothing stands in the way.
+std::string limit_in_the_way(long more, long idle_now, BenchDaemon& daemon) {
+  const long pid_max = read_long("/proc/sys/kernel/pid_max"), threads_max = read_long("/proc/sys/kernel/threads-max");
+  const long procs = processes_now() + more + 100;  // + room for the busy target, tollgate run, ctl
+  if (procs > pid_max) return fmt::format("{} processes would exceed kernel.pid_max = {}", procs, pid_max);
+  if (procs > threads_max) return fmt::format("{} processes would exceed kernel.threads-max = {}", procs, threads_max);
+  const long fds = daemon.open_fds() + more + 20, nofile = daemon.nofile_limit();
+  if (nofile > 0 && fds > nofile)
+    return fmt::format("the daemon would need about {} fds for {} listeners, its RLIMIT_NOFILE is {}", fds,
+                       idle_now + more, nofile);
+  return "";
+}
+
+struct Row {
+  long n = 0;
+  bool reached = true;
+  std::string not_reached;
+  long fds = 0;
+  DaemonMemory memory;
+  std::vector<double> p50, p99, mean;
+};
+
+// The busy target's rounds, with whatever idle listeners the daemon holds now.
+std::expected<void, std::string> measure_round_trips(const Options& o, BenchDaemon& daemon, const std::string& policy,
+                                                     Row& row) {
+  for (int r = 0; r < o.rounds; ++r) {
+    auto t = run_supervised({o.tollgate, daemon.socket(), policy, o.target, 1, o.count, "1", {}});
+    if (!t) return std::unexpected(t.error());
+    if (!daemon.alive()) return std::unexpected("tollgate supervise died");
+    row.p50.push_back(t->targets[0].p50_ns);
+    row.p99.push_back(t->targets[0].p99_ns);
+    row.mean.push_back(t->targets[0].mean_ns);
+  }
+  return {};
+}
+
+// Waits until the daemon counts `listeners` listeners.
+bool listeners_become(BenchDaemon& daemon, uint64_t listeners) {
+  for (int i = 0; i < 600; ++i) {
+    auto s = daemon.stats();
+    if (s && s->listeners == listeners) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+int run(Options o) {
+  const std::string dir = self_dir();
+  if (o.idle.empty()) o.idle = dir + "/bench_idle_targets";
+  if (o.target.empty()) o.target = dir + "/bench_target";
+  std::sort(o.ns.begin(), o.ns.end());
+  ScratchDir scratch;
+  const std::string busy_policy = scratch.file("getppid-deny.json");
+  if (!scratch.valid() || !write_getppid_policy(busy_policy, "deny")) {
+    fmt::print(stderr, "bench_listeners: cannot write {}\n", busy_policy);
+    return 1;
+  }
+  SpawnOptions daemon_options;
+  daemon_options.nofile = o.daemon_nofile;
+  auto daemon = BenchDaemon::start(o.tollgate, scratch, daemon_options, std::nullopt);
+  if (!daemon) {
+    fmt::print(stderr, "bench_listeners: {}\n", daemon.error());
+    return 1;
+  }
+  fmt::print("bench_listeners: N idle targets (each a process and a listener in one tollgate supervise, envelope "
+             "policy {}),\n  busy target {} rounds x {} getppid calls; load average {:.2f}\n"
+             "  limits: pid_max {}, threads-max {}, daemon RLIMIT_NOFILE {}\n",
+             o.policy, o.rounds, o.count, load_average(), read_long("/proc/sys/kernel/pid_max"),
+             read_long("/proc/sys/kernel/threads-max"), daemon->nofile_limit());
+  std::fflush(stdout);  // before the progress lines on stderr
+  nlohmann::json doc = {{"count", o.count}, {"rounds", o.rounds}, {"envelope_policy", o.policy},
+                        {"pid_max", read_long("/proc/sys/kernel/pid_max")},
+                        {"threads_max", read_long("/proc/sys/kernel/threads-max")},
+                        {"daemon_nofile", daemon->nofile_limit()}, {"load_before", load_average()}};
+
+  // One busy run first, so that the baseline includes whatever the daemon allocates once for a target.
+  if (auto warm = run_supervised({o.tollgate, daemon->socket(), busy_policy, o.target, 1, 10000, "1", {}}); !warm) {
+    fmt::print(stderr, "bench_listeners: warm-up: {}\n", warm.error());
+    return 1;
+  }
+  auto base_stats = daemon->stats();
+  auto base_memory = daemon->memory();
+  if (!base_stats || !base_memory || !listeners_become(*daemon, 0)) {
+    fmt::print(stderr, "bench_listeners: the daemon's baseline: {}\n",
+               !base_stats ? base_stats.error() : !base_memory ? base_memory.error() : "listeners left over");
+    return 1;
+  }
+  const long base_fds = daemon->open_fds();
+
+  std::vector<ChildProcess> spawners;  // each holds its idle targets until stopped
+  std::vector<Row> rows;
+  long idle = 0;
+  int status = 0;
+  for (long n : o.ns) {
+    Row row{.n = n};
+    if (n > idle) {
+      const long more = n - idle;
+      if (std::string why = limit_in_the_way(more, idle, *daemon); !why.empty()) {
+        fmt::print("  N = {} cannot be reached here: {}\n", n, why);
+        row.reached = false;
+        row.not_reached = why;
+        rows.push_back(row);
+        break;
+      }
+      fmt::print(stderr, "  starting {} idle targets\n", more);
+      auto out = Pipe::make();
+      if (!out) return 1;
+      auto spawner = ChildProcess::spawn({o.idle, daemon->socket(), std::to_string(more), o.policy},
+                                         {.stdout_fd = out->write_end.get()});
+      out->write_end.reset();
+      if (!spawner) {
+        fmt::print(stderr, "bench_listeners: {}\n", spawner.error());
+        return 1;
+      }
+      spawners.push_back(std::move(*spawner));
+      auto line = read_line(out->read_end.get(), std::chrono::minutes(10));
+      long handed = 0, refused = 0;
+      char error[256] = "";
+      if (!line || std::sscanf(line->c_str(), "handed=%ld refused=%ld first_error=%255[^\n]", &handed, &refused,
+                               error) < 2) {
+        fmt::print(stderr, "bench_listeners: bench_idle_targets said: {}\n", line.value_or("nothing"));
+        return 1;
+      }
+      idle += handed;
+      if (refused != 0) {
+        // Below every limit we know of: the daemon should have taken them.
+        fmt::print("  N = {}: the daemon refused a listener after {} (of {}): {}\n", n, idle, n, error);
+        row.reached = false;
+        row.not_reached = fmt::format("refused after {}: {}", idle, error);
+        status = 1;
+      }
+      if (!listeners_become(*daemon, static_cast<uint64_t>(idle))) {
+        fmt::print(stderr, "bench_listeners: the daemon does not count {} listeners\n", idle);
+        return 1;
+      }
+    }
+    row.n = idle;
+    row.fds = daemon->open_fds();
+    auto memory = daemon->memory();
+    if (!memory) return 1;
+    row.memory = *memory;
+    if (auto r = measure_round_trips(o, *daemon, busy_policy, row); !r) {
+      fmt::print(stderr, "bench_listeners: N = {}: {}\n", idle, r.error());
+      return 1;
+    }
+    fmt::print(stderr, "  N = {}: Pss {} kB, p99 {:.0f} ns\n", idle, row.memory.pss_kb, median(row.p99));
+    rows.push_back(row);
+    if (!row.reached) break;
+  }
+
+  // Tear down: the spawners kill their targets; the daemon must let go of every listener.
+  for (auto it = spawners.rbegin(); it != spawners.rend(); ++it) it->stop(SIGTERM, std::chrono::seconds(120));
+  const bool released = listeners_become(*daemon, 0);
+  long fds_after = daemon->open_fds();
+  for (int i = 0; i < 100 && fds_after != base_fds; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    fds_after = daemon->open_fds();
+  }
+  auto memory_after = daemon->memory();
+
+  const Row* zero = rows.empty() ? nullptr : &rows.front();
+  fmt::print("\n  {:>7} {:>6} {:>9} {:>9} {:>12} {:>12} {:>8} {:>8} {:>10}\n", "N idle", "fds", "Pss MiB", "RSS MiB",
+             "Pss/listener", "RSS/listener", "p50 ns", "p99 ns", "p99 ratio");
+  nlohmann::json jrows = nlohmann::json::array();
+  for (const Row& r : rows) {
+    nlohmann::json j = {{"n", r.n}, {"reached", r.reached}};
+    if (!r.not_reached.empty()) j["not_reached"] = r.not_reached;
+    if (r.p99.empty()) {
+      jrows.push_back(j);
+      continue;
+    }
+    const double pss_per = r.n > 0 ? static_cast<double>(r.memory.pss_kb - base_memory->pss_kb) / static_cast<double>(r.n) : 0;
+    const double rss_per = r.n > 0 ? static_cast<double>(r.memory.rss_kb - base_memory->rss_kb) / static_cast<double>(r.n) : 0;
+    const double p99_ratio = median(r.p99) / median(zero->p99);
+    fmt::print("  {:>7} {:>6} {:>9.1f} {:>9.1f} {:>9.2f} KB {:>9.2f} KB {:>8.0f} {:>8.0f} {:>10.2f}\n", r.n, r.fds,
+               r.memory.pss_kb / 1024.0, r.memory.rss_kb / 1024.0, pss_per, rss_per, median(r.p50), median(r.p99),
+               p99_ratio);
+    j.update({{"daemon_fds", r.fds}, {"pss_kb", r.memory.pss_kb}, {"rss_kb", r.memory.rss_kb},
+              {"pss_kb_per_listener", pss_per}, {"rss_kb_per_listener", rss_per}, {"p50_ns", r.p50},
+              {"p99_ns", r.p99}, {"mean_ns", r.mean}, {"p50_median_ns", median(r.p50)},
+              {"p99_median_ns", median(r.p99)}, {"p99_ratio_to_none", p99_ratio}});
+    jrows.push_back(j);
+  }
+  fmt::print("  goals: <= {} KB per listener, p99 ratio <= {}\n", kMemoryGoalKb, kP99Goal);
+  fmt::print("  after tear-down: {} listeners released, daemon fds {} (baseline {}), Pss {} kB (baseline {} kB)\n",
+             released ? "all" : "NOT all", fds_after, base_fds, memory_after ? memory_after->pss_kb : -1,
+             base_memory->pss_kb);
+  doc["rows"] = jrows;
+  doc["baseline"] = {{"pss_kb", base_memory->pss_kb}, {"rss_kb", base_memory->rss_kb}, {"fds", base_fds}};
+  doc["after_teardown"] = {{"released", released}, {"fds", fds_after},
+                           {"pss_kb", memory_after ? memory_after->pss_kb : -1}};
+  if (!released || fds_after != base_fds) status = 1;
+
+  const int daemon_status = daemon->stop();
+  if (!WIFEXITED(daemon_status) || WEXITSTATUS(daemon_status) != 0) {
+    fmt::print(stderr, "bench_listeners: tollgate supervise ended with {}\n", describe_status(daemon_status));
+    status = 1;
+  }
+  doc["load_after"] = load_average();
+  if (!o.json_path.empty()) {
+    std::ofstream out(o.json_path);
+    out << doc.dump(2) << '\n';
+    if (!out) status = 1;
+  }
+  return status;
+}
+
+}  // namespace
+}  // namespace tollgate::bench
+
+int main(int argc, char** argv) {
+  tollgate::bench::Options o;
+  CLI::App app{"Daemon memory per listener and a busy target's round trip with N idle listeners open"};
+  app.add_option("--n", o.ns, "idle listener counts to measure at (default 0 1000 10000)")
+      ->check(CLI::Range(0L, 1000000L));
+  app.add_option("--count", o.count, "getppid calls per busy-target round")->check(CLI::Range(1L, 100000000L));
+  app.add_option("--rounds", o.rounds, "busy-target rounds per N")->check(CLI::Range(1, 100));
+  app.add_option("--daemon-nofile", o.daemon_nofile, "start the daemon with this RLIMIT_NOFILE soft limit");
+  app.add_option("--policy", o.policy, "the policy each idle target's envelope carries");
+  app.add_option("--tollgate", o.tollgate, "the tollgate binary");
+  app.add_option("--idle", o.idle, "the bench_idle_targets binary (default: next to this program)");
+  app.add_option("--target", o.target, "the bench_target binary (default: next to this program)");
+  app.add_option("--json", o.json_path, "also write the numbers to this file");
+  CLI11_PARSE(app, argc, argv);
+  if (std::find(o.ns.begin(), o.ns.end(), 0L) == o.ns.end()) o.ns.push_back(0);  // the reference
+  return tollgate::bench::run(o);
+}
