@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -126,7 +127,6 @@ int run(Options o) {
   fmt::print("bench_audit_strace: {} rounds x {} getppid calls, each one the candidate profile denies; "
              "load average {:.2f}\n",
              o.rounds, o.count, load_average());
-  std::fflush(stdout);  // before the rounds' progress lines on stderr
   Series s;
   for (int round = 0; round < o.rounds; ++round) {
     if (auto r = one_round(o, p, round, s); !r) {
@@ -181,5 +181,6 @@ int main(int argc, char** argv) {
   app.add_option("--target", o.target, "the bench_target binary (default: next to this program)");
   app.add_option("--json", o.json_path, "also write the numbers to this file");
   CLI11_PARSE(app, argc, argv);
+  setvbuf(stdout, nullptr, _IOLBF, 0);  // tables and stderr's progress lines in the order they happen
   return tollgate::bench::run(o);
 }

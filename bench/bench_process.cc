@@ -25,9 +25,7 @@ namespace {
   for (int fd : o.inherited_fds)
     if (err == 0 && fcntl(fd, F_SETFD, 0) != 0) err = errno;
   if (err == 0 && o.nofile) {
-    rlimit limit{};
-    getrlimit(RLIMIT_NOFILE, &limit);
-    limit.rlim_cur = *o.nofile;
+    const rlimit limit{*o.nofile, *o.nofile};
     if (setrlimit(RLIMIT_NOFILE, &limit) != 0) err = errno;
   }
   if (err == 0) {

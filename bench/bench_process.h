@@ -20,7 +20,7 @@ struct SpawnOptions {
   int stdout_fd = -1;                // -1: ours
   int stderr_fd = -1;                // -1: ours
   std::vector<int> inherited_fds;    // fds the program keeps across execve (close-on-exec cleared in the child)
-  std::optional<rlim_t> nofile;      // the child's RLIMIT_NOFILE soft limit
+  std::optional<rlim_t> nofile;      // the child's RLIMIT_NOFILE, soft and hard (so it cannot raise it)
 };
 
 class ChildProcess {

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -104,7 +105,6 @@ int run(Options o) {
   fmt::print("bench_throughput: K targets x {} getppid calls, one tollgate supervise vs K unotify_floor "
              "--sync --epoll; {} rounds; load average {:.2f}\n",
              o.count, o.rounds, load_average());
-  std::fflush(stdout);  // before the rounds' progress lines on stderr
   nlohmann::json doc = {{"count", o.count}, {"rounds", o.rounds}, {"load_before", load_average()}};
   std::map<int, std::map<int, Cell>> by_cpus;  // CPUs -> K -> rounds
   for (int n : o.cpu_counts) {
@@ -181,6 +181,7 @@ int main(int argc, char** argv) {
   app.add_option("--target", o.target, "the bench_target binary (default: next to this program)");
   app.add_option("--json", o.json_path, "also write the numbers to this file");
   CLI11_PARSE(app, argc, argv);
+  setvbuf(stdout, nullptr, _IOLBF, 0);  // tables and stderr's progress lines in the order they happen
   std::sort(o.cpu_counts.begin(), o.cpu_counts.end());
   return tollgate::bench::run(o);
 }
