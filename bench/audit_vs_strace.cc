@@ -16,6 +16,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "bench/bench_options.h"
 #include "bench/bench_process.h"
 #include "bench/bench_stats.h"
 #include "bench/concurrent_runs.h"
@@ -31,7 +32,8 @@ constexpr const char* kCandidate =
 struct Options {
   int rounds = 3;
   long count = 20000;
-  std::string tollgate = TOLLGATE_BIN, strace = "/usr/bin/strace", floor, target, json_path;
+  ProgramPaths paths;
+  std::string strace = "/usr/bin/strace";
 };
 
 struct Paths {
@@ -55,7 +57,8 @@ std::expected<void, std::string> check_report(const std::string& path, long coun
   if (doc.is_discarded()) return std::unexpected("no audit report in " + path);
   for (const auto& f : doc.value("findings", nlohmann::json::array()))
     if (f.value("syscall", "") == "getppid" && f.value("count", 0L) == count) return {};
-  return std::unexpected(fmt::format("the audit report does not count {} getppid calls: {}", count, doc.dump()));
+  return std::unexpected(
+      fmt::format("the audit report does not count {} getppid calls: {}", count, doc.dump()));
 }
 
 std::expected<void, std::string> check_trace(const std::string& path, long count) {
@@ -64,7 +67,8 @@ std::expected<void, std::string> check_trace(const std::string& path, long count
   long calls = 0;
   while (std::getline(in, line))
     if (line.find("getppid()") != std::string::npos) ++calls;
-  if (calls != count) return std::unexpected(fmt::format("strace printed {} getppid calls, not {}", calls, count));
+  if (calls != count)
+    return std::unexpected(fmt::format("strace printed {} getppid calls, not {}", calls, count));
   return {};
 }
 
@@ -78,21 +82,21 @@ std::expected<void, std::string> one_round(const Options& o, const Paths& p, int
   for (int i = 0; i < 4; ++i) {
     switch ((i + round) % 4) {
       case 0: {
-        auto m = mean_of({o.target, n, "real"}, o.count);
+        auto m = mean_of({o.paths.target, n, "real"}, o.count);
         if (!m) return std::unexpected(m.error());
         s.native.push_back(*m);
         break;
       }
       case 1: {
-        auto f = run_floors({o.floor, 1, o.count, {"--sync", "--epoll", "--continue"}, {}});
+        auto f = run_floors({o.paths.floor, 1, o.count, {"--sync", "--epoll", "--continue"}, {}});
         if (!f) return std::unexpected(f.error());
         s.floor.push_back(f->ns_per_call[0]);
         break;
       }
       case 2: {
         UniqueFd err(open(p.audit_err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-        auto m = mean_of({o.tollgate, "run", "-q", "--audit", "--profile", p.profile, "--report", p.report, "--",
-                          o.target, n, "real"},
+        auto m = mean_of({o.paths.tollgate, "run", "-q", "--audit", "--profile", p.profile, "--report",
+                          p.report, "--", o.paths.target, n, "real"},
                          o.count, err.get());
         if (!m) return std::unexpected(m.error());
         if (auto c = check_report(p.report, o.count); !c) return std::unexpected(c.error());
@@ -100,7 +104,8 @@ std::expected<void, std::string> one_round(const Options& o, const Paths& p, int
         break;
       }
       case 3: {
-        auto m = mean_of({o.strace, "-f", "--seccomp-bpf", "-e", "trace=getppid", "-o", p.trace, o.target, n, "real"},
+        auto m = mean_of({o.strace, "-f", "--seccomp-bpf", "-e", "trace=getppid", "-o", p.trace,
+                          o.paths.target, n, "real"},
                          o.count);
         if (!m) return std::unexpected(m.error());
         if (auto c = check_trace(p.trace, o.count); !c) return std::unexpected(c.error());
@@ -113,9 +118,7 @@ std::expected<void, std::string> one_round(const Options& o, const Paths& p, int
 }
 
 int run(Options o) {
-  const std::string dir = self_dir();
-  if (o.floor.empty()) o.floor = dir + "/unotify_floor";
-  if (o.target.empty()) o.target = dir + "/bench_target";
+  fill_default_paths(o.paths);
   if (access(o.strace.c_str(), X_OK) != 0) {
     fmt::print(stderr, "bench_audit_strace: {} not found (apt install strace, or --strace PATH)\n", o.strace);
     return 2;
@@ -124,9 +127,10 @@ int run(Options o) {
   const Paths p{scratch.file("candidate.json"), scratch.file("report.json"), scratch.file("strace.out"),
                 scratch.file("audit.err")};
   std::ofstream(p.profile) << kCandidate << '\n';
-  fmt::print("bench_audit_strace: {} rounds x {} getppid calls, each one the candidate profile denies; "
-             "load average {:.2f}\n",
-             o.rounds, o.count, load_average());
+  fmt::print(
+      "bench_audit_strace: {} rounds x {} getppid calls, each one the candidate profile denies; "
+      "load average {:.2f}\n",
+      o.rounds, o.count, load_average());
   Series s;
   for (int round = 0; round < o.rounds; ++round) {
     if (auto r = one_round(o, p, round, s); !r) {
@@ -146,25 +150,20 @@ int run(Options o) {
   fmt::print("  {:<44} {:>9.0f}   {:.2f}x the floor\n", "strace -f --seccomp-bpf -e trace=getppid", strace,
              strace / floor);
   fmt::print("  strace / audit: {:.1f}\n", strace / audit);
-  if (!o.json_path.empty()) {
-    nlohmann::json doc = {{"count", o.count},
-                          {"rounds", o.rounds},
-                          {"native_ns", s.native},
-                          {"floor_ns", s.floor},
-                          {"audit_ns", s.audit},
-                          {"strace_ns", s.strace},
-                          {"native_median_ns", native},
-                          {"floor_median_ns", floor},
-                          {"audit_median_ns", audit},
-                          {"strace_median_ns", strace},
-                          {"audit_over_floor", audit / floor},
-                          {"strace_over_audit", strace / audit},
-                          {"load_after", load_average()}};
-    std::ofstream out(o.json_path);
-    out << doc.dump(2) << '\n';
-    if (!out) return 1;
-  }
-  return 0;
+  const nlohmann::json doc = {{"count", o.count},
+                              {"rounds", o.rounds},
+                              {"native_ns", s.native},
+                              {"floor_ns", s.floor},
+                              {"audit_ns", s.audit},
+                              {"strace_ns", s.strace},
+                              {"native_median_ns", native},
+                              {"floor_median_ns", floor},
+                              {"audit_median_ns", audit},
+                              {"strace_median_ns", strace},
+                              {"audit_over_floor", audit / floor},
+                              {"strace_over_audit", strace / audit},
+                              {"load_after", load_average()}};
+  return write_json_if_asked(o.paths, doc, "bench_audit_strace") ? 0 : 1;
 }
 
 }  // namespace
@@ -173,13 +172,10 @@ int run(Options o) {
 int main(int argc, char** argv) {
   tollgate::bench::Options o;
   CLI::App app{"tollgate run --audit per reported call against strace -f --seccomp-bpf on the same loop"};
-  app.add_option("--rounds", o.rounds, "rounds (each runs every side once)")->check(CLI::Range(1, 100));
-  app.add_option("--count", o.count, "getppid calls per run")->check(CLI::Range(1L, 100000000L));
-  app.add_option("--tollgate", o.tollgate, "the tollgate binary");
+  tollgate::bench::add_repetition_options(app, o.rounds, o.count, 100, "rounds (each runs every side once)",
+                                          "getppid calls per run");
   app.add_option("--strace", o.strace, "the strace binary");
-  app.add_option("--floor", o.floor, "the unotify_floor binary (default: next to this program)");
-  app.add_option("--target", o.target, "the bench_target binary (default: next to this program)");
-  app.add_option("--json", o.json_path, "also write the numbers to this file");
+  tollgate::bench::add_program_options(app, o.paths, true);
   CLI11_PARSE(app, argc, argv);
   setvbuf(stdout, nullptr, _IOLBF, 0);  // tables and stderr's progress lines in the order they happen
   return tollgate::bench::run(o);

@@ -35,7 +35,8 @@ std::expected<BenchDaemon, std::string> BenchDaemon::start(const std::string& to
   std::error_code ec;
   std::filesystem::remove(socket, ec);
   std::filesystem::remove(control, ec);
-  std::vector<std::string> argv = {tollgate, "supervise", "--socket", socket, "--control-socket", control, "-q"};
+  std::vector<std::string> argv = {tollgate,           "supervise", "--socket", socket,
+                                   "--control-socket", control,     "-q"};
   const bool has_loops = supervise_has_loops_option(tollgate);
   if (has_loops && loops) {
     argv.push_back("--loops");
@@ -49,7 +50,8 @@ std::expected<BenchDaemon, std::string> BenchDaemon::start(const std::string& to
   // Ready once both sockets exist (it creates the control socket after the handover socket).
   for (int i = 0; i < 1000; ++i) {
     if (!process->running())
-      return std::unexpected("tollgate supervise exited at start (its stderr: " + dir.file("daemon.err") + ")");
+      return std::unexpected("tollgate supervise exited at start (its stderr: " + dir.file("daemon.err") +
+                             ")");
     if (std::filesystem::exists(socket) && std::filesystem::exists(control))
       return BenchDaemon(std::move(*process), tollgate, socket, control, has_loops);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -91,6 +93,8 @@ long BenchDaemon::nofile_limit() const {
   return -1;
 }
 
-int BenchDaemon::stop() { return process_.stop(SIGTERM, std::chrono::seconds(10)); }
+int BenchDaemon::stop() {
+  return process_.stop(SIGTERM, std::chrono::seconds(10));
+}
 
 }  // namespace tollgate::bench

@@ -1,5 +1,5 @@
-// One `tollgate supervise` started by a benchmark: its sockets in the benchmark's scratch directory, stopped by
-// its pid (SIGTERM, then SIGKILL) when the benchmark is done with it or fails.
+// One `tollgate supervise` started by a benchmark: its sockets in the benchmark's scratch directory, stopped
+// by its pid (SIGTERM, then SIGKILL) when the benchmark is done with it or fails.
 #pragma once
 
 #include <cstdint>
@@ -39,8 +39,11 @@ class BenchDaemon {
 
  private:
   BenchDaemon(ChildProcess process, std::string tollgate, std::string socket, std::string control, bool loops)
-      : process_(std::move(process)), tollgate_(std::move(tollgate)), socket_(std::move(socket)),
-        control_(std::move(control)), loops_option_(loops) {}
+      : process_(std::move(process)),
+        tollgate_(std::move(tollgate)),
+        socket_(std::move(socket)),
+        control_(std::move(control)),
+        loops_option_(loops) {}
 
   ChildProcess process_;
   std::string tollgate_, socket_, control_;

@@ -89,7 +89,9 @@ bool ChildProcess::reap(int flags) {
   return status_.has_value();
 }
 
-bool ChildProcess::running() { return !reap(WNOHANG); }
+bool ChildProcess::running() {
+  return !reap(WNOHANG);
+}
 
 std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
   if (status_) return status_;
@@ -176,7 +178,8 @@ std::expected<std::string, std::string> capture_output(const std::vector<std::st
   out->write_end.reset();
   std::string text = read_all(out->read_end.get());
   auto status = child->wait(timeout);
-  if (!status) return std::unexpected(argv[0] + ": still running after " + std::to_string(timeout.count()) + " s");
+  if (!status)
+    return std::unexpected(argv[0] + ": still running after " + std::to_string(timeout.count()) + " s");
   if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0)
     return std::unexpected(argv[0] + ": " + describe_status(*status) + ", output: " + text);
   return text;

@@ -1,5 +1,5 @@
-// The processes a benchmark starts: each is owned by a ChildProcess, which kills and reaps it if the benchmark
-// gives up on it, so that a failed or interrupted run leaves no process behind.
+// The processes a benchmark starts: each is owned by a ChildProcess, which kills and reaps it if the
+// benchmark gives up on it, so that a failed or interrupted run leaves no process behind.
 #pragma once
 
 #include <sys/resource.h>
@@ -16,11 +16,11 @@
 namespace tollgate::bench {
 
 struct SpawnOptions {
-  std::vector<int> cpus;             // the CPUs the child (and whatever it starts) may run on; empty: ours
-  int stdout_fd = -1;                // -1: ours
-  int stderr_fd = -1;                // -1: ours
-  std::vector<int> inherited_fds;    // fds the program keeps across execve (close-on-exec cleared in the child)
-  std::optional<rlim_t> nofile;      // the child's RLIMIT_NOFILE, soft and hard (so it cannot raise it)
+  std::vector<int> cpus;           // the CPUs the child (and whatever it starts) may run on; empty: ours
+  int stdout_fd = -1;              // -1: ours
+  int stderr_fd = -1;              // -1: ours
+  std::vector<int> inherited_fds;  // fds the program keeps across execve (close-on-exec cleared in the child)
+  std::optional<rlim_t> nofile;    // the child's RLIMIT_NOFILE, soft and hard (so it cannot raise it)
 };
 
 class ChildProcess {
@@ -70,8 +70,8 @@ std::string self_dir();
 double load_average();
 // The standard output of a command (argv[0] a path) that must exit 0 within `timeout`, or an error naming it.
 // Its stderr goes to `stderr_fd` (-1: ours).
-std::expected<std::string, std::string> capture_output(const std::vector<std::string>& argv,
-                                                       std::chrono::seconds timeout = std::chrono::seconds(60),
-                                                       int stderr_fd = -1);
+std::expected<std::string, std::string> capture_output(
+    const std::vector<std::string>& argv, std::chrono::seconds timeout = std::chrono::seconds(60),
+    int stderr_fd = -1);
 
 }  // namespace tollgate::bench

@@ -32,18 +32,18 @@
 #include <string>
 #include <vector>
 
+#include "agent/launcher.h"
+#include "bench/bench_options.h"
 #include "bench/bench_process.h"
 #include "bench/bench_stats.h"
 #include "bench/concurrent_runs.h"
 #include "bench/getppid_policy.h"
 #include "bench/target_report.h"
-#include "profile/filter_compiler.h"
-#include "agent/launcher.h"
 #include "core/policy_parser.h"
+#include "profile/filter_compiler.h"
 #include "supervisor/event_log.h"
 #include "supervisor/rules/rule_set.h"
 #include "supervisor/supervisor.h"
-
 
 namespace tollgate::bench {
 namespace {
@@ -123,7 +123,8 @@ struct Prepared {
 };
 
 std::expected<Prepared, std::string> prepare(const Mode& mode) {
-  auto policy = parse_policy_text(getppid_policy(mode.rule_action), "bench-" + mode.name + ".json", PolicyParseOptions{});
+  auto policy = parse_policy_text(getppid_policy(mode.rule_action), "bench-" + mode.name + ".json",
+                                  PolicyParseOptions{});
   if (!policy) return std::unexpected(policy.error().to_string());
   auto compiled = compile_filter((*policy)->filter, FilterEnvironment::of_this_process());
   if (!compiled) return std::unexpected("compiling the filter: " + compiled.error());
@@ -190,16 +191,14 @@ std::expected<TargetNumbers, std::string> run_tollgate(const Prepared& prepared,
 struct Options {
   int rounds = 5;
   long count = 200000;
-  std::string floor;
-  std::string target;
-  std::string json_path;
+  ProgramPaths paths;
   std::string only;
 };
 
 int run(const Options& o) {
-  const std::string dir = self_dir();
-  const std::string floor = o.floor.empty() ? dir + "/unotify_floor" : o.floor;
-  const std::string target = o.target.empty() ? dir + "/bench_target" : o.target;
+  ProgramPaths paths = o.paths;
+  fill_default_paths(paths);
+  const std::string floor = paths.floor, target = paths.target;
   for (const auto& [what, path] : {std::pair{"floor", floor}, std::pair{"target", target}}) {
     if (access(path.c_str(), X_OK) != 0) {
       fmt::print(stderr, "bench_roundtrip: {} program {}: {}\n", what, path, std::strerror(errno));
@@ -316,14 +315,7 @@ int run(const Options& o) {
     fmt::print(stderr,
                "\nbench_roundtrip: some calls got the wrong answer or went unanswered (see mismatches)\n");
 
-  if (!o.json_path.empty()) {
-    std::ofstream out(o.json_path);
-    out << doc.dump(2) << '\n';
-    if (!out) {
-      fmt::print(stderr, "bench_roundtrip: cannot write {}\n", o.json_path);
-      return 1;
-    }
-  }
+  if (!write_json_if_asked(paths, doc, "bench_roundtrip")) return 1;
   return wrong ? 1 : 0;
 }
 
@@ -333,12 +325,9 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   tollgate::bench::Options o;
   CLI::App app{"Supervisor round trip per notified call, against the unotify floor in the same run"};
-  app.add_option("--rounds", o.rounds, "alternating floor/tollgate rounds per mode")
-      ->check(CLI::Range(1, 1000));
-  app.add_option("--count", o.count, "getppid calls per run")->check(CLI::Range(1L, 100000000L));
-  app.add_option("--floor", o.floor, "the unotify_floor binary (default: next to this program)");
-  app.add_option("--target", o.target, "the bench_target binary (default: next to this program)");
-  app.add_option("--json", o.json_path, "also write the numbers to this file");
+  tollgate::bench::add_repetition_options(
+      app, o.rounds, o.count, 1000, "alternating floor/tollgate rounds per mode", "getppid calls per run");
+  tollgate::bench::add_program_options(app, o.paths, false);
   app.add_option("--only", o.only, "run one mode only")->check(CLI::IsMember({"deny", "allow"}));
   CLI11_PARSE(app, argc, argv);
   return tollgate::bench::run(o);

@@ -39,7 +39,8 @@ std::expected<std::vector<std::string>, std::string> finish(std::vector<Member>&
                                                             std::chrono::seconds timeout, double& end_s) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (auto& m : members) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (!m.process.wait(std::max(left, std::chrono::milliseconds(0))))
       return std::unexpected("pid " + std::to_string(m.process.pid()) + " still running after " +
                              std::to_string(timeout.count()) + " s: calls lost or a target stuck");
@@ -88,10 +89,18 @@ std::expected<SupervisedBatchResult, std::string> run_supervised(const Supervise
   // Every target blocks on the go pipe until we close its write end: one close releases them all.
   auto go = Pipe::make();
   if (!go) return std::unexpected(go.error());
-  const std::vector<std::string> argv = {batch.tollgate, "run",         "-q",
-                                         "--supervisor", batch.socket,  "--policy",
-                                         batch.policy,   "--",          batch.target,
-                                         std::to_string(batch.count), batch.expected, "1",
+  const std::vector<std::string> argv = {batch.tollgate,
+                                         "run",
+                                         "-q",
+                                         "--supervisor",
+                                         batch.socket,
+                                         "--policy",
+                                         batch.policy,
+                                         "--",
+                                         batch.target,
+                                         std::to_string(batch.count),
+                                         batch.expected,
+                                         "1",
                                          std::to_string(go->read_end.get())};
   std::vector<Member> members;
   for (int i = 0; i < batch.k; ++i) {

@@ -1,6 +1,6 @@
-// Batches of processes run side by side: K floors, or K bench_targets handed to one daemon. Each batch reports
-// its wall time (first start to last exit) and every process's own numbers, and fails when any process fails,
-// gets a wrong answer or hangs.
+// Batches of processes run side by side: K floors, or K bench_targets handed to one daemon. Each batch
+// reports its wall time (first start to last exit) and every process's own numbers, and fails when any
+// process fails, gets a wrong answer or hangs.
 #pragma once
 
 #include <chrono>
@@ -28,10 +28,10 @@ struct FloorBatchResult {
 std::expected<FloorBatchResult, std::string> run_floors(const FloorBatch& batch);
 
 struct SupervisedBatch {
-  std::string tollgate;        // the tollgate binary
-  std::string socket;          // the daemon's handover socket
-  std::string policy;          // the policy file the targets run under
-  std::string target;          // the bench_target binary
+  std::string tollgate;  // the tollgate binary
+  std::string socket;    // the daemon's handover socket
+  std::string policy;    // the policy file the targets run under
+  std::string target;    // the bench_target binary
   int k = 1;
   long count = 0;
   std::string expected = "1";  // bench_target's EXPECTED

@@ -1,16 +1,18 @@
-// bench_idle_targets: N idle but real targets for bench_listeners, as cheap as a target can be. It compiles the
-// policy's filter once, then forks N children; each installs that filter (with a listener), hands the
+// bench_idle_targets: N idle but real targets for bench_listeners, as cheap as a target can be. It compiles
+// the policy's filter once, then forks N children; each installs that filter (with a listener), hands the
 // listener to `tollgate supervise` through the agent's own client (hand_over_listener, as `tollgate run
 // --supervisor` does, but without a `tollgate run` process per target) and then sleeps in pause(), never
 // making a call the filter notifies. So the daemon holds N live listeners, each with a target behind it.
 //
 //   bench_idle_targets SOCKET COUNT POLICY_FILE
 //
-// When every child has been answered (or the daemon refused one: then no more are started) it prints one line,
+// When every child has been answered (or the daemon refused one: then no more are started) it prints one
+// line,
 //   handed=H refused=R first_error=TEXT
-// and waits for SIGTERM or SIGINT, on which it kills its children by pid, reaps them and exits 0. The children
-// die with it too (PR_SET_PDEATHSIG). The children are forks that never exec: they share every page with the
-// spawner but the few they write, so a target costs little more than the kernel's own process structures.
+// and waits for SIGTERM or SIGINT, on which it kills its children by pid, reaps them and exits 0. The
+// children die with it too (PR_SET_PDEATHSIG). The children are forks that never exec: they share every page
+// with the spawner but the few they write, so a target costs little more than the kernel's own process
+// structures.
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -128,8 +130,10 @@ int main(int argc, char** argv) {
     Report r{};
     if (read(reports.get(), &r, sizeof r) != static_cast<ssize_t>(sizeof r)) return false;
     ++answered;
-    if (r.ok) ++handed;
-    else if (refused++ == 0) first_error = r.error;
+    if (r.ok)
+      ++handed;
+    else if (refused++ == 0)
+      first_error = r.error;
     return true;
   };
   while (static_cast<long>(pids.size()) < count && refused == 0) {

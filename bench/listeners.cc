@@ -1,6 +1,7 @@
-// bench_listeners: one `tollgate supervise` holding N idle listeners, each a real target (bench_idle_targets),
-// N = 0, 1000, 10000 by default. For each N: the daemon's memory (Pss and RSS) over N = 0, per listener, and
-// the round trip of one busy target handed to the same daemon (p50, p99), against N = 0. Issue 13, goal 3:
+// bench_listeners: one `tollgate supervise` holding N idle listeners, each a real target
+// (bench_idle_targets), N = 0, 1000, 10000 by default. For each N: the daemon's memory (Pss and RSS) over N =
+// 0, per listener, and the round trip of one busy target handed to the same daemon (p50, p99), against N = 0.
+// Issue 13, goal 3:
 // <= 4 KB of daemon memory per listener; the busy target's p99 within 1.2x of the same with none.
 //
 // Says so, and stops going higher, when N cannot be reached on this machine (pid_max, threads-max, the
@@ -20,6 +21,7 @@
 #include <thread>
 
 #include "bench/bench_daemon.h"
+#include "bench/bench_options.h"
 #include "bench/bench_process.h"
 #include "bench/bench_stats.h"
 #include "bench/concurrent_runs.h"
@@ -35,7 +37,8 @@ struct Options {
   long count = 100000;
   int rounds = 3;
   std::optional<long> daemon_nofile;
-  std::string tollgate = TOLLGATE_BIN, idle, target, policy = TOLLGATE_DEFAULT_POLICY, json_path;
+  ProgramPaths paths;
+  std::string idle, policy = TOLLGATE_DEFAULT_POLICY;
 };
 
 long read_long(const std::string& path) {
@@ -61,9 +64,11 @@ struct Limit {
 
 Limit limits_in_the_way(long more, long idle_now, BenchDaemon& daemon) {
   Limit l;
-  const long pid_max = read_long("/proc/sys/kernel/pid_max"), threads_max = read_long("/proc/sys/kernel/threads-max");
+  const long pid_max = read_long("/proc/sys/kernel/pid_max"),
+             threads_max = read_long("/proc/sys/kernel/threads-max");
   const long procs = processes_now() + more + 100;  // + room for the busy target, tollgate run, ctl
-  if (procs > pid_max) l.processes = fmt::format("{} processes would exceed kernel.pid_max = {}", procs, pid_max);
+  if (procs > pid_max)
+    l.processes = fmt::format("{} processes would exceed kernel.pid_max = {}", procs, pid_max);
   else if (procs > threads_max)
     l.processes = fmt::format("{} processes would exceed kernel.threads-max = {}", procs, threads_max);
   const long fds = daemon.open_fds() + more + 20, nofile = daemon.nofile_limit();
@@ -83,10 +88,10 @@ struct Row {
 };
 
 // The busy target's rounds, with whatever idle listeners the daemon holds now.
-std::expected<void, std::string> measure_round_trips(const Options& o, BenchDaemon& daemon, const std::string& policy,
-                                                     Row& row) {
+std::expected<void, std::string> measure_round_trips(const Options& o, BenchDaemon& daemon,
+                                                     const std::string& policy, Row& row) {
   for (int r = 0; r < o.rounds; ++r) {
-    auto t = run_supervised({o.tollgate, daemon.socket(), policy, o.target, 1, o.count, "1", {}});
+    auto t = run_supervised({o.paths.tollgate, daemon.socket(), policy, o.paths.target, 1, o.count, "1", {}});
     if (!t) return std::unexpected(t.error());
     if (!daemon.alive()) return std::unexpected("tollgate supervise died");
     row.p50.push_back(t->targets[0].p50_ns);
@@ -107,9 +112,8 @@ bool listeners_become(BenchDaemon& daemon, uint64_t listeners) {
 }
 
 int run(Options o) {
-  const std::string dir = self_dir();
-  if (o.idle.empty()) o.idle = dir + "/bench_idle_targets";
-  if (o.target.empty()) o.target = dir + "/bench_target";
+  fill_default_paths(o.paths);
+  if (o.idle.empty()) o.idle = self_dir() + "/bench_idle_targets";
   std::sort(o.ns.begin(), o.ns.end());
   ScratchDir scratch;
   const std::string busy_policy = scratch.file("getppid-deny.json");
@@ -119,23 +123,29 @@ int run(Options o) {
   }
   SpawnOptions daemon_options;
   daemon_options.nofile = o.daemon_nofile;
-  auto daemon = BenchDaemon::start(o.tollgate, scratch, daemon_options, std::nullopt);
+  auto daemon = BenchDaemon::start(o.paths.tollgate, scratch, daemon_options, std::nullopt);
   if (!daemon) {
     fmt::print(stderr, "bench_listeners: {}\n", daemon.error());
     return 1;
   }
-  fmt::print("bench_listeners: N idle targets (each a process and a listener in one tollgate supervise, envelope "
-             "policy {}),\n  busy target {} rounds x {} getppid calls; load average {:.2f}\n"
-             "  limits: pid_max {}, threads-max {}, daemon RLIMIT_NOFILE {}\n",
-             o.policy, o.rounds, o.count, load_average(), read_long("/proc/sys/kernel/pid_max"),
-             read_long("/proc/sys/kernel/threads-max"), daemon->nofile_limit());
-  nlohmann::json doc = {{"count", o.count}, {"rounds", o.rounds}, {"envelope_policy", o.policy},
+  fmt::print(
+      "bench_listeners: N idle targets (each a process and a listener in one tollgate supervise, envelope "
+      "policy {}),\n  busy target {} rounds x {} getppid calls; load average {:.2f}\n"
+      "  limits: pid_max {}, threads-max {}, daemon RLIMIT_NOFILE {}\n",
+      o.policy, o.rounds, o.count, load_average(), read_long("/proc/sys/kernel/pid_max"),
+      read_long("/proc/sys/kernel/threads-max"), daemon->nofile_limit());
+  nlohmann::json doc = {{"count", o.count},
+                        {"rounds", o.rounds},
+                        {"envelope_policy", o.policy},
                         {"pid_max", read_long("/proc/sys/kernel/pid_max")},
                         {"threads_max", read_long("/proc/sys/kernel/threads-max")},
-                        {"daemon_nofile", daemon->nofile_limit()}, {"load_before", load_average()}};
+                        {"daemon_nofile", daemon->nofile_limit()},
+                        {"load_before", load_average()}};
 
   // One busy run first, so that the baseline includes whatever the daemon allocates once for a target.
-  if (auto warm = run_supervised({o.tollgate, daemon->socket(), busy_policy, o.target, 1, 10000, "1", {}}); !warm) {
+  if (auto warm = run_supervised(
+          {o.paths.tollgate, daemon->socket(), busy_policy, o.paths.target, 1, 10000, "1", {}});
+      !warm) {
     fmt::print(stderr, "bench_listeners: warm-up: {}\n", warm.error());
     return 1;
   }
@@ -143,7 +153,9 @@ int run(Options o) {
   auto base_memory = daemon->memory();
   if (!base_stats || !base_memory || !listeners_become(*daemon, 0)) {
     fmt::print(stderr, "bench_listeners: the daemon's baseline: {}\n",
-               !base_stats ? base_stats.error() : !base_memory ? base_memory.error() : "listeners left over");
+               !base_stats    ? base_stats.error()
+               : !base_memory ? base_memory.error()
+                              : "listeners left over");
     return 1;
   }
   const long base_fds = daemon->open_fds();
@@ -165,8 +177,8 @@ int run(Options o) {
         break;
       }
       if (!limit.fds.empty())
-        fmt::print("  N = {} cannot be reached here: {}; handing them over anyway, to see how it refuses\n", n,
-                   limit.fds);
+        fmt::print("  N = {} cannot be reached here: {}; handing them over anyway, to see how it refuses\n",
+                   n, limit.fds);
       fmt::print(stderr, "  starting {} idle targets\n", more);
       auto out = Pipe::make();
       if (!out) return 1;
@@ -181,8 +193,8 @@ int run(Options o) {
       auto line = read_line(out->read_end.get(), std::chrono::minutes(10));
       long handed = 0, refused = 0;
       char error[256] = "";
-      if (!line || std::sscanf(line->c_str(), "handed=%ld refused=%ld first_error=%255[^\n]", &handed, &refused,
-                               error) < 2) {
+      if (!line || std::sscanf(line->c_str(), "handed=%ld refused=%ld first_error=%255[^\n]", &handed,
+                               &refused, error) < 2) {
         fmt::print(stderr, "bench_listeners: bench_idle_targets said: {}\n", line.value_or("nothing"));
         return 1;
       }
@@ -190,8 +202,8 @@ int run(Options o) {
       if (refused != 0) {
         fmt::print("  N = {}: the daemon refused a listener after {}: {}\n", n, idle, error);
         row.reached = false;
-        row.not_reached = fmt::format("{}refused after {}: {}", limit.fds.empty() ? "" : limit.fds + "; ", idle,
-                                      error);
+        row.not_reached =
+            fmt::format("{}refused after {}: {}", limit.fds.empty() ? "" : limit.fds + "; ", idle, error);
         if (limit.fds.empty()) status = 1;  // below every limit we know of: it should have taken them
       }
       if (!listeners_become(*daemon, static_cast<uint64_t>(idle))) {
@@ -224,8 +236,8 @@ int run(Options o) {
   auto memory_after = daemon->memory();
 
   const Row* zero = rows.empty() ? nullptr : &rows.front();
-  fmt::print("\n  {:>7} {:>6} {:>9} {:>9} {:>12} {:>12} {:>8} {:>8} {:>10}\n", "N idle", "fds", "Pss MiB", "RSS MiB",
-             "Pss/listener", "RSS/listener", "p50 ns", "p99 ns", "p99 ratio");
+  fmt::print("\n  {:>7} {:>6} {:>9} {:>9} {:>12} {:>12} {:>8} {:>8} {:>10}\n", "N idle", "fds", "Pss MiB",
+             "RSS MiB", "Pss/listener", "RSS/listener", "p50 ns", "p99 ns", "p99 ratio");
   nlohmann::json jrows = nlohmann::json::array();
   for (const Row& r : rows) {
     nlohmann::json j = {{"n", r.n}, {"reached", r.reached}};
@@ -234,26 +246,36 @@ int run(Options o) {
       jrows.push_back(j);
       continue;
     }
-    const double pss_per = r.n > 0 ? static_cast<double>(r.memory.pss_kb - base_memory->pss_kb) / static_cast<double>(r.n) : 0;
-    const double rss_per = r.n > 0 ? static_cast<double>(r.memory.rss_kb - base_memory->rss_kb) / static_cast<double>(r.n) : 0;
+    const double pss_per =
+        r.n > 0 ? static_cast<double>(r.memory.pss_kb - base_memory->pss_kb) / static_cast<double>(r.n) : 0;
+    const double rss_per =
+        r.n > 0 ? static_cast<double>(r.memory.rss_kb - base_memory->rss_kb) / static_cast<double>(r.n) : 0;
     const double p99_ratio = median(r.p99) / median(zero->p99);
-    fmt::print("  {:>7} {:>6} {:>9.1f} {:>9.1f} {:>9.2f} KB {:>9.2f} KB {:>8.0f} {:>8.0f} {:>10.2f}\n", r.n, r.fds,
-               r.memory.pss_kb / 1024.0, r.memory.rss_kb / 1024.0, pss_per, rss_per, median(r.p50), median(r.p99),
-               p99_ratio);
-    j.update({{"daemon_fds", r.fds}, {"pss_kb", r.memory.pss_kb}, {"rss_kb", r.memory.rss_kb},
-              {"pss_kb_per_listener", pss_per}, {"rss_kb_per_listener", rss_per}, {"p50_ns", r.p50},
-              {"p99_ns", r.p99}, {"mean_ns", r.mean}, {"p50_median_ns", median(r.p50)},
-              {"p99_median_ns", median(r.p99)}, {"p99_ratio_to_none", p99_ratio}});
+    fmt::print("  {:>7} {:>6} {:>9.1f} {:>9.1f} {:>9.2f} KB {:>9.2f} KB {:>8.0f} {:>8.0f} {:>10.2f}\n", r.n,
+               r.fds, r.memory.pss_kb / 1024.0, r.memory.rss_kb / 1024.0, pss_per, rss_per, median(r.p50),
+               median(r.p99), p99_ratio);
+    j.update({{"daemon_fds", r.fds},
+              {"pss_kb", r.memory.pss_kb},
+              {"rss_kb", r.memory.rss_kb},
+              {"pss_kb_per_listener", pss_per},
+              {"rss_kb_per_listener", rss_per},
+              {"p50_ns", r.p50},
+              {"p99_ns", r.p99},
+              {"mean_ns", r.mean},
+              {"p50_median_ns", median(r.p50)},
+              {"p99_median_ns", median(r.p99)},
+              {"p99_ratio_to_none", p99_ratio}});
     jrows.push_back(j);
   }
   fmt::print("  goals: <= {} KB per listener, p99 ratio <= {}\n", kMemoryGoalKb, kP99Goal);
-  fmt::print("  after tear-down: {} listeners released, daemon fds {} (baseline {}), Pss {} kB (baseline {} kB)\n",
-             released ? "all" : "NOT all", fds_after, base_fds, memory_after ? memory_after->pss_kb : -1,
-             base_memory->pss_kb);
+  fmt::print(
+      "  after tear-down: {} listeners released, daemon fds {} (baseline {}), Pss {} kB (baseline {} kB)\n",
+      released ? "all" : "NOT all", fds_after, base_fds, memory_after ? memory_after->pss_kb : -1,
+      base_memory->pss_kb);
   doc["rows"] = jrows;
   doc["baseline"] = {{"pss_kb", base_memory->pss_kb}, {"rss_kb", base_memory->rss_kb}, {"fds", base_fds}};
-  doc["after_teardown"] = {{"released", released}, {"fds", fds_after},
-                           {"pss_kb", memory_after ? memory_after->pss_kb : -1}};
+  doc["after_teardown"] = {
+      {"released", released}, {"fds", fds_after}, {"pss_kb", memory_after ? memory_after->pss_kb : -1}};
   if (!released || fds_after != base_fds) status = 1;
 
   const int daemon_status = daemon->stop();
@@ -262,11 +284,7 @@ int run(Options o) {
     status = 1;
   }
   doc["load_after"] = load_average();
-  if (!o.json_path.empty()) {
-    std::ofstream out(o.json_path);
-    out << doc.dump(2) << '\n';
-    if (!out) status = 1;
-  }
+  if (!write_json_if_asked(o.paths, doc, "bench_listeners")) status = 1;
   return status;
 }
 
@@ -278,14 +296,13 @@ int main(int argc, char** argv) {
   CLI::App app{"Daemon memory per listener and a busy target's round trip with N idle listeners open"};
   app.add_option("--n", o.ns, "idle listener counts to measure at (default 0 1000 10000)")
       ->check(CLI::Range(0L, 1000000L));
-  app.add_option("--count", o.count, "getppid calls per busy-target round")->check(CLI::Range(1L, 100000000L));
-  app.add_option("--rounds", o.rounds, "busy-target rounds per N")->check(CLI::Range(1, 100));
-  app.add_option("--daemon-nofile", o.daemon_nofile, "start the daemon with this RLIMIT_NOFILE (soft and hard: it raises the soft one itself)");
+  tollgate::bench::add_repetition_options(app, o.rounds, o.count, 100, "busy-target rounds per N",
+                                          "getppid calls per busy-target round");
+  app.add_option("--daemon-nofile", o.daemon_nofile,
+                 "start the daemon with this RLIMIT_NOFILE (soft and hard: it raises the soft one itself)");
   app.add_option("--policy", o.policy, "the policy each idle target's envelope carries");
-  app.add_option("--tollgate", o.tollgate, "the tollgate binary");
   app.add_option("--idle", o.idle, "the bench_idle_targets binary (default: next to this program)");
-  app.add_option("--target", o.target, "the bench_target binary (default: next to this program)");
-  app.add_option("--json", o.json_path, "also write the numbers to this file");
+  tollgate::bench::add_program_options(app, o.paths, true);
   CLI11_PARSE(app, argc, argv);
   setvbuf(stdout, nullptr, _IOLBF, 0);  // tables and stderr's progress lines in the order they happen
   if (std::find(o.ns.begin(), o.ns.end(), 0L) == o.ns.end()) o.ns.push_back(0);  // the reference

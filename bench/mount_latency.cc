@@ -148,8 +148,10 @@ int main(int argc, char** argv) {
       std::printf("   vs native+floor %.1f: %.2fx", native.median + floor_us,
                   emulated.median / (native.median + floor_us));
     std::printf("\n");
-    nlohmann::json row = {{"native_median_us", native.median}, {"native_mean_us", native.mean},
-                          {"emulated_median_us", emulated.median}, {"emulated_mean_us", emulated.mean},
+    nlohmann::json row = {{"native_median_us", native.median},
+                          {"native_mean_us", native.mean},
+                          {"emulated_median_us", emulated.median},
+                          {"emulated_mean_us", emulated.mean},
                           {"ratio_to_native", native.median > 0 ? emulated.median / native.median : 0.0}};
     if (floor_us > 0) row["ratio_to_native_plus_floor"] = emulated.median / (native.median + floor_us);
     doc[kind] = row;

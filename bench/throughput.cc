@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/bench_daemon.h"
+#include "bench/bench_options.h"
 #include "bench/bench_process.h"
 #include "bench/bench_stats.h"
 #include "bench/concurrent_runs.h"
@@ -31,7 +32,7 @@ struct Options {
   long count = 40000;
   std::vector<int> ks = {4, 16};
   std::vector<int> cpu_counts = {1, 2};
-  std::string tollgate = TOLLGATE_BIN, floor, target, json_path;
+  ProgramPaths paths;
 };
 
 // The first `n` CPUs this process may run on.
@@ -57,7 +58,7 @@ std::expected<void, std::string> run_on(const Options& o, const std::vector<int>
   if (!dir.valid()) return std::unexpected("mkdtemp failed");
   const std::string policy = dir.file("getppid-deny.json");
   if (!write_getppid_policy(policy, "deny")) return std::unexpected("cannot write " + policy);
-  auto daemon = BenchDaemon::start(o.tollgate, dir, {.cpus = cpus}, static_cast<int>(cpus.size()));
+  auto daemon = BenchDaemon::start(o.paths.tollgate, dir, {.cpus = cpus}, static_cast<int>(cpus.size()));
   if (!daemon) return std::unexpected(daemon.error());
   daemon_info = {{"pid", daemon->pid()}, {"loops_option", daemon->has_loops_option()}};
   auto before = daemon->stats();
@@ -68,11 +69,12 @@ std::expected<void, std::string> run_on(const Options& o, const std::vector<int>
       // Alternate which side goes first, so that neither always meets a warmer (or busier) machine.
       for (int step = 0; step < 2; ++step) {
         if ((step == 0) == (round % 2 == 0)) {
-          auto f = run_floors({o.floor, k, o.count, {"--sync", "--epoll"}, cpus});
+          auto f = run_floors({o.paths.floor, k, o.count, {"--sync", "--epoll"}, cpus});
           if (!f) return std::unexpected(f.error());
           cells[k].floor_rate.push_back(static_cast<double>(k) * static_cast<double>(o.count) / f->wall_s);
         } else {
-          auto t = run_supervised({o.tollgate, daemon->socket(), policy, o.target, k, o.count, "1", cpus});
+          auto t = run_supervised(
+              {o.paths.tollgate, daemon->socket(), policy, o.paths.target, k, o.count, "1", cpus});
           if (!t) return std::unexpected(t.error());
           if (!daemon->alive()) return std::unexpected("tollgate supervise died");
           cells[k].tollgate_rate.push_back(static_cast<double>(k) * static_cast<double>(o.count) / t->wall_s);
@@ -88,10 +90,10 @@ std::expected<void, std::string> run_on(const Options& o, const std::vector<int>
   if (!after) return std::unexpected(after.error());
   if (after->notifications - before->notifications != calls || after->unanswered != before->unanswered ||
       after->errors != before->errors)
-    return std::unexpected(fmt::format("the daemon counted {} notifications ({} unanswered, {} errors) for {} calls",
-                                       after->notifications - before->notifications,
-                                       after->unanswered - before->unanswered, after->errors - before->errors,
-                                       calls));
+    return std::unexpected(
+        fmt::format("the daemon counted {} notifications ({} unanswered, {} errors) for {} calls",
+                    after->notifications - before->notifications, after->unanswered - before->unanswered,
+                    after->errors - before->errors, calls));
   const int status = daemon->stop();
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     return std::unexpected("tollgate supervise ended with " + describe_status(status));
@@ -99,12 +101,11 @@ std::expected<void, std::string> run_on(const Options& o, const std::vector<int>
 }
 
 int run(Options o) {
-  const std::string dir = self_dir();
-  if (o.floor.empty()) o.floor = dir + "/unotify_floor";
-  if (o.target.empty()) o.target = dir + "/bench_target";
-  fmt::print("bench_throughput: K targets x {} getppid calls, one tollgate supervise vs K unotify_floor "
-             "--sync --epoll; {} rounds; load average {:.2f}\n",
-             o.count, o.rounds, load_average());
+  fill_default_paths(o.paths);
+  fmt::print(
+      "bench_throughput: K targets x {} getppid calls, one tollgate supervise vs K unotify_floor "
+      "--sync --epoll; {} rounds; load average {:.2f}\n",
+      o.count, o.rounds, load_average());
   nlohmann::json doc = {{"count", o.count}, {"rounds", o.rounds}, {"load_before", load_average()}};
   std::map<int, std::map<int, Cell>> by_cpus;  // CPUs -> K -> rounds
   for (int n : o.cpu_counts) {
@@ -134,9 +135,13 @@ int run(Options o) {
       floor_med[k][n] = f;
       fmt::print("  {:>4} {:>3} {:>16.0f} {:>18.0f} {:>15.2f}{}\n", n, k, f, t, t / f,
                  t / f >= kRatioGoal ? "" : "  (goal >= 0.9)");
-      rows.push_back({{"cpus", n}, {"k", k}, {"floor_calls_per_s", cell.floor_rate},
-                      {"tollgate_calls_per_s", cell.tollgate_rate}, {"floor_median", f},
-                      {"tollgate_median", t}, {"ratio", t / f}});
+      rows.push_back({{"cpus", n},
+                      {"k", k},
+                      {"floor_calls_per_s", cell.floor_rate},
+                      {"tollgate_calls_per_s", cell.tollgate_rate},
+                      {"floor_median", f},
+                      {"tollgate_median", t},
+                      {"ratio", t / f}});
     }
   }
   doc["runs"] = rows;
@@ -153,15 +158,7 @@ int run(Options o) {
   }
   doc["scaling"] = scaling;
   doc["load_after"] = load_average();
-  if (!o.json_path.empty()) {
-    std::ofstream out(o.json_path);
-    out << doc.dump(2) << '\n';
-    if (!out) {
-      fmt::print(stderr, "bench_throughput: cannot write {}\n", o.json_path);
-      return 1;
-    }
-  }
-  return 0;
+  return write_json_if_asked(o.paths, doc, "bench_throughput") ? 0 : 1;
 }
 
 }  // namespace
@@ -170,16 +167,13 @@ int run(Options o) {
 int main(int argc, char** argv) {
   tollgate::bench::Options o;
   CLI::App app{"Aggregate calls/s of K targets on one tollgate supervise, against K floors, on 1 and 2 CPUs"};
-  app.add_option("--rounds", o.rounds, "alternating floor/tollgate rounds per configuration")
-      ->check(CLI::Range(1, 100));
-  app.add_option("--count", o.count, "getppid calls per target")->check(CLI::Range(1L, 100000000L));
+  tollgate::bench::add_repetition_options(app, o.rounds, o.count, 100,
+                                          "alternating floor/tollgate rounds per configuration",
+                                          "getppid calls per target");
   app.add_option("--k", o.ks, "targets at once (repeatable list)")->check(CLI::Range(1, 1000));
   app.add_option("--cpus", o.cpu_counts, "CPU counts to pin to, fewest first (default 1 2)")
       ->check(CLI::Range(1, 1024));
-  app.add_option("--tollgate", o.tollgate, "the tollgate binary");
-  app.add_option("--floor", o.floor, "the unotify_floor binary (default: next to this program)");
-  app.add_option("--target", o.target, "the bench_target binary (default: next to this program)");
-  app.add_option("--json", o.json_path, "also write the numbers to this file");
+  tollgate::bench::add_program_options(app, o.paths, true);
   CLI11_PARSE(app, argc, argv);
   setvbuf(stdout, nullptr, _IOLBF, 0);  // tables and stderr's progress lines in the order they happen
   std::sort(o.cpu_counts.begin(), o.cpu_counts.end());
