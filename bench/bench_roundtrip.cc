@@ -330,5 +330,6 @@ int main(int argc, char** argv) {
   tollgate::bench::add_program_options(app, o.paths, false);
   app.add_option("--only", o.only, "run one mode only")->check(CLI::IsMember({"deny", "allow"}));
   CLI11_PARSE(app, argc, argv);
+  setvbuf(stdout, nullptr, _IOLBF, 0);  // tables and stderr's progress lines in the order they happen
   return tollgate::bench::run(o);
 }
