@@ -14,7 +14,6 @@
 #include <fmt/core.h>
 #include <linux/capability.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,14 +32,18 @@
 #include <string>
 #include <vector>
 
-#include "profile/filter_compiler.h"
 #include "agent/launcher.h"
+#include "bench/bench_options.h"
+#include "bench/bench_process.h"
+#include "bench/bench_stats.h"
+#include "bench/concurrent_runs.h"
+#include "bench/getppid_policy.h"
+#include "bench/target_report.h"
 #include "core/policy_parser.h"
+#include "profile/filter_compiler.h"
 #include "supervisor/event_log.h"
 #include "supervisor/rules/rule_set.h"
 #include "supervisor/supervisor.h"
-
-extern char** environ;
 
 namespace tollgate::bench {
 namespace {
@@ -62,25 +65,6 @@ const std::vector<Mode>& all_modes() {
   return modes;
 }
 
-std::string policy_json(const Mode& mode) {
-  nlohmann::json rule = {{"name", "bench-getppid"}, {"syscalls", {"getppid"}}, {"action", mode.rule_action}};
-  if (mode.rule_action == "deny") rule["errno"] = "EPERM";
-  nlohmann::json doc = {
-      {"comment", "bench_roundtrip: only getppid goes to the supervisor, one rule decides it"},
-      {"defaultAction", "SCMP_ACT_ALLOW"},
-      {"syscalls", {{{"names", {"getppid"}}, {"action", "SCMP_ACT_NOTIFY"}}}},
-      {"rules", {rule}},
-  };
-  return doc.dump();
-}
-
-// What bench_target reports (see bench_target.cc).
-struct TargetNumbers {
-  double mean_ns = 0, p50_ns = 0, p99_ns = 0, max_ns = 0, wall_ns_per_call = 0, timer_ns = 0;
-  long count = 0, mismatches = 0;
-  uint64_t answered = 0;  // by the supervisor, from its stats
-};
-
 struct RoundResult {
   double floor_ns = 0;
   TargetNumbers tollgate;
@@ -93,80 +77,11 @@ bool has_cap_sys_admin() {
   return (data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN)) != 0;
 }
 
-std::string read_all(int fd) {
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n > 0) {
-      out.append(buf, static_cast<size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      return out;
-    }
-  }
-}
-
-std::string describe_status(int status) {
-  if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return std::string("killed by ") + strsignal(WTERMSIG(status));
-  return "status " + std::to_string(status);
-}
-
-// Runs the floor program with its stdout on a pipe; returns its ns per notified syscall.
+// Runs the floor alone; returns its ns per notified syscall.
 std::expected<double, std::string> run_floor(const std::string& floor, long count, const Mode& mode) {
-  std::vector<std::string> args = {floor, "-n", std::to_string(count)};
-  args.insert(args.end(), mode.floor_flags.begin(), mode.floor_flags.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) return std::unexpected(std::string("pipe2: ") + std::strerror(errno));
-  UniqueFd read_end(p[0]), write_end(p[1]);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, floor.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return std::unexpected(floor + ": " + std::strerror(rc));
-  write_end.reset();
-  const std::string out = read_all(read_end.get());
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return std::unexpected(floor + ": " + describe_status(status) + ", output: " + out);
-  char* end = nullptr;
-  const double ns = std::strtod(out.c_str(), &end);
-  if (end == out.c_str() || ns <= 0) return std::unexpected(floor + ": unexpected output: " + out);
-  return ns;
-}
-
-std::expected<TargetNumbers, std::string> parse_target_output(const std::string& out) {
-  std::map<std::string, double> kv;
-  size_t pos = 0;
-  while (pos < out.size()) {
-    size_t end = out.find_first_of(" \n", pos);
-    if (end == std::string::npos) end = out.size();
-    const std::string item = out.substr(pos, end - pos);
-    if (auto eq = item.find('='); eq != std::string::npos)
-      kv[item.substr(0, eq)] = std::strtod(item.c_str() + eq + 1, nullptr);
-    pos = end + 1;
-  }
-  for (const char* key :
-       {"count", "mean_ns", "p50_ns", "p99_ns", "max_ns", "wall_ns_per_call", "timer_ns", "mismatches"})
-    if (!kv.contains(key))
-      return std::unexpected("bench_target output lacks " + std::string(key) + ": " + out);
-  TargetNumbers t;
-  t.count = static_cast<long>(kv["count"]);
-  t.mean_ns = kv["mean_ns"];
-  t.p50_ns = kv["p50_ns"];
-  t.p99_ns = kv["p99_ns"];
-  t.max_ns = kv["max_ns"];
-  t.wall_ns_per_call = kv["wall_ns_per_call"];
-  t.timer_ns = kv["timer_ns"];
-  t.mismatches = static_cast<long>(kv["mismatches"]);
-  return t;
+  auto r = run_floors({floor, 1, count, mode.floor_flags, {}});
+  if (!r) return std::unexpected(r.error());
+  return r->ns_per_call[0];
 }
 
 // Waits for the target through its pidfd, then stops serving so that the loop runs dry (as `tollgate run`).
@@ -208,7 +123,8 @@ struct Prepared {
 };
 
 std::expected<Prepared, std::string> prepare(const Mode& mode) {
-  auto policy = parse_policy_text(policy_json(mode), "bench-" + mode.name + ".json", PolicyParseOptions{});
+  auto policy = parse_policy_text(getppid_policy(mode.rule_action), "bench-" + mode.name + ".json",
+                                  PolicyParseOptions{});
   if (!policy) return std::unexpected(policy.error().to_string());
   auto compiled = compile_filter((*policy)->filter, FilterEnvironment::of_this_process());
   if (!compiled) return std::unexpected("compiling the filter: " + compiled.error());
@@ -272,39 +188,17 @@ std::expected<TargetNumbers, std::string> run_tollgate(const Prepared& prepared,
   return result;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-// The 1-minute load average: on a machine this small a compiler next door shows up in every mean.
-double load_average() {
-  std::ifstream in("/proc/loadavg");
-  double load = -1;
-  in >> load;
-  return load;
-}
-
-std::string self_dir() {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string(".") : exe.parent_path().string();
-}
-
 struct Options {
   int rounds = 5;
   long count = 200000;
-  std::string floor;
-  std::string target;
-  std::string json_path;
+  ProgramPaths paths;
   std::string only;
 };
 
 int run(const Options& o) {
-  const std::string dir = self_dir();
-  const std::string floor = o.floor.empty() ? dir + "/unotify_floor" : o.floor;
-  const std::string target = o.target.empty() ? dir + "/bench_target" : o.target;
+  ProgramPaths paths = o.paths;
+  fill_default_paths(paths);
+  const std::string floor = paths.floor, target = paths.target;
   for (const auto& [what, path] : {std::pair{"floor", floor}, std::pair{"target", target}}) {
     if (access(path.c_str(), X_OK) != 0) {
       fmt::print(stderr, "bench_roundtrip: {} program {}: {}\n", what, path, std::strerror(errno));
@@ -421,14 +315,7 @@ int run(const Options& o) {
     fmt::print(stderr,
                "\nbench_roundtrip: some calls got the wrong answer or went unanswered (see mismatches)\n");
 
-  if (!o.json_path.empty()) {
-    std::ofstream out(o.json_path);
-    out << doc.dump(2) << '\n';
-    if (!out) {
-      fmt::print(stderr, "bench_roundtrip: cannot write {}\n", o.json_path);
-      return 1;
-    }
-  }
+  if (!write_json_if_asked(paths, doc, "bench_roundtrip")) return 1;
   return wrong ? 1 : 0;
 }
 
@@ -438,13 +325,11 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   tollgate::bench::Options o;
   CLI::App app{"Supervisor round trip per notified call, against the unotify floor in the same run"};
-  app.add_option("--rounds", o.rounds, "alternating floor/tollgate rounds per mode")
-      ->check(CLI::Range(1, 1000));
-  app.add_option("--count", o.count, "getppid calls per run")->check(CLI::Range(1L, 100000000L));
-  app.add_option("--floor", o.floor, "the unotify_floor binary (default: next to this program)");
-  app.add_option("--target", o.target, "the bench_target binary (default: next to this program)");
-  app.add_option("--json", o.json_path, "also write the numbers to this file");
+  tollgate::bench::add_repetition_options(
+      app, o.rounds, o.count, 1000, "alternating floor/tollgate rounds per mode", "getppid calls per run");
+  tollgate::bench::add_program_options(app, o.paths, false);
   app.add_option("--only", o.only, "run one mode only")->check(CLI::IsMember({"deny", "allow"}));
   CLI11_PARSE(app, argc, argv);
+  setvbuf(stdout, nullptr, _IOLBF, 0);  // tables and stderr's progress lines in the order they happen
   return tollgate::bench::run(o);
 }

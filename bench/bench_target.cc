@@ -1,12 +1,16 @@
 // The program bench_roundtrip runs under the supervisor: calls getppid(2) COUNT times, timing each call, and
 // reports what one notified call costs as seen by the caller.
 //
-//   bench_target COUNT EXPECTED [OUT_FD]
+//   bench_target COUNT EXPECTED [OUT_FD [GO_FD]]
 //
 // EXPECTED is an errno number (1: every call must fail with EPERM) or "real" (every call must return the
 // true parent pid, read from /proc/self/status so that getppid itself is never trusted). One line of
 // key=value pairs goes to OUT_FD (default: stdout); the exit status is 0 when every call gave the expected
 // result, 1 when some did not, 2 on a usage error.
+//
+// With GO_FD (bench_throughput: many targets that must start together), the target gets everything ready,
+// writes "ready" on a line of its own to OUT_FD, and waits until GO_FD reaches end of file (the benchmark
+// closes the write end, which releases all its targets at once) before its first call.
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,9 +67,10 @@ uint64_t timer_overhead_ns() {
 int main(int argc, char** argv) {
   long count = 0;
   long out_fd = STDOUT_FILENO;
-  if (argc < 3 || argc > 4 || !parse_long(argv[1], count) || count <= 0 ||
-      (argc == 4 && !parse_long(argv[3], out_fd))) {
-    fprintf(stderr, "usage: %s COUNT EXPECTED_ERRNO|real [OUT_FD]\n", argv[0]);
+  long go_fd = -1;
+  if (argc < 3 || argc > 5 || !parse_long(argv[1], count) || count <= 0 ||
+      (argc >= 4 && !parse_long(argv[3], out_fd)) || (argc == 5 && !parse_long(argv[4], go_fd))) {
+    fprintf(stderr, "usage: %s COUNT EXPECTED_ERRNO|real [OUT_FD [GO_FD]]\n", argv[0]);
     return 2;
   }
   const bool want_real = strcmp(argv[2], "real") == 0;
@@ -83,6 +88,14 @@ int main(int argc, char** argv) {
   const uint64_t timer_ns = timer_overhead_ns();
   std::vector<uint64_t> samples(static_cast<size_t>(count));  // touched now, not inside the loop
   long mismatches = 0;
+  if (go_fd >= 0) {
+    dprintf(static_cast<int>(out_fd), "ready\n");
+    char byte;
+    ssize_t n;
+    do n = read(static_cast<int>(go_fd), &byte, 1);
+    while (n < 0 && errno == EINTR);
+    close(static_cast<int>(go_fd));
+  }
   const uint64_t start = now_ns();
   for (auto& sample : samples) {
     const uint64_t t0 = now_ns();

@@ -5,7 +5,7 @@
 // in the same run, it also reports the least an emulated mount can cost, native + floor, and the ratio
 // to that: what the emulation itself adds.
 //
-//   build/bench/bench_mount_latency [--count N] [--rootless]
+//   build/bench/bench_mount_latency [--count N] [--rootless] [--json FILE]
 //
 // Needs root. Runs in a private mount namespace of its own; leaves nothing mounted.
 #include <sched.h>
@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -88,11 +89,14 @@ int main(int argc, char** argv) {
   }
   int count = 2000;
   bool rootless = false;
+  std::string json_path;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--count" && i + 1 < argc) count = std::atoi(argv[++i]);
     if (a == "--rootless") rootless = true;
+    if (a == "--json" && i + 1 < argc) json_path = argv[++i];
   }
+  nlohmann::json doc = {{"count", count}, {"rootless", rootless}};
   if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     std::perror("bench_mount_latency needs root (private mount namespace)");
     return 1;
@@ -124,6 +128,7 @@ int main(int argc, char** argv) {
   }
   std::printf("floor  one notification round trip (unotify_floor --sync --epoll): %.2f µs\n", floor_us);
 #endif
+  doc["floor_us"] = floor_us;
   int status = 0;
   for (const std::string kind : {"tmpfs", "bind"}) {
     std::fflush(stdout);
@@ -143,7 +148,19 @@ int main(int argc, char** argv) {
       std::printf("   vs native+floor %.1f: %.2fx", native.median + floor_us,
                   emulated.median / (native.median + floor_us));
     std::printf("\n");
+    nlohmann::json row = {{"native_median_us", native.median},
+                          {"native_mean_us", native.mean},
+                          {"emulated_median_us", emulated.median},
+                          {"emulated_mean_us", emulated.mean},
+                          {"ratio_to_native", native.median > 0 ? emulated.median / native.median : 0.0}};
+    if (floor_us > 0) row["ratio_to_native_plus_floor"] = emulated.median / (native.median + floor_us);
+    doc[kind] = row;
   }
   std::filesystem::remove_all(dir);
+  if (!json_path.empty()) {
+    std::ofstream out(json_path);
+    out << doc.dump(2) << '\n';
+    if (!out) status = 1;
+  }
   return status;
 }
