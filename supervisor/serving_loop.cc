@@ -1,5 +1,6 @@
 #include "supervisor/serving_loop.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -156,6 +157,12 @@ void ServingLoop::listener_closed(Listener* listener) {
     listeners_.erase(it);
   }
   listener_count_.fetch_sub(1, std::memory_order_relaxed);
+  // Thousands of targets come and go on a busy host: now and then, what their listeners used goes back to
+  // the system rather than staying in the allocator's free lists (on the main loop: a trim can take a while).
+  if (++closed_since_trim_ >= kClosesPerTrim) {
+    closed_since_trim_ = 0;
+    owner_.post([] { malloc_trim(0); });
+  }
   // Its target tree is gone: whatever this thread keeps of a caller's namespaces may be that tree's.
   leave_caller_view_now();
 }

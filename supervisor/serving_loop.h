@@ -133,6 +133,8 @@ class ServingLoop {
   LoopCarriers carriers_;
   uv_timer_t linger_{};
   bool closing_ = false;  // loop thread
+  static constexpr unsigned kClosesPerTrim = 1024;
+  unsigned closed_since_trim_ = 0;  // loop thread
 
   mutable std::mutex listeners_mutex_;  // listeners_ and each listener's replacement decider
   std::unordered_map<Listener*, std::shared_ptr<Listener>> listeners_;

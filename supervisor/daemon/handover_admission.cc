@@ -36,17 +36,29 @@ std::expected<void, std::string> HandoverAdmission::admit(HandoverEnvelope envel
 
 std::expected<void, std::string> HandoverAdmission::admit_trusted(HandoverEnvelope envelope,
                                                                   UniqueFd listener) {
-  const PolicyFlavor flavor =
-      envelope.policy_flavor == "docker" ? PolicyFlavor::DockerProfile : PolicyFlavor::Tollgate;
-  auto policy = parse_policy_json(envelope.policy_document, envelope.policy_name, parse_options_for(flavor));
-  if (!policy) return std::unexpected("policy " + policy.error().to_string());
   auto mode = mode_from_metadata(envelope.metadata);
   if (!mode) return std::unexpected(mode.error());
-  auto decider = decider_for_mode(*policy, *mode);
-  if (!decider) return std::unexpected(decider.error());
+  // A document parsed before for a target still alive is not parsed (nor held) again.
+  std::string key;
+  std::shared_ptr<const Decider> decider;
+  if (*mode == PolicyMode::Enforce) {
+    key = "envelope\n" + envelope.policy_flavor + "\n" + envelope.policy_name + "\n" +
+          envelope.policy_document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    decider = shared_.find(key);
+  }
+  if (!decider) {
+    const PolicyFlavor flavor =
+        envelope.policy_flavor == "docker" ? PolicyFlavor::DockerProfile : PolicyFlavor::Tollgate;
+    auto policy = parse_policy_json(envelope.policy_document, envelope.policy_name, parse_options_for(flavor));
+    if (!policy) return std::unexpected("policy " + policy.error().to_string());
+    auto made = decider_for_mode(*policy, *mode);
+    if (!made) return std::unexpected(made.error());
+    decider = std::move(*made);
+    if (*mode == PolicyMode::Enforce) shared_.keep(key, decider);
+  }
   TargetInfo info{envelope.pid, std::move(envelope.argv), envelope.policy_name, std::move(envelope.metadata)};
   spdlog::debug("supervising pid {} under {}", info.pid, info.policy_name);
-  return supervisor_.add_listener(std::move(listener), std::move(info), *decider);
+  return supervisor_.add_listener(std::move(listener), std::move(info), std::move(decider));
 }
 
 std::expected<void, std::string> HandoverAdmission::admit_untrusted(HandoverEnvelope envelope,
@@ -67,6 +79,15 @@ std::expected<void, std::string> HandoverAdmission::admit_untrusted(HandoverEnve
   if (!policy) return std::unexpected(policy.error());
   auto decider = decider_for_mode(*policy, *mode);
   if (!decider) return std::unexpected(decider.error());
+  if (*mode == PolicyMode::Enforce) {
+    // The same file with the same content: the decider of the targets already under it.
+    const std::string key = "daemon\n" + (*policy)->source_path + "\n" +
+                            (*policy)->document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (auto live = shared_.find(key))
+      *decider = std::move(live);
+    else
+      shared_.keep(key, *decider);
+  }
   if (envelope.metadata.contains(std::string(kModeMetadataKey)))
     metadata[std::string(kModeMetadataKey)] = to_string(*mode);
   metadata["peer_uid"] = std::to_string(uid);

@@ -13,8 +13,9 @@
 #include <string>
 
 #include "supervisor/decide/policy_source.h"
-#include "tollgate/envelope.h"
+#include "supervisor/decide/shared_deciders.h"
 #include "supervisor/supervisor.h"
+#include "tollgate/envelope.h"
 #include "tollgate/unique_fd.h"
 
 namespace tollgate {
@@ -36,6 +37,7 @@ class HandoverAdmission {
 
   Supervisor& supervisor_;
   DaemonPolicies policies_;
+  SharedDeciders shared_;  // enforce's deciders, one per policy document in use
 };
 
 }  // namespace tollgate
