@@ -197,13 +197,16 @@ TEST_F(Ask, AlwaysForAPathThatIsNotUtf8IsRefusedAndChangesNothing) {
 })");
   const std::string learned = dir_.file("learned.json");
   start_daemon({"--learned", learned});
-  const auto mknod_target = [&](const std::string& name, const std::string& path) {
+  // The target's shell appends `suffix` (a printf format) to the path, so the command line handed over stays
+  // ASCII: only the held call's own path is not UTF-8 (arguments that are not are B6, tested on their own).
+  const auto mknod_target = [&](const std::string& name, const std::string& path, const std::string& suffix) {
     return std::make_unique<BackgroundProcess>(
         std::vector<std::string>{kTollgate, "run", "-q", "--supervisor", daemon_->socket(), "--policy",
-                                 dir_.file("ask.json"), "--", kProbe, "mknod", path},
+                                 dir_.file("ask.json"), "--", "/bin/sh", "-c",
+                                 R"sh(exec "$0" mknod "$1$(printf "$2")")sh", kProbe, path, suffix},
         dir_.file(name + ".out"), dir_.file(name + ".err"));
   };
-  auto latin1 = mknod_target("latin1", dir_.file("caf\xe9"));
+  auto latin1 = mknod_target("latin1", dir_.file("caf"), "\\351");
   nlohmann::json list = wait_pending(1);
   ASSERT_EQ(list.size(), 1u);
   const std::string id = id_of(list[0]);
@@ -217,7 +220,7 @@ TEST_F(Ask, AlwaysForAPathThatIsNotUtf8IsRefusedAndChangesNothing) {
   EXPECT_EQ(ctl({"deny", id, "--errno", "EACCES"}).status, 0);
   EXPECT_NE(output_of(*latin1, "latin1").find("errno=EACCES"), std::string::npos);
 
-  auto plain = mknod_target("plain", dir_.file("plain"));
+  auto plain = mknod_target("plain", dir_.file("plain"), "");
   list = wait_pending(1);
   ASSERT_EQ(list.size(), 1u);
   ProcessResult again = ctl({"deny", id_of(list[0]), "--errno", "EROFS", "--always"});
