@@ -1,6 +1,7 @@
 #include "supervisor/loop_carriers.h"
 
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -9,8 +10,6 @@
 #include <cstring>
 #include <system_error>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 namespace tollgate {
 
@@ -22,7 +21,8 @@ LoopCarriers::~LoopCarriers() = default;
 std::expected<void, std::string> LoopCarriers::start() {
   stall_timer_.reset(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
   finished_event_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!stall_timer_ || !finished_event_) return std::unexpected(std::string("timerfd/eventfd: ") + std::strerror(errno));
+  if (!stall_timer_ || !finished_event_)
+    return std::unexpected(std::string("timerfd/eventfd: ") + std::strerror(errno));
   std::lock_guard lock(mutex_);
   try {
     std::thread([this] { carrier_main(true); }).detach();

@@ -66,18 +66,18 @@ class LoopCarriers {
   uv_loop_t* const loop_;
   const std::string name_;
   const Hooks hooks_;
-  UniqueFd stall_timer_;  // timerfd, armed while work runs outside the loop
+  UniqueFd stall_timer_;     // timerfd, armed while work runs outside the loop
   UniqueFd finished_event_;  // eventfd, readable once the loop has run dry: standbys leave
 
   mutable std::mutex mutex_;
   std::condition_variable all_gone_;
   std::condition_variable thread_ready_;
-  size_t threads_ready_ = 0;  // threads that have run thread_started, ever
-  bool loop_taken_ = false;  // a thread is inside uv_run
-  bool finished_ = false;    // the loop has run dry
-  size_t working_outside_ = 0;  // threads doing work outside the loop
-  size_t standbys_ = 0;         // waiting for a stall, or started to
-  size_t threads_ = 0;          // alive (detached; join() waits for this to reach 0)
+  size_t threads_ready_ = 0;                    // threads that have run thread_started, ever
+  bool loop_taken_ = false;                     // a thread is inside uv_run
+  bool finished_ = false;                       // the loop has run dry
+  size_t working_outside_ = 0;                  // threads doing work outside the loop
+  size_t standbys_ = 0;                         // waiting for a stall, or started to
+  size_t threads_ = 0;                          // alive (detached; join() waits for this to reach 0)
   std::vector<std::function<void()>> outside_;  // queued by the runner for itself; runner only
 };
 

@@ -28,7 +28,8 @@ uv_loop_t* initialized(uv_loop_t* loop) {
 Decision without_async_decider(const Decision& d) {
   // No one to ask: the rule's default applies at once, as it would after the timeout.
   if (d.verdict == Verdict::Ask)
-    return ask_default(d, "ask: no interactive channel, default allow", "ask: no interactive channel, default deny");
+    return ask_default(d, "ask: no interactive channel, default allow",
+                       "ask: no interactive channel, default deny");
   return Decision::deny(EPERM, "no emulation handler available", d.rule);
 }
 
@@ -44,7 +45,8 @@ void show_denial_to_caller(Listener& listener, const CallContext& call, const De
                            const UniqueFd& caller) {
   NoticeBudget& budget = listener.notice_budget();
   // A full pipe or a stderr that is not a terminal loses this line only; the event has it.
-  if (write_to_caller_stderr(caller, denial_notice(call, decision, budget.left_out()))) budget.said_left_out();
+  if (write_to_caller_stderr(caller, denial_notice(call, decision, budget.left_out())))
+    budget.said_left_out();
 }
 
 void fill_response(seccomp_notif_resp& resp, uint64_t id, const Decision& d) {
@@ -53,12 +55,20 @@ void fill_response(seccomp_notif_resp& resp, uint64_t id, const Decision& d) {
   resp.error = 0;
   resp.flags = 0;
   switch (d.verdict) {
-    case Verdict::Continue: resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE; break;
-    case Verdict::Value: resp.val = d.value; break;
+    case Verdict::Continue:
+      resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+      break;
+    case Verdict::Value:
+      resp.val = d.value;
+      break;
     // What a traced or trapped call returns when nothing else answers it.
     case Verdict::Kill:
-    case Verdict::Trap: resp.error = -ENOSYS; break;
-    default: resp.error = -(d.error > 0 ? d.error : EPERM); break;
+    case Verdict::Trap:
+      resp.error = -ENOSYS;
+      break;
+    default:
+      resp.error = -(d.error > 0 ? d.error : EPERM);
+      break;
   }
 }
 
@@ -69,7 +79,8 @@ Verdict counted_verdict(const PendingCall& pending, const Decision& answer) {
 
 // Never CONTINUE a call whose decision read the caller's memory: the caller may have changed it since.
 Decision closed_if_unsafe(const PendingCall& pending, Decision decision) {
-  if (decision.verdict == Verdict::Continue && (pending.decision().depends_on_memory || decision.depends_on_memory))
+  if (decision.verdict == Verdict::Continue &&
+      (pending.decision().depends_on_memory || decision.depends_on_memory))
     return Decision::deny(EPERM, "refusing CONTINUE after reading the caller's memory", decision.rule);
   return decision;
 }
@@ -88,7 +99,8 @@ ServingLoop::ServingLoop(Supervisor& owner, unsigned index, int home_ns)
                     .thread_started =
                         [] {
                           if (unshare(CLONE_FS) != 0)
-                            spdlog::error("serving loop thread: no private fs state: {}", std::strerror(errno));
+                            spdlog::error("serving loop thread: no private fs state: {}",
+                                          std::strerror(errno));
                         },
                     .resumed_loop = [this] { hold_caller_view_a_while(); },
                     .became_standby = [this] { leave_caller_view_now(); },
@@ -98,9 +110,13 @@ ServingLoop::ServingLoop(Supervisor& owner, unsigned index, int home_ns)
   uv_unref(reinterpret_cast<uv_handle_t*>(&linger_));
 }
 
-ServingLoop::~ServingLoop() { uv_loop_close(&loop_); }
+ServingLoop::~ServingLoop() {
+  uv_loop_close(&loop_);
+}
 
-std::expected<void, std::string> ServingLoop::start() { return carriers_.start(); }
+std::expected<void, std::string> ServingLoop::start() {
+  return carriers_.start();
+}
 
 void ServingLoop::add_listener(UniqueFd fd, TargetInfo target, std::shared_ptr<const Decider> decider) {
   // Built here, so that the listener's rows in the statistics are chosen under the lock.
@@ -168,8 +184,9 @@ void ServingLoop::listener_closed(Listener* listener) {
 }
 
 SupervisorStats ServingLoop::stats() const {
-  return SupervisorStats{counters_.notifications.get(), counters_.answered.get(),    counters_.targets_gone.get(),
-                         counters_.errors.get(),        counters_.unanswered.get(),  counters_.listeners_opened.get(),
+  return SupervisorStats{counters_.notifications.get(),   counters_.answered.get(),
+                         counters_.targets_gone.get(),    counters_.errors.get(),
+                         counters_.unanswered.get(),      counters_.listeners_opened.get(),
                          counters_.listeners_closed.get()};
 }
 
@@ -178,8 +195,8 @@ void ServingLoop::add_decision_stats_to(DecisionStats& total) const {
   total.merge(decision_stats_);
 }
 
-ServingLoop::Delivery ServingLoop::deliver(int fd, seccomp_notif_resp& resp, const CallContext& call, uint64_t id,
-                                           const Decision& decision, uint64_t started_ns,
+ServingLoop::Delivery ServingLoop::deliver(int fd, seccomp_notif_resp& resp, const CallContext& call,
+                                           uint64_t id, const Decision& decision, uint64_t started_ns,
                                            const std::function<void()>& before_send) {
   // Anything read from /proc or the caller's memory may belong to another process by now if the caller
   // died and its pid was reused: act only if the very same call is still waiting.
@@ -187,19 +204,23 @@ ServingLoop::Delivery ServingLoop::deliver(int fd, seccomp_notif_resp& resp, con
   if (before_send) before_send();
   fill_response(resp, id, decision);
   if (auto r = notify_send(fd, resp); !r)
-    return {r.error().kind == NotifyError::TargetGone ? Delivery::Gone : Delivery::Failed, r.error().error, 0};
+    return {r.error().kind == NotifyError::TargetGone ? Delivery::Gone : Delivery::Failed, r.error().error,
+            0};
   return {Delivery::Sent, 0, monotonic_ns() - started_ns};
 }
 
 void ServingLoop::account(const Listener& listener, const CallContext& call, const Decision& decision,
                           const Delivery& delivery, bool event_recorded, Verdict counted) {
   switch (delivery.kind) {
-    case Delivery::Gone: ++counters_.targets_gone; return;
+    case Delivery::Gone:
+      ++counters_.targets_gone;
+      return;
     case Delivery::Failed:
       ++counters_.errors;
       spdlog::error("answering {}: {}", call.syscall_name(), std::strerror(delivery.error));
       return;
-    case Delivery::Sent: break;
+    case Delivery::Sent:
+      break;
   }
   ++counters_.answered;
   {
@@ -223,8 +244,8 @@ bool ServingLoop::answer(Listener& listener, const CallContext& call, uint64_t i
   // Explain mode's KILL/TRAP: a pidfd checked against this very call, and the event recorded before the
   // caller dies, since it may be the last anyone hears of it.
   const bool signals = decision.verdict == Verdict::Kill || decision.verdict == Verdict::Trap;
-  const bool notice = shows_denials_to_caller(listener.target(), decision) &&
-                      listener.notice_budget().take(monotonic_ns());
+  const bool notice =
+      shows_denials_to_caller(listener.target(), decision) && listener.notice_budget().take(monotonic_ns());
   UniqueFd caller;
   if (signals || notice) {
     auto opened = open_caller_pidfd(listener.fd(), id, call.pid());
@@ -240,14 +261,16 @@ bool ServingLoop::answer(Listener& listener, const CallContext& call, uint64_t i
   // on the terminal the program shares, and a line printed after the answer can land in the middle of the
   // program's own error message, which it may write in several pieces.
   const bool record_first = signals || !decision.explanation.empty();
-  if (record_first) record_event(DecisionEvent{call, decision, listener.target(), monotonic_ns() - started_ns});
+  if (record_first)
+    record_event(DecisionEvent{call, decision, listener.target(), monotonic_ns() - started_ns});
   if (signals) {
     // Sent before the answer: the filter waits killable-only (WAIT_KILLABLE_RECV), so an uncaught SIGSYS
     // kills the caller inside the call, and a caught one (TRAP) is handled as the call returns, as the kernel
     // would do it.
     send_signal(caller, decision.verdict == Verdict::Kill ? fatal_signal_for(call.pid()) : SIGSYS);
   }
-  const Delivery delivery = deliver(listener.fd(), listener.buffers().response(), call, id, decision, started_ns);
+  const Delivery delivery =
+      deliver(listener.fd(), listener.buffers().response(), call, id, decision, started_ns);
   account(listener, call, decision, delivery, record_first, counted);
   return delivery.kind == Delivery::Sent;
 }
@@ -304,7 +327,9 @@ void ServingLoop::complete_on_loop(const PendingCallPtr& pending, Decision decis
 
 void ServingLoop::complete(const PendingCallPtr& pending, Decision decision) {
   if (decision.verdict == Verdict::Kill || decision.verdict == Verdict::Trap) {
-    post([this, pending, decision] { complete_on_loop(pending, decision); });  // signals are sent from the loop
+    post([this, pending, decision] {
+      complete_on_loop(pending, decision);
+    });  // signals are sent from the loop
     return;
   }
   std::shared_lock sending(off_loop_answers_);
@@ -317,8 +342,8 @@ void ServingLoop::complete(const PendingCallPtr& pending, Decision decision) {
     record_event(DecisionEvent{call, decision, pending->target(), monotonic_ns() - pending->started_ns()});
   };
   thread_local NotificationBuffers buffers;
-  const Delivery delivery =
-      deliver(pending->listener_fd(), buffers.response(), call, pending->id(), decision, pending->started_ns(), record);
+  const Delivery delivery = deliver(pending->listener_fd(), buffers.response(), call, pending->id(), decision,
+                                    pending->started_ns(), record);
   post([this, pending, decision, delivery] {
     --counters_.unanswered;
     account(*pending->listener_, pending->call(), decision, delivery, /*event_recorded=*/true,
@@ -349,7 +374,9 @@ void ServingLoop::hold_caller_view_a_while() {
   uv_timer_start(&linger_, &ServingLoop::on_linger_end, kLingerMs, 0);
 }
 
-void ServingLoop::on_linger_end(uv_timer_t* timer) { static_cast<ServingLoop*>(timer->data)->leave_caller_view_now(); }
+void ServingLoop::on_linger_end(uv_timer_t* timer) {
+  static_cast<ServingLoop*>(timer->data)->leave_caller_view_now();
+}
 
 void ServingLoop::leave_caller_view_now() {
   if (!holding_caller_view()) return;

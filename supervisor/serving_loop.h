@@ -36,7 +36,8 @@ class CallContext;
 class LoopCounter {
  public:
   void add(int64_t n) {
-    value_.store(value_.load(std::memory_order_relaxed) + static_cast<uint64_t>(n), std::memory_order_relaxed);
+    value_.store(value_.load(std::memory_order_relaxed) + static_cast<uint64_t>(n),
+                 std::memory_order_relaxed);
   }
   void operator++() { add(1); }
   void operator--() { add(-1); }
@@ -51,7 +52,7 @@ struct SupervisorStats {
   uint64_t answered = 0;
   uint64_t targets_gone = 0;  // caller left before the answer (ENOENT, failed ID_VALID)
   uint64_t errors = 0;
-  uint64_t unanswered = 0;    // received, answer not sent yet: being emulated or held for a person
+  uint64_t unanswered = 0;  // received, answer not sent yet: being emulated or held for a person
   uint64_t listeners_opened = 0;
   uint64_t listeners_closed = 0;
 };

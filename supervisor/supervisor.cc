@@ -26,7 +26,8 @@ Supervisor::Supervisor(uv_loop_t* main_loop, EventLog& events, unsigned loops)
   // goes through these.
   open_host_dirs();
   home_ns_.reset(openat(host_proc(), "self/ns/mnt", O_RDONLY | O_CLOEXEC));
-  if (!home_ns_) spdlog::error("opening the daemon's own mount namespace failed; file system emulations will be denied");
+  if (!home_ns_)
+    spdlog::error("opening the daemon's own mount namespace failed; file system emulations will be denied");
   if (loops == 0) loops = default_loop_count();
   loops_.reserve(loops);
   for (unsigned i = 0; i < loops; ++i) {
@@ -39,7 +40,9 @@ Supervisor::Supervisor(uv_loop_t* main_loop, EventLog& events, unsigned loops)
   }
 }
 
-Supervisor::~Supervisor() { close_all(); }
+Supervisor::~Supervisor() {
+  close_all();
+}
 
 ServingLoop& Supervisor::loop_for(const TargetInfo& target) {
   // A container's listeners share a loop: its calls stay in order on one thread, and its decider (audit

@@ -49,7 +49,8 @@ std::expected<void, std::string> HandoverAdmission::admit_trusted(HandoverEnvelo
   if (!decider) {
     const PolicyFlavor flavor =
         envelope.policy_flavor == "docker" ? PolicyFlavor::DockerProfile : PolicyFlavor::Tollgate;
-    auto policy = parse_policy_json(envelope.policy_document, envelope.policy_name, parse_options_for(flavor));
+    auto policy =
+        parse_policy_json(envelope.policy_document, envelope.policy_name, parse_options_for(flavor));
     if (!policy) return std::unexpected("policy " + policy.error().to_string());
     auto made = decider_for_mode(*policy, *mode);
     if (!made) return std::unexpected(made.error());
@@ -81,8 +82,9 @@ std::expected<void, std::string> HandoverAdmission::admit_untrusted(HandoverEnve
   if (!decider) return std::unexpected(decider.error());
   if (*mode == PolicyMode::Enforce) {
     // The same file with the same content: the decider of the targets already under it.
-    const std::string key = "daemon\n" + (*policy)->source_path + "\n" +
-                            (*policy)->document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string key =
+        "daemon\n" + (*policy)->source_path + "\n" +
+        (*policy)->document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (auto live = shared_.find(key))
       *decider = std::move(live);
     else

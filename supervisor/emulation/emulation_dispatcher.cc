@@ -11,7 +11,9 @@ EmulationDispatcher::EmulationDispatcher(Supervisor& supervisor) : supervisor_(s
   services_.mounts = &mounts_;
 }
 
-EmulationDispatcher::~EmulationDispatcher() { supervisor_.close_all(); }
+EmulationDispatcher::~EmulationDispatcher() {
+  supervisor_.close_all();
+}
 
 HandlerPtr EmulationDispatcher::handler_for(const Rule& rule) {
   std::lock_guard lock(handlers_mutex_);

@@ -12,7 +12,8 @@
 namespace tollgate::testing {
 
 FuseStall::FuseStall(std::string mount_point) : path_(std::move(mount_point)) {
-  if (mkdir(path_.c_str(), 0755) != 0) throw std::runtime_error("mkdir " + path_ + ": " + std::strerror(errno));
+  if (mkdir(path_.c_str(), 0755) != 0)
+    throw std::runtime_error("mkdir " + path_ + ": " + std::strerror(errno));
   // Close-on-exec: no process the test starts may keep the connection alive past abort().
   device_.reset(open("/dev/fuse", O_RDWR | O_CLOEXEC));
   if (!device_) throw std::runtime_error(std::string("/dev/fuse: ") + std::strerror(errno));

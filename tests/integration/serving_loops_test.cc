@@ -54,8 +54,8 @@ nlohmann::json control(const SuperviseDaemon& daemon, const std::string& cmd) {
 
 std::vector<std::string> supervised(const SuperviseDaemon& d, const std::string& policy,
                                     const std::vector<std::string>& probe) {
-  std::vector<std::string> argv = {kTollgate, "run", "-q", "--supervisor", d.socket(), "--policy", policy, "--",
-                                   kProbe};
+  std::vector<std::string> argv = {kTollgate,  "run",  "-q", "--supervisor", d.socket(),
+                                   "--policy", policy, "--", kProbe};
   argv.insert(argv.end(), probe.begin(), probe.end());
   return argv;
 }
@@ -124,67 +124,72 @@ size_t occurrences(const std::string& text, const std::string& what) {
   return n;
 }
 
-TEST(ServingLoops, AMountStalledOnAHungFileSystemHoldsUpNoOtherTarget) {
-  TempDir dir;
-  FuseStall stall(dir.file("stalled"));
-  const std::string target = stall.path() + "/x";
-  write_file(dir.file("mount.json"), mount_policy(target));
-  write_file(dir.file("getppid.json"), kGetppidPolicy);
-  // One loop: the stalled emulation and the other target's calls share it.
-  SuperviseDaemon daemon(dir, /*with_events=*/false, {"--loops", "1"});
+// A daemon with one loop, so that a stalled emulation and everyone else's calls share it, and a mount target
+// inside a FUSE file system whose server never answers.
+class StalledMount : public ::testing::Test {
+ protected:
+  StalledMount() {
+    write_file(dir_.file("mount.json"), mount_policy(target_));
+    write_file(dir_.file("getppid.json"), kGetppidPolicy);
+  }
+  TempDir dir_;
+  FuseStall stall_{dir_.file("stalled")};
+  const std::string target_ = stall_.path() + "/x";
+  SuperviseDaemon daemon_{dir_, /*with_events=*/false, {"--loops", "1"}};
+};
 
-  BackgroundProcess stalled(supervised(daemon, dir.file("mount.json"), {"mount", "none", target, "tmpfs"}),
-                            dir.file("stalled.out"), dir.file("stalled.err"));
+TEST_F(StalledMount, AMountStalledOnAHungFileSystemHoldsUpNoOtherTarget) {
+  BackgroundProcess stalled(supervised(daemon_, dir_.file("mount.json"), {"mount", "none", target_, "tmpfs"}),
+                            dir_.file("stalled.out"), dir_.file("stalled.err"));
   // The daemon has taken the mount and is resolving its target inside the hung file system.
-  ASSERT_TRUE(eventually([&] { return control(daemon, "stats")["stats"]["unanswered"] == 1; }))
-      << control(daemon, "stats").dump();
+  ASSERT_TRUE(eventually([&] { return control(daemon_, "stats")["stats"]["unanswered"] == 1; }))
+      << control(daemon_, "stats").dump();
 
   // Another target's rule-decided calls on the same loop are all answered meanwhile.
-  ProcessResult other = run_process(supervised(daemon, dir.file("getppid.json"), {"getppid-loop", "1000", "99"}));
+  ProcessResult other =
+      run_process(supervised(daemon_, dir_.file("getppid.json"), {"getppid-loop", "1000", "99"}));
   EXPECT_EQ(other.status, 0) << other.out << other.err;
   EXPECT_NE(other.out.find("getppid-loop: calls=1000 wrong=0"), std::string::npos) << other.out;
   // ... while the mount is still stalled.
   EXPECT_FALSE(stalled.wait(std::chrono::milliseconds(0)).has_value());
-  EXPECT_EQ(control(daemon, "stats")["stats"]["unanswered"], 1);
+  EXPECT_EQ(control(daemon_, "stats")["stats"]["unanswered"], 1);
 
-  stall.abort();
+  stall_.abort();
   const auto status = stalled.wait(std::chrono::seconds(60));
   ASSERT_TRUE(status.has_value()) << "the stalled mount never returned after the abort";
-  const std::string out = read_file(dir.file("stalled.out"));
+  const std::string out = read_file(dir_.file("stalled.out"));
   EXPECT_NE(out.find("mount: ret=-1"), std::string::npos) << out;
-  EXPECT_TRUE(eventually([&] { return control(daemon, "stats")["stats"]["unanswered"] == 0; }));
-  EXPECT_TRUE(daemon.alive()) << daemon.stderr_text();
+  EXPECT_TRUE(eventually([&] { return control(daemon_, "stats")["stats"]["unanswered"] == 0; }));
+  EXPECT_TRUE(daemon_.alive()) << daemon_.stderr_text();
 }
 
-TEST(ServingLoops, ATargetWhoseMountsAllHangHoldsAtMostFourThreads) {
+TEST_F(StalledMount, ATargetWhoseMountsAllHangHoldsAtMostFourThreads) {
   constexpr int kMaxRunning = 4;  // EmulationDispatcher::kMaxRunningPerPeer
-  TempDir dir;
-  FuseStall stall(dir.file("stalled"));
-  const std::string target = stall.path() + "/x";
-  write_file(dir.file("mount.json"), mount_policy(target));
-  write_file(dir.file("getppid.json"), kGetppidPolicy);
-  SuperviseDaemon daemon(dir, /*with_events=*/false, {"--loops", "1"});
 
   BackgroundProcess mounts(
-      supervised(daemon, dir.file("mount.json"),
-                 {"mount-threads", std::to_string(kMaxRunning + 1), "none", target, "tmpfs"}),
-      dir.file("mounts.out"), dir.file("mounts.err"));
+      supervised(daemon_, dir_.file("mount.json"),
+                 {"mount-threads", std::to_string(kMaxRunning + 1), "none", target_, "tmpfs"}),
+      dir_.file("mounts.out"), dir_.file("mounts.err"));
   // Four mounts hang in the file system; the fifth is refused at once.
-  ASSERT_TRUE(eventually([&] { return read_file(dir.file("mounts.out")).find("errno=EPERM") != std::string::npos; }))
-      << read_file(dir.file("mounts.out")) << read_file(dir.file("mounts.err"));
-  ASSERT_TRUE(eventually([&] { return control(daemon, "stats")["stats"]["unanswered"] == kMaxRunning; }))
-      << control(daemon, "stats").dump();
-  EXPECT_EQ(occurrences(read_file(dir.file("mounts.out")), "mount-thread:"), 1u) << read_file(dir.file("mounts.out"));
-  const nlohmann::json stats = control(daemon, "stats")["stats"];
+  ASSERT_TRUE(eventually([&] {
+    return read_file(dir_.file("mounts.out")).find("errno=EPERM") != std::string::npos;
+  })) << read_file(dir_.file("mounts.out"))
+      << read_file(dir_.file("mounts.err"));
+  ASSERT_TRUE(eventually([&] { return control(daemon_, "stats")["stats"]["unanswered"] == kMaxRunning; }))
+      << control(daemon_, "stats").dump();
+  EXPECT_EQ(occurrences(read_file(dir_.file("mounts.out")), "mount-thread:"), 1u)
+      << read_file(dir_.file("mounts.out"));
+  const nlohmann::json stats = control(daemon_, "stats")["stats"];
   // The four stalled threads, the one serving the loop, at most one standby.
   EXPECT_LE(stats["serving_threads"].get<int>(), kMaxRunning + 2) << stats.dump();
-  ProcessResult other = run_process(supervised(daemon, dir.file("getppid.json"), {"getppid-loop", "100", "99"}));
+  ProcessResult other =
+      run_process(supervised(daemon_, dir_.file("getppid.json"), {"getppid-loop", "100", "99"}));
   EXPECT_EQ(other.status, 0) << other.out << other.err;
 
-  stall.abort();
+  stall_.abort();
   ASSERT_TRUE(mounts.wait(std::chrono::seconds(60)).has_value());
-  EXPECT_EQ(occurrences(read_file(dir.file("mounts.out")), "mount-thread:"), size_t{kMaxRunning + 1});
-  EXPECT_TRUE(daemon.alive()) << daemon.stderr_text();
+  EXPECT_EQ(occurrences(read_file(dir_.file("mounts.out")), "mount-thread:"), size_t{kMaxRunning + 1});
+  EXPECT_TRUE(daemon_.alive()) << daemon_.stderr_text();
 }
 
 TEST(ServingLoops, StatsTargetsAndPendingAddUpOverThreeLoops) {
@@ -201,12 +206,13 @@ TEST(ServingLoops, StatsTargetsAndPendingAddUpOverThreeLoops) {
   std::vector<std::unique_ptr<BackgroundProcess>> held;
   for (int i = 0; i < kHeld; ++i)
     held.push_back(std::make_unique<BackgroundProcess>(
-        supervised(daemon, dir.file("ask.json"), {"settimeofday"}), dir.file("held" + std::to_string(i) + ".out"),
-        dir.file("held" + std::to_string(i) + ".err")));
+        supervised(daemon, dir.file("ask.json"), {"settimeofday"}),
+        dir.file("held" + std::to_string(i) + ".out"), dir.file("held" + std::to_string(i) + ".err")));
   ASSERT_TRUE(eventually([&] { return control(daemon, "pending")["pending"].size() == size_t{kHeld}; }))
       << control(daemon, "pending").dump();
   for (int i = 0; i < kBusy; ++i) {
-    ProcessResult r = run_process(supervised(daemon, dir.file("getppid.json"), {"getppid-loop", "100", "99"}));
+    ProcessResult r =
+        run_process(supervised(daemon, dir.file("getppid.json"), {"getppid-loop", "100", "99"}));
     EXPECT_EQ(r.status, 0) << r.out << r.err;
   }
 
@@ -231,9 +237,11 @@ TEST(ServingLoops, StatsTargetsAndPendingAddUpOverThreeLoops) {
   }
   for (int i = 0; i < kHeld; ++i) {
     ASSERT_TRUE(held[i]->wait().has_value());
-    EXPECT_NE(read_file(dir.file("held" + std::to_string(i) + ".out")).find("errno=EPERM"), std::string::npos);
+    EXPECT_NE(read_file(dir.file("held" + std::to_string(i) + ".out")).find("errno=EPERM"),
+              std::string::npos);
   }
-  ASSERT_TRUE(eventually([&] { return control(daemon, "stats")["stats"]["answered"] == kBusy * 100 + kHeld; }));
+  ASSERT_TRUE(
+      eventually([&] { return control(daemon, "stats")["stats"]["answered"] == kBusy * 100 + kHeld; }));
   stats = control(daemon, "stats")["stats"];
   EXPECT_EQ(stats["unanswered"], 0) << stats.dump();
   EXPECT_EQ(stats["by_verdict"]["deny"], kBusy * 100 + kHeld) << stats.dump();

@@ -16,7 +16,9 @@ class NamedDecider final : public Decider {
   std::string name_;
 };
 
-std::shared_ptr<const Decider> decider(const std::string& name) { return std::make_shared<NamedDecider>(name); }
+std::shared_ptr<const Decider> decider(const std::string& name) {
+  return std::make_shared<NamedDecider>(name);
+}
 
 TEST(SharedDeciders, TheSameKeyGivesTheDeciderKeptWhileItIsUsed) {
   SharedDeciders shared;
