@@ -72,6 +72,8 @@ struct SuperviseOptions {
   size_t report_limit = 64;
   // Serving loops (threads) the listeners are shared across; 0: one per CPU the daemon may run on.
   unsigned loops = 0;
+  // --keeper: a keeper process holds the listeners and restarts the daemon when it dies.
+  bool keeper = false;
   ControlOptions control;
 };
 

@@ -12,6 +12,7 @@
 #include "cli/exit_codes.h"
 #include "cli/logging.h"
 #include "cli/signal_forwarder.h"
+#include "core/file_text.h"
 #include "supervisor/daemon/handover_admission.h"
 #include "supervisor/daemon/handover_server.h"
 #include "supervisor/daemon/oci_admission.h"
@@ -19,6 +20,8 @@
 #include "supervisor/daemon/service_manager.h"
 #include "supervisor/diagnose/container_reports.h"
 #include "supervisor/emulation/emulation_dispatcher.h"
+#include "supervisor/keeper/keeper_client.h"
+#include "supervisor/keeper/keeper_process.h"
 #include "supervisor/metrics/daemon_metrics.h"
 #include "supervisor/metrics/metrics_http_server.h"
 #include "supervisor/rules/rule_set.h"
@@ -57,9 +60,110 @@ std::expected<ReportDirectory, std::string> report_directory(const SuperviseOpti
   return ReportDirectory::when_first_written(default_report_dir());
 }
 
+// This process's own command line, to start the daemon with under a keeper.
+std::vector<std::string> own_command_line() {
+  std::vector<std::string> argv;
+  const std::string cmdline = read_file("/proc/self/cmdline").value_or("");
+  size_t start = 0;
+  while (start < cmdline.size()) {
+    const size_t end = cmdline.find('\0', start);
+    argv.push_back(cmdline.substr(start, end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return argv;
+}
+
+// Listeners the keeper held for this daemon's predecessor: admitted again with the record of their first
+// admission. A listener that is no longer admissible is dropped by the keeper too.
+template <typename AgentAdmit, typename OciAdmit>
+size_t readmit_kept_listeners(KeeperClient& keeper, AgentAdmit& agent_admit, OciAdmit& oci_admit) {
+  size_t admitted = 0;
+  for (auto& kept : keeper.manifest().listeners) {
+    UniqueFd fd(kept.fd);
+    const nlohmann::json& record = kept.record;
+    ucred peer{};
+    std::expected<void, std::string> result = std::unexpected("an unreadable record");
+    try {
+      const nlohmann::json& p = record.at("peer");
+      peer = ucred{p.at("pid").get<pid_t>(), p.at("uid").get<uid_t>(), p.at("gid").get<gid_t>()};
+      keeper.readmitting(kept.key);
+      if (record.at("kind") == "agent") {
+        auto envelope = parse_envelope(record.at("envelope").get<std::string>());
+        result = envelope ? agent_admit(std::move(*envelope), std::move(fd), peer)
+                          : std::unexpected(envelope.error());
+      } else {
+        auto state = parse_oci_process_state(record.at("state"));
+        result = state ? oci_admit(std::move(*state), std::move(fd), peer) : std::unexpected(state.error());
+      }
+    } catch (const nlohmann::json::exception& e) {
+      result = std::unexpected(std::string("an unreadable record: ") + e.what());
+    }
+    keeper.admitted();
+    if (result) {
+      ++admitted;
+    } else {
+      spdlog::warn("a listener kept across the restart (pid {}) is not admitted again: {}", peer.pid,
+                   result.error());
+      keeper.forget(kept.key);
+    }
+  }
+  return admitted;
+}
+
+// The keeper's side of a start: the sockets this daemon bound go to the keeper; the listeners and calls it
+// kept for a predecessor are taken over; then the keeper hears that this daemon serves.
+template <typename AgentAdmit, typename OciAdmit>
+void take_over_from_predecessor(KeeperClient& keeper, Supervisor& supervisor,
+                                const std::vector<std::pair<std::string, int>>& bound_sockets,
+                                const SuperviseOptions& o, AgentAdmit& agent_admit, OciAdmit& oci_admit) {
+  for (const auto& [name, fd] : bound_sockets) {
+    const std::string path = name == "handover" ? o.socket_path
+                             : name == "oci"    ? o.oci_socket_path.value_or("")
+                                                : o.control.socket_path;
+    keeper.keep_socket(name, path, fd);
+  }
+  const size_t readmitted = readmit_kept_listeners(keeper, agent_admit, oci_admit);
+  for (const auto& r : keeper.manifest().rings) {
+    auto ring = InflightRing::adopt(UniqueFd(r.fd));
+    if (!ring) {
+      spdlog::error("keeper: in-flight record {}: {}", r.id, ring.error());
+      continue;
+    }
+    auto shared = std::make_shared<InflightRing>(std::move(*ring));
+    supervisor.recover(*shared, [&keeper, shared, id = r.id](size_t handled) {
+      if (handled > 0)
+        spdlog::warn("answered or held again {} call(s) an earlier daemon received and left unanswered",
+                     handled);
+      keeper.drop_ring(id);
+    });
+  }
+  if (keeper.generation() > 1)
+    spdlog::warn("daemon {} took over {} of {} listener(s) from its predecessor", keeper.generation(),
+                 readmitted, keeper.manifest().listeners.size());
+  keeper.ready();
+}
+
 }  // namespace
 
 int supervise_command(const SuperviseOptions& o) {
+  auto keeper = KeeperClient::from_environment();
+  if (!keeper) {
+    report_error(keeper.error());
+    return exit_code::kUsage;
+  }
+  // --keeper, in the process a person or a service manager started: it becomes the keeper, and starts this
+  // same command line again as the daemon.
+  if (o.keeper && !*keeper) {
+    // Sockets a service manager passed are the keeper's to hold, and the daemon's to serve.
+    auto activated = take_activated_sockets();
+    if (!activated) {
+      report_error(activated.error());
+      return exit_code::kUsage;
+    }
+    return run_keeper(own_command_line(), std::move(activated->by_name));
+  }
+  KeeperClient* kept = keeper->has_value() ? keeper->value().get() : nullptr;
   // One fd per listener and per connection: the soft limit distributions start services with is too low.
   if (auto raised = raise_open_file_limit(); !raised) spdlog::warn("{}", raised.error());
   auto allowed_uids = resolve_users(o.allow_users);
@@ -76,6 +180,10 @@ int supervise_command(const SuperviseOptions& o) {
     report_error(activated.error());
     return exit_code::kUsage;
   }
+  // A daemon a keeper started serves the sockets its predecessor listened on.
+  if (kept)
+    for (const auto& s : kept->manifest().sockets)
+      activated->by_name.insert_or_assign(s.name, UniqueFd(s.fd));
   UniqueFd activated_handover = activated->take("handover");
   UniqueFd activated_oci = activated->take("oci");
   UniqueFd activated_control = activated->take("control");
@@ -86,7 +194,8 @@ int supervise_command(const SuperviseOptions& o) {
     report_error(report_dir.error());
     return exit_code::kUsage;
   }
-  // Before the supervisor: releasing a container's last listener, up to the supervisor's end, adds its report.
+  // Before the supervisor: releasing a container's last listener, up to the supervisor's end, adds its
+  // report.
   ContainerReports reports(ReportLimits{.max_reports = o.report_limit}, std::move(*report_dir));
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -103,12 +212,22 @@ int supervise_command(const SuperviseOptions& o) {
       uv_loop_close(&loop);
       return status;
     };
+    if (kept) {
+      auto ring = kept->make_ring(supervisor.loop_count());
+      if (!ring) {
+        report_error("keeper: " + ring.error());
+        return finish_early(exit_code::kInternal);
+      }
+      supervisor.set_keeper(kept, **ring);
+    }
     const PolicySearchPath path = o.policy_dir ? PolicySearchPath{{*o.policy_dir}} : shipped_policy_path();
     const DaemonPolicies policies{path, o.default_policy.value_or("default")};
     HandoverAdmission agents(supervisor, policies);
     uint64_t handovers_accepted = 0;  // refusals are the servers' own count
     auto accept = [&](HandoverEnvelope envelope, UniqueFd listener, const ucred& peer) {
+      if (kept) kept->admitting(agent_admission_record(envelope, peer));
       auto admitted = agents.admit(std::move(envelope), std::move(listener), peer);
+      if (kept) kept->admitted();
       if (admitted) ++handovers_accepted;
       return admitted;
     };
@@ -128,7 +247,9 @@ int supervise_command(const SuperviseOptions& o) {
       if (!is_trusted_peer(peer) && state.pid != 0 && !runs_as(state.pid, peer.uid))
         return std::unexpected("pid " + std::to_string(state.pid) + " does not run as uid " +
                                std::to_string(peer.uid));
+      if (kept) kept->admitting(oci_admission_record(state, peer));
       auto admitted = containers.admit(std::move(state), std::move(listener), peer.uid);
+      if (kept) kept->admitted();
       if (admitted) ++handovers_accepted;
       return admitted;
     };
@@ -171,8 +292,9 @@ int supervise_command(const SuperviseOptions& o) {
     }
     if (*metrics_http)
       spdlog::info("metrics at http://{}/metrics (port {})", *o.metrics_address, (*metrics_http)->port());
-    // SIGINT/SIGTERM/SIGQUIT stop the daemon: no new handovers, every listener closed (their targets' notified
-    // calls then fail with ENOSYS), and the loop runs dry. SIGHUP re-reads the policies, as `ctl reload` does.
+    // SIGINT/SIGTERM/SIGQUIT stop the daemon: no new handovers, every listener closed (their targets'
+    // notified calls then fail with ENOSYS), and the loop runs dry. SIGHUP re-reads the policies, as `ctl
+    // reload` does.
     std::unique_ptr<SignalForwarder> signals;
     signals = std::make_unique<SignalForwarder>(&loop, [&](int sig) {
       if (sig == SIGHUP) {  // the same as `ctl reload`
@@ -192,14 +314,24 @@ int supervise_command(const SuperviseOptions& o) {
     // The start-up line names every socket a peer may use, the --oci-socket one included.
     if (!o.quiet) {
       if (socket_activated)
-        spdlog::info("supervising on the sockets the service manager passed: handovers and OCI runtimes on "
-                     "\"handover\"{}",
-                     *oci_server ? ", OCI runtimes also on \"oci\" (--oci-socket)" : "");
+        spdlog::info(
+            "supervising on the sockets the service manager passed: handovers and OCI runtimes on "
+            "\"handover\"{}",
+            *oci_server ? ", OCI runtimes also on \"oci\" (--oci-socket)" : "");
       else if (o.oci_socket_path)
         spdlog::info("supervising; handovers and OCI runtimes at {}, OCI runtimes also at {} (--oci-socket)",
                      o.socket_path, *o.oci_socket_path);
       else
         spdlog::info("supervising; handovers and OCI runtimes at {}", o.socket_path);
+    }
+    if (kept) {
+      std::vector<std::pair<std::string, int>> bound;
+      if (!socket_activated) {
+        bound.emplace_back("handover", srv.listening_fd());
+        if (*oci_server) bound.emplace_back("oci", (*oci_server)->listening_fd());
+        if ((*control)->listening_fd() >= 0) bound.emplace_back("control", (*control)->listening_fd());
+      }
+      take_over_from_predecessor(*kept, supervisor, bound, o, accept, admit);
     }
     notify_ready(socket_activated ? "supervising (socket-activated)" : "supervising " + o.socket_path);
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -225,7 +357,8 @@ Subcommand add_supervise_command(CLI::App& parent) {
       "policy for containers whose listenerMetadata and annotations name none (default: default)");
   cmd->add_option("--allow-uid", options->allow_users,
                   "USER (name or number) may hand over listeners too, decided under this daemon's policies "
-                  "(its metadata \"policy\" or --default-policy), never one it sends (repeatable; the socket is then 0666)");
+                  "(its metadata \"policy\" or --default-policy), never one it sends (repeatable; the socket "
+                  "is then 0666)");
   // --log-level belongs to the top-level command; given after `supervise` (as in tollgate.service), it is
   // passed up to it.
   cmd->fallthrough();
@@ -243,12 +376,14 @@ Subcommand add_supervise_command(CLI::App& parent) {
   cmd->add_option("--metrics-address", options->metrics_address,
                   "serve Prometheus metrics over HTTP at HOST:PORT, e.g. 127.0.0.1:9464 (off by default; "
                   "docs/metrics.md)");
-  cmd->add_option("--report-dir", options->report_dir,
-                  "where containers in audit and learn mode leave their report and profile as files (default: " +
-                      default_report_dir().string() + ")");
-  cmd->add_option("--report-limit", options->report_limit,
-                  "how many containers' reports `ctl report` keeps in memory; past it, the oldest of the runtime "
-                  "holding the most is dropped (files stay)")
+  cmd->add_option(
+      "--report-dir", options->report_dir,
+      "where containers in audit and learn mode leave their report and profile as files (default: " +
+          default_report_dir().string() + ")");
+  cmd->add_option(
+         "--report-limit", options->report_limit,
+         "how many containers' reports `ctl report` keeps in memory; past it, the oldest of the runtime "
+         "holding the most is dropped (files stay)")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{100000}));
   cmd->add_option("--loops", options->loops,
@@ -256,6 +391,10 @@ Subcommand add_supervise_command(CLI::App& parent) {
                   "default) runs one per CPU the daemon may run on")
       ->capture_default_str()
       ->check(CLI::Range(0u, 256u));
+  cmd->add_flag(
+      "--keeper", options->keeper,
+      "run under a keeper process that holds every listener and restarts the daemon within a second "
+      "if it dies, handing over the calls it left unanswered (docs/architecture.md, \"Restarts\")");
   cmd->add_flag("--interactive", options->control.interactive,
                 "ask about calls held by \"ask\" rules on this terminal (stdin must be a terminal)");
   cmd->add_option(

@@ -102,4 +102,18 @@ std::expected<OciProcessState, std::string> parse_oci_process_state(const json& 
   return p;
 }
 
+json oci_process_state_json(const OciProcessState& p) {
+  json state = {{"ociVersion", p.state.oci_version},
+                {"id", p.state.id},
+                {"status", p.state.status},
+                {"bundle", p.state.bundle},
+                {"annotations", p.state.annotations}};
+  if (p.state.pid != 0) state["pid"] = p.state.pid;
+  return {{"ociVersion", p.oci_version},
+          {"fds", p.fds},
+          {"pid", p.pid},
+          {"metadata", p.metadata},
+          {"state", state}};
+}
+
 }  // namespace tollgate

@@ -41,5 +41,8 @@ struct OciProcessState {
 bool is_oci_message(const nlohmann::json& message);
 // Error: a message naming the bad field by its JSON pointer.
 std::expected<OciProcessState, std::string> parse_oci_process_state(const nlohmann::json& message);
+// The inverse of parse_oci_process_state: what the daemon's keeper stores to admit the listener again after
+// a restart (docs/architecture.md, "Restarts").
+nlohmann::json oci_process_state_json(const OciProcessState& state);
 
 }  // namespace tollgate

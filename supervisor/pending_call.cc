@@ -1,5 +1,6 @@
 #include "supervisor/pending_call.h"
 
+#include "supervisor/inflight_ring.h"
 #include "supervisor/listener.h"
 #include "supervisor/seccomp_notify.h"
 
@@ -14,10 +15,20 @@ PendingCall::PendingCall(std::shared_ptr<Listener> listener, const seccomp_notif
       decision_(decision),
       started_ns_(started_ns) {}
 
-const TargetInfo& PendingCall::target() const { return listener_->target(); }
+PendingCall::~PendingCall() {
+  if (inflight_slot_ != nullptr) inflight_->release(inflight_slot_);
+}
 
-int PendingCall::listener_fd() const { return listener_->fd(); }
+const TargetInfo& PendingCall::target() const {
+  return listener_->target();
+}
 
-bool PendingCall::still_waiting() const { return notify_id_valid(listener_->fd(), notification_.id); }
+int PendingCall::listener_fd() const {
+  return listener_->fd();
+}
+
+bool PendingCall::still_waiting() const {
+  return notify_id_valid(listener_->fd(), notification_.id);
+}
 
 }  // namespace tollgate

@@ -18,11 +18,14 @@
 namespace tollgate {
 
 class Listener;
+class LoopInflight;
+struct InflightSlot;
 
 class PendingCall {
  public:
   PendingCall(std::shared_ptr<Listener> listener, const seccomp_notif& notification, const CallContext& facts,
               Decision decision, uint64_t started_ns);
+  ~PendingCall();  // frees its slot in the in-flight record (the call was answered by then)
   PendingCall(const PendingCall&) = delete;
   PendingCall& operator=(const PendingCall&) = delete;
 
@@ -42,13 +45,16 @@ class PendingCall {
 
  private:
   friend class ServingLoop;
-  std::shared_ptr<Listener> listener_;  // keeps the fd open until the answer is sent
+  std::shared_ptr<Listener> listener_;      // keeps the fd open until the answer is sent
   std::shared_ptr<const Decider> decider_;  // keeps decision_.rule alive across a policy reload
   seccomp_notif notification_;
   CallContext call_;
   Decision decision_;
   uint64_t started_ns_;
   std::atomic<bool> completed_{false};
+  // Where the keeper's in-flight record describes this call (supervisor/inflight_ring.h), if anywhere.
+  LoopInflight* inflight_ = nullptr;
+  InflightSlot* inflight_slot_ = nullptr;
 };
 
 using PendingCallPtr = std::shared_ptr<PendingCall>;

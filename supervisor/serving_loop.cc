@@ -173,6 +173,7 @@ void ServingLoop::listener_closed(Listener* listener) {
     listeners_.erase(it);
   }
   listener_count_.fetch_sub(1, std::memory_order_relaxed);
+  owner_.forget_listener(gone->target().keeper_key);
   // Thousands of targets come and go on a busy host: now and then, what their listeners used goes back to
   // the system rather than staying in the allocator's free lists (on the main loop: a trim can take a while).
   if (++closed_since_trim_ >= kClosesPerTrim) {
@@ -292,7 +293,19 @@ void ServingLoop::handle_notification(Listener& listener) {
     return;
   }
   ++counters_.notifications;
-  const uint64_t start = monotonic_ns();
+  decide_and_answer(listener, req, monotonic_ns());
+}
+
+void ServingLoop::decide_and_answer(Listener& listener, const seccomp_notif& req, uint64_t start) {
+  // Recorded before anything is decided or done: if this daemon dies now, the next one answers the call.
+  const bool recorded = inflight_ && listener.target().keeper_key != 0;
+  if (recorded) inflight_->deciding(listener.target().keeper_key, req, start);
+  struct DecidedOnReturn {
+    LoopInflight* inflight;
+    ~DecidedOnReturn() {
+      if (inflight) inflight->decided();
+    }
+  } decided_on_return{recorded ? inflight_.get() : nullptr};
 
   CallContext call(req, native_syscall_name(req.data.nr));
   if (owner_.events().enabled() || owner_.tap_active()) call.prefetch_for_event();
@@ -308,6 +321,11 @@ void ServingLoop::handle_notification(Listener& listener) {
     }
     ++counters_.unanswered;
     auto pending = std::make_shared<PendingCall>(listener.shared_from_this(), req, call, decision, start);
+    if (recorded) {
+      pending->inflight_ = inflight_.get();
+      pending->inflight_slot_ =
+          inflight_->keep_pending(asks ? InflightState::Held : InflightState::Emulating);
+    }
     if (asks)
       owner_.ask(std::move(pending));
     else
@@ -383,6 +401,45 @@ void ServingLoop::leave_caller_view_now() {
   if (auto left = leave_caller_view(home_ns_); !left)
     spdlog::error("serving loop {}: cannot return to the daemon's own mount namespace: {}", index_,
                   std::strerror(left.error()));
+}
+
+void ServingLoop::recover(std::shared_ptr<const std::vector<InflightSlot*>> slots,
+                          std::function<void(size_t handled)> done) {
+  post([this, slots = std::move(slots), done = std::move(done)] {
+    std::unordered_map<uint64_t, Listener*> by_key;
+    {
+      std::lock_guard lock(listeners_mutex_);
+      for (const auto& [raw, _] : listeners_)
+        if (raw->target().keeper_key != 0 && !raw->closing()) by_key.emplace(raw->target().keeper_key, raw);
+    }
+    size_t handled = 0;
+    for (InflightSlot* slot : *slots) {
+      const auto state = static_cast<InflightState>(slot->state.load(std::memory_order_acquire));
+      auto it = by_key.find(slot->listener_key);
+      if (state == InflightState::Free || it == by_key.end()) continue;
+      Listener& listener = *it->second;
+      const seccomp_notif req = slot->notification;
+      // Answered just before the old daemon died, or its caller left: nothing to do.
+      if (notify_id_valid(listener.fd(), req.id)) {
+        ++counters_.notifications;
+        if (state == InflightState::Emulating) {
+          // The handler may have done it already: doing it again could mount twice, so it fails closed.
+          CallContext call(req, native_syscall_name(req.data.nr));
+          const Decision failed = Decision::deny(
+              EPERM,
+              "the daemon restarted during this emulation; it fails closed rather than risk doing it twice");
+          if (inflight_) inflight_->deciding(slot->listener_key, req, slot->started_ns);
+          answer(listener, call, req.id, failed, slot->started_ns, Verdict::Emulate);
+          if (inflight_) inflight_->decided();
+        } else {
+          decide_and_answer(listener, req, slot->started_ns);
+        }
+      }
+      slot->state.store(static_cast<uint32_t>(InflightState::Free), std::memory_order_release);
+      ++handled;
+    }
+    done(handled);
+  });
 }
 
 }  // namespace tollgate

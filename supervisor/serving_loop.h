@@ -19,6 +19,7 @@
 #include "supervisor/decider.h"
 #include "supervisor/decision_stats.h"
 #include "supervisor/event_log.h"
+#include "supervisor/inflight_ring.h"
 #include "supervisor/loop_carriers.h"
 #include "supervisor/loop_executor.h"
 #include "supervisor/pending_call.h"
@@ -91,9 +92,23 @@ class ServingLoop {
   // (calls already pending keep the decider they were decided by).
   void replace_decider(Listener& listener, std::shared_ptr<const Decider> decider);
 
+  // Before any listener is added: every call is recorded in these slots of the keeper's in-flight record
+  // until it is answered.
+  void record_inflight(InflightSlot* first, size_t count) {
+    inflight_ = std::make_unique<LoopInflight>(first, count);
+  }
+  // Any thread: answers the calls an earlier daemon received and left unanswered, those of this loop's
+  // listeners (by keeper key): a call still waiting is decided again, an emulation that may have begun fails
+  // closed with EPERM, a held call is held again with its age. Each handled slot is freed. `done` runs on
+  // this loop afterwards.
+  void recover(std::shared_ptr<const std::vector<InflightSlot*>> slots,
+               std::function<void(size_t handled)> done);
+
  private:
   friend class Listener;
   void handle_notification(Listener& listener);
+  // Loop thread: decides a received call and answers it, or hands it on (emulator, asker).
+  void decide_and_answer(Listener& listener, const seccomp_notif& req, uint64_t start);
   void listener_closed(Listener* listener);
   void apply_replaced_deciders(Listener& listener);
   // Loop thread: sends `decision` for `id` and records the event; the statistics count it as `counted`.
@@ -146,6 +161,7 @@ class ServingLoop {
   } counters_;
   mutable std::mutex decision_stats_mutex_;  // the loop writes, `ctl stats` and metrics read
   DecisionStats decision_stats_;
+  std::unique_ptr<LoopInflight> inflight_;  // null without a keeper
   // Held shared while another thread sends an answer and posts its accounting; close() waits for them.
   std::shared_mutex off_loop_answers_;
 };

@@ -56,8 +56,35 @@ std::expected<void, std::string> Supervisor::add_listener(UniqueFd listener, Tar
                                                           std::shared_ptr<const Decider> decider) {
   if (closed_) return std::unexpected("the supervisor is stopping");
   notify_set_sync_wakeup(listener.get());  // quietly absent before Linux 6.6
+  if (keeper_ != nullptr && target.keeper_key == 0) target.keeper_key = keeper_->keep(listener.get());
   loop_for(target).add_listener(std::move(listener), std::move(target), std::move(decider));
   return {};
+}
+
+void Supervisor::set_keeper(ListenerKeeper* keeper, InflightRing& ring) {
+  keeper_ = keeper;
+  const size_t per_loop = ring.slot_count() / loops_.size();
+  for (size_t i = 0; i < loops_.size(); ++i) loops_[i]->record_inflight(&ring.slot(i * per_loop), per_loop);
+}
+
+void Supervisor::recover(InflightRing& old, std::function<void(size_t handled)> done) {
+  auto slots = std::make_shared<std::vector<InflightSlot*>>();
+  for (size_t i = 0; i < old.slot_count(); ++i)
+    if (old.slot(i).state.load(std::memory_order_acquire) != static_cast<uint32_t>(InflightState::Free))
+      slots->push_back(&old.slot(i));
+  struct Tally {
+    size_t loops_left;
+    size_t handled = 0;
+    std::function<void(size_t)> done;
+  };
+  auto tally = std::make_shared<Tally>(Tally{loops_.size(), 0, std::move(done)});
+  for (auto& loop : loops_)
+    loop->recover(slots, [this, tally](size_t handled) {
+      post([tally, handled] {
+        tally->handled += handled;
+        if (--tally->loops_left == 0) tally->done(tally->handled);
+      });
+    });
 }
 
 void Supervisor::complete(const PendingCallPtr& call, Decision decision) {

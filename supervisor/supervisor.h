@@ -20,6 +20,8 @@
 #include "supervisor/decision_stats.h"
 #include "supervisor/event_log.h"
 #include "supervisor/event_tap.h"
+#include "supervisor/inflight_ring.h"
+#include "supervisor/listener_keeper.h"
 #include "supervisor/loop_executor.h"
 #include "supervisor/pending_call.h"
 #include "supervisor/serving_loop.h"
@@ -50,6 +52,18 @@ class Supervisor {
   void set_asker(AsyncDecider* asker) { asker_.store(asker); }
   // Also shows every decision to `tap` (the control socket's watchers), on the main loop; nullptr to stop.
   void set_event_tap(EventTap* tap) { tap_.store(tap); }
+
+  // Before the first listener: every listener added is kept by `keeper` (under its key) and every call
+  // recorded in `ring` until answered, so that a daemon started after this one dies can finish them.
+  void set_keeper(ListenerKeeper* keeper, InflightRing& ring);
+  // Main loop, after the listeners an earlier daemon served were added again: finishes the calls it left
+  // in `old` (ServingLoop::recover). `done` runs on the main loop with the number of calls answered or held
+  // again.
+  void recover(InflightRing& old, std::function<void(size_t handled)> done);
+  // Any thread: a listener closed for good.
+  void forget_listener(uint64_t key) {
+    if (keeper_ != nullptr && key != 0) keeper_->forget(key);
+  }
 
   // Any thread: answers a pending call. The caller is answered at once from the calling thread (kill and
   // trap from its loop); a second completion of the same call is ignored.
@@ -95,6 +109,7 @@ class Supervisor {
   std::atomic<AsyncDecider*> emulator_{nullptr};
   std::atomic<AsyncDecider*> asker_{nullptr};
   std::atomic<EventTap*> tap_{nullptr};
+  ListenerKeeper* keeper_ = nullptr;  // set before the first listener, then only read
   bool closed_ = false;
 };
 

@@ -79,6 +79,8 @@ struct TargetInfo {
   // The process itself, held when `argv` is empty (a container started with a bare listenerPath), so that its
   // command can be read from /proc when asked. Null otherwise.
   std::shared_ptr<const PinnedProcess> process;
+  // The keeper's name for this listener (supervisor/listener_keeper.h); 0 when nothing keeps it.
+  uint64_t keeper_key = 0;
 };
 
 // The target's command for `ctl targets` and `ctl pending`: `argv` as the agent or the shim's annotation named

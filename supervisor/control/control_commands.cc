@@ -1,5 +1,7 @@
 #include "supervisor/control/control_commands.h"
 
+#include <unistd.h>
+
 #include "core/errno_names.h"
 #include "supervisor/control/held_calls.h"
 #include "supervisor/decide/container_registry.h"
@@ -101,6 +103,7 @@ nlohmann::json stats(ControlContext& ctx) {
   j["listeners_closed"] = s.listeners_closed;
   j["loops"] = ctx.supervisor.loop_count();
   j["serving_threads"] = ctx.supervisor.serving_threads();
+  j["pid"] = getpid();  // the daemon's own (under --keeper, not the keeper's)
   return {{"stats", std::move(j)}};
 }
 

@@ -80,6 +80,7 @@ class ControlServer final : public EventTap {
   // Stops accepting and drops every connection; handles finish closing on the next loop iteration.
   void close();
   size_t connection_count() const { return socket_->connection_count(); }
+  int listening_fd() const { return socket_->listening_fd(); }
 
  private:
   // listen() (path) and adopt() (activated) share everything else.

@@ -64,7 +64,8 @@ void HeldCalls::begin(PendingCallPtr call) {
   }
   // What a person needs to see; read now, while the caller waits, and re-checked (ID_VALID) before acting.
   call->call().prefetch_for_event();
-  const uint64_t now = monotonic_ns();
+  // Held since the call arrived: a call a restarted daemon holds again keeps its age and its deadline.
+  const uint64_t now = call->started_ns();
   const Rule* rule = call->decision().rule;
   const uint64_t timeout_ns =
       static_cast<uint64_t>(rule != nullptr ? rule->ask_timeout.count() : 30000) * 1000000u;

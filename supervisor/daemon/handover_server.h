@@ -59,6 +59,7 @@ class HandoverServer {
   void close();
   size_t connection_count() const { return socket_->connection_count(); }
   uint64_t rejected() const { return rejected_; }
+  int listening_fd() const { return socket_->listening_fd(); }
 
  private:
   // listen() (path) and adopt() (activated) share everything else.

@@ -116,4 +116,8 @@ std::expected<nlohmann::json, std::string> SupervisorControl::reload() {
   return body;
 }
 
+int SupervisorControl::listening_fd() const {
+  return server_ ? server_->listening_fd() : -1;
+}
+
 }  // namespace tollgate

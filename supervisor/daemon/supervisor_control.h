@@ -58,6 +58,8 @@ class SupervisorControl {
   void close();
   // `ctl reload` and SIGHUP: the learned rules, then the policies. Error: what was wrong; nothing changed.
   std::expected<nlohmann::json, std::string> reload();
+  // The listening control socket; -1 when running without one.
+  int listening_fd() const;
 
  private:
   SupervisorControl() = default;

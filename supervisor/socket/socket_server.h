@@ -95,6 +95,9 @@ class SocketServer {
     for (auto& [raw, _] : connections_) fn(*raw);
   }
 
+ // The listening socket (for the keeper, which holds a copy across restarts).
+  int listening_fd() const { return socket_.get(); }
+
  private:
   SocketServer(uv_loop_t* loop, SocketServerOptions options, UniqueFd socket, PeerCheck check,
                MakeConnection make);

@@ -229,7 +229,7 @@ TEST(HostileInput, AtItsOpenFileLimitTheDaemonRefusesClearlyAndQuietly) {
   ProcessResult r =
       run_process({kTollgate, "run", "-q", "--supervisor", daemon->socket(), "--", kProbe, "reboot"});
   EXPECT_NE(r.out.find("reboot: ret=-1 errno=EPERM"), std::string::npos) << r.out << r.err;
-  EXPECT_TRUE(daemon->alive());
+  EXPECT_TRUE(daemon->alive()) << daemon->stderr_text();
 }
 
 // B8: `supervise` and `run` start with their soft open-file limit raised to the hard one.

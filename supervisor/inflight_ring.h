@@ -1,0 +1,94 @@
+// The calls a daemon has received and not yet answered, written where its death cannot erase them: a memfd
+// shared with the keeper (supervisor/keeper/), which hands it to the next daemon. A received notification
+// is never delivered twice by the kernel, so without this record a call received by a daemon that then died
+// would wait until its caller is killed. Writing a record is a few stores to shared memory: no syscall on
+// the hot path.
+//
+// Each serving loop owns a range of slots. Its first slot is the call being decided on the loop thread (one
+// at a time); the others hold the calls that outlive that step: emulations, and calls held by "ask" rules.
+#pragma once
+
+#include <linux/seccomp.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tollgate/unique_fd.h"
+
+namespace tollgate {
+
+enum class InflightState : uint32_t {
+  Free = 0,
+  Deciding = 1,   // received; no answer and no side effect yet: the next daemon decides it again
+  Emulating = 2,  // a handler may have acted: the next daemon fails it closed (EPERM), never does it twice
+  Held = 3,       // held by an "ask" rule since started_ns: the next daemon holds it again
+};
+
+struct InflightSlot {
+  std::atomic<uint32_t> state;  // InflightState; written last (release), read first (acquire)
+  uint32_t unused;
+  uint64_t listener_key;  // the keeper's name for the listener (TargetInfo::keeper_key)
+  uint64_t started_ns;    // CLOCK_MONOTONIC, the same in every process: a held call keeps its age
+  seccomp_notif notification;
+};
+static_assert(std::atomic<uint32_t>::is_always_lock_free);
+
+// A whole record (an fd-sized memfd mapped shared). Move-only; unmaps on destruction.
+class InflightRing {
+ public:
+  static constexpr size_t kSlotsPerLoop = 1024;
+
+  // A new, zeroed ring for `loops` serving loops. Error: the syscall that failed.
+  static std::expected<InflightRing, std::string> create(size_t loops);
+  // A ring an earlier daemon wrote (from the keeper). Error: it is not one.
+  static std::expected<InflightRing, std::string> adopt(UniqueFd memfd);
+
+  InflightRing(InflightRing&& other) noexcept;
+  InflightRing& operator=(InflightRing&& other) noexcept;
+  ~InflightRing();
+
+  int fd() const { return fd_.get(); }
+  size_t slot_count() const { return slots_; }
+  InflightSlot& slot(size_t i) { return base_[i]; }
+
+ private:
+  InflightRing(UniqueFd fd, InflightSlot* base, size_t slots)
+      : fd_(std::move(fd)), base_(base), slots_(slots) {}
+  UniqueFd fd_;
+  InflightSlot* base_ = nullptr;
+  size_t slots_ = 0;
+};
+
+// One serving loop's range of a ring.
+class LoopInflight {
+ public:
+  LoopInflight(InflightSlot* first, size_t count);
+
+  // Loop thread: the call now being decided, and its end (answered, or moved to a pending slot).
+  void deciding(uint64_t listener_key, const seccomp_notif& notification, uint64_t started_ns) {
+    hot_->listener_key = listener_key;
+    hot_->started_ns = started_ns;
+    hot_->notification = notification;
+    hot_->state.store(static_cast<uint32_t>(InflightState::Deciding), std::memory_order_release);
+  }
+  void decided() { hot_->state.store(static_cast<uint32_t>(InflightState::Free), std::memory_order_release); }
+
+  // Loop thread: the call being decided outlives this step (emulated or held). Written before the hot slot
+  // is freed, so that at every moment one slot or both describe it. Null when every slot is taken: the call
+  // is then served unrecorded (and lost only if the daemon dies before answering it).
+  InflightSlot* keep_pending(InflightState state);
+  // Any thread: the pending call was answered.
+  void release(InflightSlot* slot);
+
+ private:
+  InflightSlot* hot_;
+  std::mutex mutex_;
+  std::vector<InflightSlot*> free_;
+};
+
+}  // namespace tollgate

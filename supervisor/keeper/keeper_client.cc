@@ -1,0 +1,112 @@
+#include "supervisor/keeper/keeper_client.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+
+namespace tollgate {
+namespace {
+
+nlohmann::json peer_json(const ucred& peer) {
+  return {{"pid", peer.pid}, {"uid", peer.uid}, {"gid", peer.gid}};
+}
+
+std::optional<int> fd_from_env(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr) return std::nullopt;
+  int fd = -1;
+  const std::string_view v(value);
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), fd);
+  if (ec != std::errc{} || end != v.data() + v.size() || fd < 0) return -1;
+  return fd;
+}
+
+}  // namespace
+
+nlohmann::json agent_admission_record(const HandoverEnvelope& envelope, const ucred& peer) {
+  return {{"kind", "agent"}, {"envelope", serialize_envelope(envelope)}, {"peer", peer_json(peer)}};
+}
+
+nlohmann::json oci_admission_record(const OciProcessState& state, const ucred& peer) {
+  return {{"kind", "oci"}, {"state", oci_process_state_json(state)}, {"peer", peer_json(peer)}};
+}
+
+std::expected<std::optional<std::unique_ptr<KeeperClient>>, std::string> KeeperClient::from_environment() {
+  const std::optional<int> channel = fd_from_env(kKeeperChannelEnv);
+  const std::optional<int> manifest_fd = fd_from_env(kKeeperManifestEnv);
+  unsetenv(kKeeperChannelEnv);
+  unsetenv(kKeeperManifestEnv);
+  if (!channel && !manifest_fd) return std::optional<std::unique_ptr<KeeperClient>>();
+  if (!channel || !manifest_fd || *channel < 0 || *manifest_fd < 0)
+    return std::unexpected(std::string("keeper: ") + kKeeperChannelEnv + " and " + kKeeperManifestEnv +
+                           " must both name an fd");
+  std::unique_ptr<KeeperClient> client(new KeeperClient(UniqueFd(*channel)));
+  UniqueFd manifest(*manifest_fd);
+  // Inherited without close-on-exec: no target may keep them.
+  (void)fcntl(client->channel_.get(), F_SETFD, FD_CLOEXEC);
+  std::string text;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(manifest.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  if (n < 0) return std::unexpected(std::string("keeper: reading the manifest: ") + std::strerror(errno));
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto parsed = parse_manifest(j);
+  if (!parsed) return std::unexpected(parsed.error());
+  client->manifest_ = std::move(*parsed);
+  for (const auto& s : client->manifest_.sockets) (void)fcntl(s.fd, F_SETFD, FD_CLOEXEC);
+  for (const auto& l : client->manifest_.listeners) (void)fcntl(l.fd, F_SETFD, FD_CLOEXEC);
+  for (const auto& r : client->manifest_.rings) (void)fcntl(r.fd, F_SETFD, FD_CLOEXEC);
+  return std::optional(std::move(client));
+}
+
+void KeeperClient::send(const nlohmann::json& body, int fd) {
+  if (auto sent = send_keeper_message(channel_.get(), body, fd); !sent)
+    spdlog::error("telling the keeper {}: {}",
+                  body.value("keep", body.contains("forget") ? "forget" : "news"),
+                  std::strerror(sent.error()));
+}
+
+uint64_t KeeperClient::keep(int listener_fd) {
+  if (readmitting_ != 0) return readmitting_;
+  if (!admitting_) return 0;
+  // Keys never repeat across daemons: the generation is in the high bits.
+  const uint64_t key = (generation() << 40) | next_key_.fetch_add(1);
+  nlohmann::json body = {{"keep", "listener"}, {"key", key}, {"record", *admitting_}};
+  if (auto sent = send_keeper_message(channel_.get(), body, listener_fd); !sent) {
+    // Served all the same; only a restart of this daemon would lose it.
+    spdlog::warn("the keeper cannot hold a listener (pid {}): {}", admitting_->at("peer").value("pid", 0),
+                 std::strerror(sent.error()));
+    return 0;
+  }
+  return key;
+}
+
+void KeeperClient::forget(uint64_t key) {
+  send({{"forget", key}});
+}
+
+void KeeperClient::keep_socket(const std::string& name, const std::string& path, int fd) {
+  if (fd >= 0) send({{"keep", "socket"}, {"name", name}, {"path", path}}, fd);
+}
+
+std::expected<InflightRing*, std::string> KeeperClient::make_ring(size_t loops) {
+  auto ring = InflightRing::create(loops);
+  if (!ring) return std::unexpected(ring.error());
+  ring_.emplace(std::move(*ring));
+  send({{"keep", "ring"}, {"ring", generation()}}, ring_->fd());
+  return &*ring_;
+}
+
+void KeeperClient::drop_ring(uint64_t id) {
+  send({{"drop", "ring"}, {"ring", id}});
+}
+
+void KeeperClient::ready() {
+  send({{"ready", true}});
+}
+
+}  // namespace tollgate

@@ -1,0 +1,178 @@
+// `tollgate supervise --keeper`: the daemon is SIGKILLed under targets that keep calling, and every call is
+// still answered once with the policy's answer (never ENOSYS); a call held by an "ask" rule stays held,
+// with its age, and is answered by `ctl allow` after the restart.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/control_test_client.h"
+#include "tests/integration/harness.h"
+#include "tests/integration/raw_handover_client.h"
+#include "tollgate/unique_fd.h"
+
+namespace tollgate::testing {
+namespace {
+
+// getpriority(PRIO_PROCESS, i) is answered errno 99 by a rule.
+constexpr const char* kNumberedPolicy =
+    R"({"name": "numbered.json", "flavor": "tollgate", "document": {"defaultAction": "SCMP_ACT_ALLOW",
+      "syscalls": [{"names": ["getpriority"], "action": "SCMP_ACT_NOTIFY"}],
+      "rules": [{"name": "numbered", "syscalls": ["getpriority"], "action": "deny", "errno": 99}]}})";
+constexpr int kAnswerErrno = 99;
+
+// Exit statuses of a looping target.
+constexpr int kAllAnswered = 0, kWrongAnswer = 1, kNoListener = 2, kRefused = 3, kEnosys = 4;
+
+// A forked child that hands its own listener to the daemon and calls until `stop` reads end of file; each
+// call must get the rule's errno. The parent keeps the write end of `stop`.
+pid_t start_looping_target(const std::string& socket, int stop, int parents_end) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  close(parents_end);  // or this child would never see the end of file
+  const int listener = install_notify_listener(__NR_getpriority);
+  if (listener < 0) _exit(kNoListener);
+  const std::string envelope = R"({"tollgateEnvelope": 1, "pid": )" + std::to_string(getpid()) +
+                               R"(, "argv": ["looping"], "policy": )" + kNumberedPolicy + "}";
+  const std::string answer = hand_over(socket, {Chunk{envelope, {listener}}});
+  close(listener);  // the daemon's (and its keeper's) copies are the only ones left
+  if (answer.find("\"ok\":true") == std::string::npos) _exit(kRefused);
+  for (long i = 0;; ++i) {
+    errno = 0;
+    const long r = syscall(SYS_getpriority, PRIO_PROCESS, static_cast<int>(i));
+    if (r == -1 && errno == ENOSYS) _exit(kEnosys);
+    if (r != -1 || errno != kAnswerErrno) _exit(kWrongAnswer);
+    if (i % 64 == 0) {
+      pollfd p{stop, POLLIN, 0};
+      if (poll(&p, 1, 0) == 1) _exit(kAllAnswered);  // the parent closed its end
+    }
+  }
+}
+
+// The control socket's answer, or null while no daemon serves it (between a kill and the restart).
+nlohmann::json stats(const SuperviseDaemon& daemon) {
+  ControlTestClient c(daemon.control_socket());
+  nlohmann::json r = c.request({{"v", 1}, {"cmd", "stats"}});
+  return r.is_object() && r.contains("stats") ? r["stats"] : nlohmann::json();
+}
+
+pid_t daemon_pid(const SuperviseDaemon& daemon) {
+  const nlohmann::json s = stats(daemon);
+  return s.is_object() ? s.value("pid", 0) : 0;
+}
+
+// Waits until a daemon other than `old` serves the control socket and has answered calls; its pid.
+pid_t wait_for_serving_daemon(const SuperviseDaemon& daemon, pid_t old) {
+  pid_t now = 0;
+  eventually([&] {
+    const nlohmann::json s = stats(daemon);
+    now = s.is_object() ? s.value("pid", 0) : 0;
+    return now != 0 && now != old && s.value("notifications", 0) > 0;
+  });
+  return now;
+}
+
+TEST(Keeper, KillingTheDaemonRepeatedlyLosesNoCall) {
+  constexpr int kTargets = 40;
+  constexpr int kKills = 6;
+  TempDir dir;
+  SuperviseDaemon daemon(dir, /*with_events=*/false, {"--keeper", "--loops", "2"});
+  int stop_pipe[2];
+  ASSERT_EQ(pipe2(stop_pipe, O_CLOEXEC), 0);
+  UniqueFd stop_read(stop_pipe[0]), stop_write(stop_pipe[1]);
+  std::vector<pid_t> targets;
+  for (int i = 0; i < kTargets; ++i) {
+    const pid_t pid = start_looping_target(daemon.socket(), stop_read.get(), stop_write.get());
+    ASSERT_GT(pid, 0);
+    targets.push_back(pid);
+  }
+  pid_t serving = wait_for_serving_daemon(daemon, 0);
+  ASSERT_NE(serving, 0) << daemon.stderr_text();
+  ASSERT_NE(serving, daemon.pid());  // the keeper is another process
+  for (int k = 0; k < kKills; ++k) {
+    // Killed while every target has calls in flight: some received and unanswered, most not yet received.
+    ASSERT_EQ(kill(serving, SIGKILL), 0);
+    const pid_t next = wait_for_serving_daemon(daemon, serving);
+    ASSERT_NE(next, 0) << "no daemon serves after kill " << k << "\n" << daemon.stderr_text();
+    serving = next;
+  }
+  const nlohmann::json last = stats(daemon);
+  EXPECT_EQ(last.value("listeners", 0), kTargets) << last.dump();
+  stop_write.reset();
+  std::map<int, int> statuses;
+  for (pid_t pid : targets) {
+    int status = 0;
+    // A call lost with a dead daemon would leave its target waiting for ever: bounded, and then killed.
+    const bool ended = eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; });
+    if (!ended) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      ++statuses[-1];
+      continue;
+    }
+    ++statuses[WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)];
+  }
+  EXPECT_EQ(statuses[kAllAnswered], kTargets)
+      << "hung: " << statuses[-1] << ", ENOSYS: " << statuses[kEnosys]
+      << ", wrong: " << statuses[kWrongAnswer] << ", refused: " << statuses[kRefused] << "\n"
+      << daemon.stderr_text();
+  const std::string log = daemon.stderr_text();
+  EXPECT_NE(log.find("killed by signal 9"), std::string::npos) << log;
+  EXPECT_TRUE(daemon.alive());
+  EXPECT_EQ(daemon.stop(), 0);
+}
+
+// settimeofday(NULL, NULL) changes nothing when it runs: "allow" is harmless and shows as ret=0.
+constexpr const char* kAskPolicy = R"({
+  "defaultAction": "SCMP_ACT_ALLOW",
+  "syscalls": [{"names": ["settimeofday"], "action": "SCMP_ACT_NOTIFY"}],
+  "rules": [{"name": "ask-time", "syscalls": ["settimeofday"], "action": "ask", "timeout": 600,
+             "default": "deny"}]
+})";
+
+nlohmann::json pending(const SuperviseDaemon& daemon) {
+  ControlTestClient c(daemon.control_socket());
+  nlohmann::json r = c.request({{"v", 1}, {"cmd", "pending"}});
+  return r.is_object() && r.contains("pending") ? r["pending"] : nlohmann::json::array();
+}
+
+TEST(Keeper, AHeldCallStaysHeldWithItsAgeAcrossARestart) {
+  TempDir dir;
+  write_file(dir.file("ask.json"), kAskPolicy);
+  SuperviseDaemon daemon(dir, /*with_events=*/false, {"--keeper", "--loops", "1"});
+  BackgroundProcess target({kTollgate, "run", "-q", "--supervisor", daemon.socket(), "--policy",
+                            dir.file("ask.json"), "--", kProbe, "settimeofday"},
+                           dir.file("t.out"), dir.file("t.err"));
+  nlohmann::json held;
+  ASSERT_TRUE(eventually([&] { return (held = pending(daemon)).size() == 1; })) << daemon.stderr_text();
+  const uint64_t age_before = held[0]["age_ms"].get<uint64_t>();
+  const pid_t first = daemon_pid(daemon);
+  ASSERT_NE(first, 0);
+  ASSERT_EQ(kill(first, SIGKILL), 0);
+  nlohmann::json again;
+  ASSERT_TRUE(eventually([&] {
+    const pid_t now = daemon_pid(daemon);
+    return now != 0 && now != first && (again = pending(daemon)).size() == 1;
+  })) << daemon.stderr_text();
+  // Its age counts from when the first daemon received it, not from the restart.
+  EXPECT_GE(again[0]["age_ms"].get<uint64_t>(), age_before) << again.dump();
+  EXPECT_EQ(again[0]["syscall"], "settimeofday") << again.dump();
+  ProcessResult r = run_process({kTollgate, "ctl", "--socket", daemon.control_socket(), "allow",
+                                 std::to_string(again[0]["id"].get<uint64_t>())});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(target.wait(), 0);
+  EXPECT_NE(read_file(dir.file("t.out")).find("settimeofday: ret=0 errno=0"), std::string::npos)
+      << read_file(dir.file("t.out")) << read_file(dir.file("t.err"));
+  EXPECT_EQ(daemon.stop(), 0);
+}
+
+}  // namespace
+}  // namespace tollgate::testing

@@ -1,0 +1,143 @@
+// What the keeper holds for the next daemon: the in-flight record (slots written by one mapping, read by
+// another), the manifest and channel messages, and the admission records a listener is admitted again with.
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/oci_state.h"
+#include "supervisor/inflight_ring.h"
+#include "supervisor/keeper/keeper_channel.h"
+#include "supervisor/keeper/keeper_client.h"
+
+namespace tollgate {
+namespace {
+
+TEST(InflightRing, ASlotWrittenInOneMappingIsReadInAnother) {
+  auto ring = InflightRing::create(2);
+  ASSERT_TRUE(ring) << ring.error();
+  ASSERT_EQ(ring->slot_count(), 2 * InflightRing::kSlotsPerLoop);
+  LoopInflight loop(&ring->slot(InflightRing::kSlotsPerLoop), InflightRing::kSlotsPerLoop);
+  seccomp_notif n{};
+  n.id = 77;
+  n.pid = 1234;
+  n.data.nr = 39;
+  loop.deciding(5, n, 1000);
+  InflightSlot* held = loop.keep_pending(InflightState::Held);
+  ASSERT_NE(held, nullptr);
+  loop.decided();
+
+  auto other = InflightRing::adopt(UniqueFd(dup(ring->fd())));
+  ASSERT_TRUE(other) << other.error();
+  size_t live = 0;
+  for (size_t i = 0; i < other->slot_count(); ++i) {
+    const InflightSlot& s = other->slot(i);
+    if (s.state.load() == static_cast<uint32_t>(InflightState::Free)) continue;
+    ++live;
+    EXPECT_EQ(s.state.load(), static_cast<uint32_t>(InflightState::Held));
+    EXPECT_EQ(s.listener_key, 5u);
+    EXPECT_EQ(s.started_ns, 1000u);
+    EXPECT_EQ(s.notification.id, 77u);
+    EXPECT_EQ(s.notification.pid, 1234u);
+  }
+  EXPECT_EQ(live, 1u);  // the hot slot is free again; the held call has a slot of its own
+  loop.release(held);
+  EXPECT_EQ(other->slot(static_cast<size_t>(held - &ring->slot(0))).state.load(), 0u);
+}
+
+TEST(InflightRing, WhenEveryPendingSlotIsTakenTheCallGoesUnrecorded) {
+  auto ring = InflightRing::create(1);
+  ASSERT_TRUE(ring);
+  LoopInflight loop(&ring->slot(0), 3);  // the hot slot and two pending ones
+  seccomp_notif n{};
+  loop.deciding(1, n, 0);
+  InflightSlot* a = loop.keep_pending(InflightState::Emulating);
+  InflightSlot* b = loop.keep_pending(InflightState::Emulating);
+  EXPECT_NE(a, nullptr);
+  EXPECT_NE(b, nullptr);
+  EXPECT_EQ(loop.keep_pending(InflightState::Emulating), nullptr);
+  loop.release(a);
+  EXPECT_EQ(loop.keep_pending(InflightState::Emulating), a);
+}
+
+TEST(InflightRing, AMemfdOfTheWrongSizeOrUnsealedIsRefused) {
+  UniqueFd fd(memfd_create("not-a-ring", MFD_CLOEXEC));
+  ASSERT_EQ(ftruncate(fd.get(), 100), 0);
+  auto ring = InflightRing::adopt(std::move(fd));
+  ASSERT_FALSE(ring);
+  EXPECT_NE(ring.error().find("wrong size"), std::string::npos) << ring.error();
+}
+
+TEST(KeeperManifest, RoundTripsAndNamesAMissingField) {
+  KeeperManifest m;
+  m.generation = 3;
+  m.sockets.push_back({"handover", "/run/tollgate.sock", 5});
+  m.listeners.push_back({(3ull << 40) | 1, 9, {{"kind", "agent"}}});
+  m.rings.push_back({2, 11});
+  auto back = parse_manifest(manifest_json(m));
+  ASSERT_TRUE(back) << back.error();
+  EXPECT_EQ(back->generation, 3u);
+  ASSERT_EQ(back->sockets.size(), 1u);
+  EXPECT_EQ(back->sockets[0].path, "/run/tollgate.sock");
+  ASSERT_EQ(back->listeners.size(), 1u);
+  EXPECT_EQ(back->listeners[0].key, (3ull << 40) | 1);
+  EXPECT_EQ(back->listeners[0].record["kind"], "agent");
+  EXPECT_EQ(back->rings[0].fd, 11);
+  nlohmann::json broken = manifest_json(m);
+  broken.erase("rings");
+  auto bad = parse_manifest(broken);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("rings"), std::string::npos) << bad.error();
+}
+
+TEST(KeeperChannel, AMessageCarriesItsFdAndBadOnesAreNamed) {
+  int pair[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+  UniqueFd a(pair[0]), b(pair[1]);
+  UniqueFd passed(memfd_create("passed", MFD_CLOEXEC));
+  ASSERT_TRUE(send_keeper_message(a.get(), {{"keep", "ring"}, {"ring", 4}}, passed.get()));
+  auto m = receive_keeper_message(b.get());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->body["ring"], 4);
+  EXPECT_TRUE(m->fd.valid());
+  ASSERT_EQ(send(a.get(), "not json", 8, 0), 8);
+  auto bad = receive_keeper_message(b.get());
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error(), EBADMSG);
+  auto none = receive_keeper_message(b.get());
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error(), EAGAIN);
+  a.reset();
+  auto end = receive_keeper_message(b.get());
+  ASSERT_FALSE(end);
+  EXPECT_EQ(end.error(), 0);
+}
+
+TEST(AdmissionRecord, AnOciStateRoundTrips) {
+  const nlohmann::json message = {{"ociVersion", "1.0.2-dev"},
+                                  {"fds", {"seccompFd"}},
+                                  {"pid", 4242},
+                                  {"metadata", "tollgate.policy=default"},
+                                  {"state",
+                                   {{"ociVersion", "1.0.2-dev"},
+                                    {"id", "c1"},
+                                    {"status", "creating"},
+                                    {"pid", 4242},
+                                    {"bundle", "/b"},
+                                    {"annotations", {{"io.tollgate.mode", "audit"}}}}}};
+  auto state = parse_oci_process_state(message);
+  ASSERT_TRUE(state) << state.error();
+  const nlohmann::json record = oci_admission_record(*state, ucred{7, 0, 0});
+  EXPECT_EQ(record["kind"], "oci");
+  EXPECT_EQ(record["peer"]["pid"], 7);
+  auto again = parse_oci_process_state(record["state"]);
+  ASSERT_TRUE(again) << again.error();
+  EXPECT_EQ(again->pid, 4242);
+  EXPECT_EQ(again->metadata, "tollgate.policy=default");
+  EXPECT_EQ(again->state.id, "c1");
+  EXPECT_EQ(again->state.annotations.at("io.tollgate.mode"), "audit");
+  EXPECT_EQ(again->seccomp_fd_index(), 0u);
+}
+
+}  // namespace
+}  // namespace tollgate
