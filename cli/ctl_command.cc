@@ -120,7 +120,8 @@ void print_report(const nlohmann::json& reply) {
   const auto& r = reply["report"];
   std::cout << r.value("text", "") << "finished " << r.value("finished", "") << "\n";
   if (r.contains("truncated")) std::cout << r["truncated"].get<std::string>() << "\n";
-  for (const auto& file : r.value("files", nlohmann::json::array())) std::cout << "file: " << file.get<std::string>() << "\n";
+  for (const auto& file : r.value("files", nlohmann::json::array()))
+    std::cout << "file: " << file.get<std::string>() << "\n";
 }
 
 int run_ctl(const CtlOptions& o, const std::string& cmd) {
@@ -174,6 +175,11 @@ int run_ctl(const CtlOptions& o, const std::string& cmd) {
     std::cout << "denied #" << o.id << " with " << reply->value("errno", o.errno_name)
               << (o.always ? " (and learned: always)" : "") << "\n";
   if (cmd == "reload") std::cout << "reloaded\n";
+  if (cmd == "upgrade")
+    std::cout << "upgrade started: the keeper starts "
+              << reply->value("binary", std::string("the binary on disk")) << "; daemon "
+              << reply->value("pid", 0)
+              << " hands over once it is serving (if it fails to start, this one serves on)\n";
   if (cmd == "report") print_report(*reply);
   return 0;
 }
@@ -209,10 +215,15 @@ Subcommand add_ctl_command(CLI::App& parent) {
                   "print the Prometheus text exposition the metrics endpoint serves (docs/metrics.md)");
   sub("targets", "the targets being supervised: pid, command, policy, age");
   sub("reload", "re-read the learned rules (and policies) without dropping any target");
-  CLI::App* report = sub("report",
-                         "what a container run in audit or learn mode left at its exit: the calls the profile "
-                         "would have denied and the suggested profile, or the learned profile");
-  report->add_option("id", o->container, "the container's id, as its engine named it to the runtime")->required();
+  sub("upgrade",
+      "start the tollgate binary now on disk in this daemon's place, losing no target and no call (needs "
+      "`supervise --keeper`; SIGUSR2 to the keeper does the same)");
+  CLI::App* report =
+      sub("report",
+          "what a container run in audit or learn mode left at its exit: the calls the profile "
+          "would have denied and the suggested profile, or the learned profile");
+  report->add_option("id", o->container, "the container's id, as its engine named it to the runtime")
+      ->required();
   cmd->footer(
       "\nExit status: 0; 1 when the supervisor refused the request (e.g. a stale id); 125 when it cannot be\n"
       "reached.");

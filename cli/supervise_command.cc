@@ -3,10 +3,12 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <climits>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -58,6 +60,12 @@ std::expected<ReportDirectory, std::string> report_directory(const SuperviseOpti
     return dir;
   }
   return ReportDirectory::when_first_written(default_report_dir());
+}
+
+std::string read_link(const char* path) {
+  char target[PATH_MAX];
+  const ssize_t n = readlink(path, target, sizeof target);
+  return n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string();
 }
 
 // This process's own command line, to start the daemon with under a keeper.
@@ -306,6 +314,7 @@ int supervise_command(const SuperviseOptions& o) {
       srv.close();
       if (*oci_server) (*oci_server)->close();
       (*control)->close();
+      if (kept) kept->close();
       if (*metrics_http) (*metrics_http)->close();
       supervisor.close_all();
       signals->close();
@@ -324,6 +333,7 @@ int supervise_command(const SuperviseOptions& o) {
       else
         spdlog::info("supervising; handovers and OCI runtimes at {}", o.socket_path);
     }
+    bool receiving_stopped = false;  // an upgrade's quiesce
     if (kept) {
       std::vector<std::pair<std::string, int>> bound;
       if (!socket_activated) {
@@ -332,6 +342,31 @@ int supervise_command(const SuperviseOptions& o) {
         if ((*control)->listening_fd() >= 0) bound.emplace_back("control", (*control)->listening_fd());
       }
       take_over_from_predecessor(*kept, supervisor, bound, o, accept, admit);
+      // An upgrade: this daemon stops accepting and receiving, lets its emulations finish, and the keeper
+      // starts the successor; calls wait in the kernel meanwhile.
+      kept->watch(&loop,
+                  KeeperClient::Requests{
+                      .quiesce =
+                          [&] {
+                            srv.set_accepting(false);
+                            if (*oci_server) (*oci_server)->set_accepting(false);
+                            receiving_stopped = false;
+                            supervisor.set_receiving(false, [&] { receiving_stopped = true; });
+                          },
+                      .quiet = [&] { return receiving_stopped && supervisor.emulations_running() == 0; },
+                      .resume =
+                          [&] {
+                            srv.set_accepting(true);
+                            if (*oci_server) (*oci_server)->set_accepting(true);
+                            supervisor.set_receiving(true);
+                          },
+                  });
+      (*control)->set_upgrade([&]() -> std::expected<nlohmann::json, std::string> {
+        if (auto asked = kept->request_upgrade(); !asked) return std::unexpected(asked.error());
+        std::string binary = read_link("/proc/self/exe");
+        if (binary.ends_with(" (deleted)")) binary.resize(binary.size() - 10);
+        return nlohmann::json{{"upgrading", true}, {"pid", getpid()}, {"binary", binary}};
+      });
     }
     notify_ready(socket_activated ? "supervising (socket-activated)" : "supervising " + o.socket_path);
     uv_run(&loop, UV_RUN_DEFAULT);

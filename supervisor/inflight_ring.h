@@ -24,6 +24,10 @@ namespace tollgate {
 
 enum class InflightState : uint32_t {
   Free = 0,
+  // RECV is under way into the slot itself: a notification is in it if its id is not 0. The kernel hands a
+  // notification over once, as the ioctl returns, and a SIGKILL that arrives meanwhile ends the process
+  // right after; only a record the kernel itself wrote survives that.
+  Receiving = 4,
   Deciding = 1,   // received; no answer and no side effect yet: the next daemon decides it again
   Emulating = 2,  // a handler may have acted: the next daemon fails it closed (EPERM), never does it twice
   Held = 3,       // held by an "ask" rule since started_ns: the next daemon holds it again
@@ -69,6 +73,13 @@ class LoopInflight {
  public:
   LoopInflight(InflightSlot* first, size_t count);
 
+  // Loop thread: the buffer the next RECV on that listener writes into (zeroed, as the kernel wants it).
+  seccomp_notif& receiving(uint64_t listener_key) {
+    hot_->listener_key = listener_key;
+    hot_->notification = seccomp_notif{};
+    hot_->state.store(static_cast<uint32_t>(InflightState::Receiving), std::memory_order_release);
+    return hot_->notification;
+  }
   // Loop thread: the call now being decided, and its end (answered, or moved to a pending slot).
   void deciding(uint64_t listener_key, const seccomp_notif& notification, uint64_t started_ns) {
     hot_->listener_key = listener_key;

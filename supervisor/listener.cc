@@ -6,7 +6,10 @@
 namespace tollgate {
 
 Listener::Listener(ServingLoop& owner, UniqueFd fd, TargetInfo target, std::shared_ptr<const Decider> decider)
-    : owner_(owner), fd_(std::move(fd)), target_(std::move(target)), decider_(std::move(decider)),
+    : owner_(owner),
+      fd_(std::move(fd)),
+      target_(std::move(target)),
+      decider_(std::move(decider)),
       added_ns_(monotonic_ns()) {
   poll_.data = this;
 }
@@ -17,6 +20,14 @@ int Listener::start(uv_loop_t* loop) {
   // UV_DISCONNECT tells POLLHUP (no process uses the filter any more) apart from a pending notification:
   // RECV on a hung-up listener would block the loop.
   return uv_poll_start(&poll_, UV_READABLE | UV_DISCONNECT, &Listener::on_poll);
+}
+
+void Listener::pause() {
+  if (started_ && !closing_) uv_poll_stop(&poll_);
+}
+
+void Listener::resume() {
+  if (started_ && !closing_) uv_poll_start(&poll_, UV_READABLE | UV_DISCONNECT, &Listener::on_poll);
 }
 
 void Listener::close() {

@@ -27,6 +27,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   // Error: libuv's error code.
   int start(uv_loop_t* loop);
+  // Loop thread: stops and restarts receiving its calls (an upgrade's hand-over; the calls wait meanwhile).
+  void pause();
+  void resume();
   // Idempotent. The owner is told (and drops its reference) from the close callback.
   void close();
   bool closing() const { return closing_; }

@@ -67,6 +67,10 @@ std::expected<void, NotifyFailure> notify_send(int listener, seccomp_notif_resp&
   return std::unexpected(failure_from_errno(errno));
 }
 
+bool kernel_notification_fits_our_struct() {
+  return kernel_sizes().seccomp_notif == sizeof(seccomp_notif);
+}
+
 bool notify_id_valid(int listener, uint64_t id) {
   return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }

@@ -36,6 +36,9 @@ class NotificationBuffers {
 };
 
 std::expected<void, NotifyFailure> notify_receive(int listener, seccomp_notif& request);
+// True when RECV writes no more than our struct seccomp_notif (a newer kernel's may be larger): a buffer of
+// exactly that size, such as an in-flight record's slot, can then take it.
+bool kernel_notification_fits_our_struct();
 std::expected<void, NotifyFailure> notify_send(int listener, seccomp_notif_resp& response);
 // True while the notification's caller is still blocked in that very call (guards against pid reuse).
 bool notify_id_valid(int listener, uint64_t id);

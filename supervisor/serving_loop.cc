@@ -139,7 +139,9 @@ void ServingLoop::add_listener(UniqueFd fd, TargetInfo target, std::shared_ptr<c
     if (int rc = raw->start(&loop_); rc != 0) {
       spdlog::error("watching a listener (pid {}): {}", t.pid, uv_strerror(rc));
       raw->close();
+      return;
     }
+    if (paused_) raw->pause();
   });
 }
 
@@ -281,8 +283,13 @@ void ServingLoop::handle_notification(Listener& listener) {
   // watchers before its previous one.
   executor_.run_pending();
   if (listener.replaced_.load(std::memory_order_acquire)) apply_replaced_deciders(listener);
-  seccomp_notif& req = listener.buffers().request();
+  // Under a keeper, the kernel writes the notification straight into the in-flight record.
+  const bool recorded =
+      inflight_ && listener.target().keeper_key != 0 && kernel_notification_fits_our_struct();
+  seccomp_notif& req =
+      recorded ? inflight_->receiving(listener.target().keeper_key) : listener.buffers().request();
   if (auto r = notify_receive(listener.fd(), req); !r) {
+    if (recorded) inflight_->decided();
     if (r.error().kind == NotifyError::TargetGone) {
       ++counters_.targets_gone;
     } else {
@@ -328,8 +335,10 @@ void ServingLoop::decide_and_answer(Listener& listener, const seccomp_notif& req
     }
     if (asks)
       owner_.ask(std::move(pending));
-    else
+    else {
+      emulations_running_.fetch_add(1);
       emulator->begin(std::move(pending));
+    }
     return;
   }
   answer(listener, call, req.id, decision, start, decision.verdict);
@@ -341,6 +350,7 @@ void ServingLoop::complete_on_loop(const PendingCallPtr& pending, Decision decis
   const Decision answered = closed_if_unsafe(*pending, std::move(decision));
   answer(*pending->listener_, pending->call(), pending->id(), answered, pending->started_ns(),
          counted_verdict(*pending, answered));
+  if (pending->decision().verdict == Verdict::Emulate) emulations_running_.fetch_sub(1);
 }
 
 void ServingLoop::complete(const PendingCallPtr& pending, Decision decision) {
@@ -362,6 +372,7 @@ void ServingLoop::complete(const PendingCallPtr& pending, Decision decision) {
   thread_local NotificationBuffers buffers;
   const Delivery delivery = deliver(pending->listener_fd(), buffers.response(), call, pending->id(), decision,
                                     pending->started_ns(), record);
+  if (pending->decision().verdict == Verdict::Emulate) emulations_running_.fetch_sub(1);
   post([this, pending, decision, delivery] {
     --counters_.unanswered;
     account(*pending->listener_, pending->call(), decision, delivery, /*event_recorded=*/true,
@@ -417,6 +428,10 @@ void ServingLoop::recover(std::shared_ptr<const std::vector<InflightSlot*>> slot
       const auto state = static_cast<InflightState>(slot->state.load(std::memory_order_acquire));
       auto it = by_key.find(slot->listener_key);
       if (state == InflightState::Free || it == by_key.end()) continue;
+      if (state == InflightState::Receiving && slot->notification.id == 0) {
+        slot->state.store(static_cast<uint32_t>(InflightState::Free), std::memory_order_release);
+        continue;  // nothing was received
+      }
       Listener& listener = *it->second;
       const seccomp_notif req = slot->notification;
       // Answered just before the old daemon died, or its caller left: nothing to do.
@@ -439,6 +454,17 @@ void ServingLoop::recover(std::shared_ptr<const std::vector<InflightSlot*>> slot
       ++handled;
     }
     done(handled);
+  });
+}
+
+void ServingLoop::set_receiving(bool receiving, std::function<void()> done) {
+  post([this, receiving, done = std::move(done)] {
+    paused_ = !receiving;
+    {
+      std::lock_guard lock(listeners_mutex_);
+      for (const auto& [raw, _] : listeners_) receiving ? raw->resume() : raw->pause();
+    }
+    done();
   });
 }
 

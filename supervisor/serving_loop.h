@@ -103,6 +103,11 @@ class ServingLoop {
   // this loop afterwards.
   void recover(std::shared_ptr<const std::vector<InflightSlot*>> slots,
                std::function<void(size_t handled)> done);
+  // Any thread: stops receiving calls (an upgrade hands over to another daemon), or starts again.
+  // `done` runs on this loop afterwards.
+  void set_receiving(bool receiving, std::function<void()> done);
+  // Any thread: emulations begun and not answered yet.
+  int64_t emulations_running() const { return emulations_running_.load(); }
 
  private:
   friend class Listener;
@@ -149,6 +154,8 @@ class ServingLoop {
   LoopCarriers carriers_;
   uv_timer_t linger_{};
   bool closing_ = false;  // loop thread
+  bool paused_ = false;   // loop thread: set_receiving(false)
+  std::atomic<int64_t> emulations_running_{0};
   static constexpr unsigned kClosesPerTrim = 1024;
   unsigned closed_since_trim_ = 0;  // loop thread
 

@@ -87,6 +87,16 @@ void Supervisor::recover(InflightRing& old, std::function<void(size_t handled)> 
     });
 }
 
+void Supervisor::set_receiving(bool receiving, std::function<void()> done) {
+  auto left = std::make_shared<std::pair<size_t, std::function<void()>>>(loops_.size(), std::move(done));
+  for (auto& loop : loops_)
+    loop->set_receiving(receiving, [this, left] {
+      post([left] {
+        if (--left->first == 0 && left->second) left->second();
+      });
+    });
+}
+
 void Supervisor::complete(const PendingCallPtr& call, Decision decision) {
   call->listener()->owner().complete(call, std::move(decision));
 }

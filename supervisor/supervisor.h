@@ -60,6 +60,14 @@ class Supervisor {
   // in `old` (ServingLoop::recover). `done` runs on the main loop with the number of calls answered or held
   // again.
   void recover(InflightRing& old, std::function<void(size_t handled)> done);
+  // Any thread: every loop stops receiving calls, or starts again (ctl upgrade). Calls wait meanwhile.
+  // `done` runs on the main loop once every loop has done so.
+  void set_receiving(bool receiving, std::function<void()> done = {});
+  int64_t emulations_running() const {
+    int64_t n = 0;
+    for (const auto& loop : loops_) n += loop->emulations_running();
+    return n;
+  }
   // Any thread: a listener closed for good.
   void forget_listener(uint64_t key) {
     if (keeper_ != nullptr && key != 0) keeper_->forget(key);

@@ -138,6 +138,15 @@ ControlReply handle_control_request(const nlohmann::json& request, ControlContex
   if (cmd == "targets") return {targets(ctx), false};
   if (cmd == "watch") return {{{"watching", true}}, true};
   if (cmd == "report") return report(request, ctx);
+  if (cmd == "upgrade") {
+    if (!ctx.upgrade)
+      return fail(
+          "this supervisor runs without a keeper (tollgate supervise --keeper) and cannot be upgraded in "
+          "place");
+    auto r = ctx.upgrade();
+    if (!r) return fail(r.error());
+    return {*r, false};
+  }
   if (cmd == "reload") {
     if (!ctx.reload) return fail("this supervisor has nothing to reload");
     auto r = ctx.reload();

@@ -26,6 +26,8 @@ struct ControlContext {
   const DaemonMetrics* metrics = nullptr;
   // `report`: containers' audit and learn reports. Null: this supervisor keeps none.
   const ContainerReports* reports = nullptr;
+  // `upgrade`: asks the keeper to start the binary on disk in this daemon's place. Empty: no keeper.
+  std::function<std::expected<nlohmann::json, std::string>()> upgrade;
 };
 
 ControlReply handle_control_request(const nlohmann::json& request, ControlContext& context);

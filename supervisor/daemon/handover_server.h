@@ -60,6 +60,7 @@ class HandoverServer {
   size_t connection_count() const { return socket_->connection_count(); }
   uint64_t rejected() const { return rejected_; }
   int listening_fd() const { return socket_->listening_fd(); }
+  void set_accepting(bool accepting) { socket_->set_accepting(accepting); }
 
  private:
   // listen() (path) and adopt() (activated) share everything else.

@@ -50,7 +50,9 @@ std::expected<std::unique_ptr<SupervisorControl>, std::string> SupervisorControl
   if (activated_socket || !o.socket_path.empty()) {
     SupervisorControl* self = c.get();
     auto handler = [self, metrics, reports](const nlohmann::json& request) {
-      ControlContext ctx{*self->supervisor_, *self->held_, [self] { return self->reload(); }, metrics, reports};
+      ControlContext ctx{
+          *self->supervisor_, *self->held_, [self] { return self->reload(); }, metrics, reports,
+          self->upgrade_};
       return handle_control_request(request, ctx);
     };
     auto server = activated_socket ? ControlServer::adopt(loop, std::move(activated_socket), gid, handler)

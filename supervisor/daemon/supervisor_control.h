@@ -45,13 +45,10 @@ class SupervisorControl {
   // many calls are held; it must outlive the control. `reports`, when given, answers `ctl report` (it must
   // outlive the control too).
   // Error: a message for the user (bad learned file, socket in use, unknown group, no terminal).
-  static std::expected<std::unique_ptr<SupervisorControl>, std::string> start(uv_loop_t* loop,
-                                                                              Supervisor& supervisor,
-                                                                              const ControlOptions& options,
-                                                                              ReloadFn reload = {},
-                                                                              UniqueFd activated_socket = UniqueFd(),
-                                                                              DaemonMetrics* metrics = nullptr,
-                                                                              const ContainerReports* reports = nullptr);
+  static std::expected<std::unique_ptr<SupervisorControl>, std::string> start(
+      uv_loop_t* loop, Supervisor& supervisor, const ControlOptions& options, ReloadFn reload = {},
+      UniqueFd activated_socket = UniqueFd(), DaemonMetrics* metrics = nullptr,
+      const ContainerReports* reports = nullptr);
   ~SupervisorControl();
   // Answers what is still held with its default, closes the socket and the prompt. Before the loop's last
   // run.
@@ -60,6 +57,10 @@ class SupervisorControl {
   std::expected<nlohmann::json, std::string> reload();
   // The listening control socket; -1 when running without one.
   int listening_fd() const;
+  // What `ctl upgrade` does (under a keeper); without it, the command is refused.
+  void set_upgrade(std::function<std::expected<nlohmann::json, std::string>()> upgrade) {
+    upgrade_ = std::move(upgrade);
+  }
 
  private:
   SupervisorControl() = default;
@@ -69,6 +70,7 @@ class SupervisorControl {
 
   Supervisor* supervisor_ = nullptr;
   ReloadFn reload_policies_;
+  std::function<std::expected<nlohmann::json, std::string>()> upgrade_;
   std::unique_ptr<LearnedRules> learned_;
   std::unique_ptr<HeldCalls> held_;
   std::unique_ptr<ControlServer> server_;

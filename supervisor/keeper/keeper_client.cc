@@ -109,4 +109,63 @@ void KeeperClient::ready() {
   send({{"ready", true}});
 }
 
+void KeeperClient::watch(uv_loop_t* loop, Requests requests) {
+  requests_ = std::move(requests);
+  poll_.data = this;
+  quiet_timer_.data = this;
+  if (uv_poll_init(loop, &poll_, channel_.get()) != 0) return;
+  uv_timer_init(loop, &quiet_timer_);
+  open_handles_ = 2;
+  watching_ = true;
+  uv_poll_start(&poll_, UV_READABLE | UV_DISCONNECT, &KeeperClient::on_readable);
+}
+
+void KeeperClient::on_readable(uv_poll_t* handle, int status, int events) {
+  auto* self = static_cast<KeeperClient*>(handle->data);
+  while (status == 0) {
+    auto m = receive_keeper_message(self->channel_.get());
+    if (!m) {
+      if (m.error() == EAGAIN) return;
+      if (m.error() == EBADMSG) continue;
+      break;
+    }
+    if (m->body.value("quiesce", false)) {
+      self->requests_.quiesce();
+      uv_timer_start(&self->quiet_timer_, &KeeperClient::on_quiet_check, 0, 5);
+    } else if (m->body.value("resume", false)) {
+      uv_timer_stop(&self->quiet_timer_);
+      self->requests_.resume();
+      spdlog::warn("the upgrade failed: this daemon serves on");
+    }
+  }
+  (void)events;
+  // The keeper is gone: this daemon serves on, but its own death would now fail every target closed.
+  spdlog::error("the keeper has gone away: a crash of this daemon can no longer be recovered from");
+  uv_poll_stop(&self->poll_);
+}
+
+void KeeperClient::on_quiet_check(uv_timer_t* timer) {
+  auto* self = static_cast<KeeperClient*>(timer->data);
+  if (!self->requests_.quiet()) return;
+  uv_timer_stop(timer);
+  self->send({{"quiesced", true}});
+}
+
+std::expected<void, std::string> KeeperClient::request_upgrade() {
+  if (auto sent = send_keeper_message(channel_.get(), {{"upgrade", true}}); !sent)
+    return std::unexpected(std::string("telling the keeper: ") + std::strerror(sent.error()));
+  return {};
+}
+
+void KeeperClient::on_closed(uv_handle_t* handle) {
+  static_cast<KeeperClient*>(handle->data)->open_handles_--;
+}
+
+void KeeperClient::close() {
+  if (!watching_) return;
+  watching_ = false;
+  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), &KeeperClient::on_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&quiet_timer_), &KeeperClient::on_closed);
+}
+
 }  // namespace tollgate

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <uv.h>
 
 #include <atomic>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -52,7 +54,25 @@ class KeeperClient final : public ListenerKeeper {
   void drop_ring(uint64_t id);
   void ready();
 
+  // What the keeper may ask of this daemon during an upgrade: stop accepting and receiving (`quiesce`),
+  // then, once `quiet` holds (no emulation running), it tells the keeper, which starts the successor and
+  // stops this daemon when the successor serves, or asks it to `resume` when the successor failed.
+  struct Requests {
+    std::function<void()> quiesce;
+    std::function<bool()> quiet;
+    std::function<void()> resume;
+  };
+  // Main loop: hears the keeper from now on.
+  void watch(uv_loop_t* loop, Requests requests);
+  // `ctl upgrade`: asks the keeper to start the binary on disk in this daemon's place.
+  std::expected<void, std::string> request_upgrade();
+  // Main loop, before it ends: stops hearing the keeper.
+  void close();
+
  private:
+  static void on_readable(uv_poll_t* handle, int status, int events);
+  static void on_quiet_check(uv_timer_t* timer);
+  static void on_closed(uv_handle_t* handle);
   explicit KeeperClient(UniqueFd channel) : channel_(std::move(channel)) {}
   void send(const nlohmann::json& body, int fd = -1);
 
@@ -62,6 +82,11 @@ class KeeperClient final : public ListenerKeeper {
   uint64_t readmitting_ = 0;
   std::atomic<uint64_t> next_key_{1};
   std::optional<InflightRing> ring_;
+  Requests requests_;
+  uv_poll_t poll_{};
+  uv_timer_t quiet_timer_{};
+  int open_handles_ = 0;
+  bool watching_ = false;
 };
 
 }  // namespace tollgate

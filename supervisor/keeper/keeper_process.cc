@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -33,9 +34,30 @@ bool is_start_up_error(int status) {
   return status == 2 || status == 125;
 }
 
+// Where this keeper's binary is on disk now: an upgrade starts what is there (after `apt upgrade` replaced
+// the file, /proc/self/exe names the old, deleted one).
+std::string binary_on_disk() {
+  char target[PATH_MAX];
+  const ssize_t n = readlink("/proc/self/exe", target, sizeof target);
+  std::string path = n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string();
+  if (path.ends_with(" (deleted)")) path.resize(path.size() - 10);
+  return path;
+}
+
+// One daemon process the keeper started.
+struct Daemon {
+  UniqueFd pidfd;
+  UniqueFd channel;  // the keeper's end
+  pid_t pid = 0;
+  uint64_t generation = 0;
+  bool ready = false;
+  Clock::time_point started_at;
+  explicit operator bool() const { return pidfd.valid(); }
+};
+
 class Keeper {
  public:
-  explicit Keeper(std::vector<std::string> argv) : argv_(std::move(argv)) {}
+  explicit Keeper(std::vector<std::string> argv) : argv_(std::move(argv)), on_disk_(binary_on_disk()) {}
 
   int run();
   // The socket files of sockets a restarted daemon served (it adopted them, so it leaves them in place).
@@ -51,53 +73,59 @@ class Keeper {
     UniqueFd fd;
     std::string path;
   };
+  // epoll tags: the current daemon's channel and pidfd, the outgoing one's (an upgrade), the signalfd; any
+  // other value is a kept listener's key.
+  static constexpr uint64_t kChannel = 1ull << 62, kPidfd = kChannel + 1, kOutChannel = kChannel + 2,
+                            kOutPidfd = kChannel + 3, kSignals = kChannel + 4;
 
-  bool start_daemon();
-  void on_channel();
-  void take(KeeperMessage message);
-  // The daemon ended; returns the keeper's exit status when the keeper ends too.
+  bool start_daemon(const std::string& binary);
+  void on_channel(Daemon& d);
+  void take(Daemon& from, KeeperMessage message);
+  // The current daemon ended; returns the keeper's exit status when the keeper ends too.
   std::optional<int> on_daemon_exit();
-  void watch(int fd, uint32_t events, uint64_t tag);
-
-  static constexpr uint64_t kChannelTag = 1ull << 62, kDaemonTag = (1ull << 62) + 1,
-                            kSignalTag = (1ull << 62) + 2;
+  void on_outgoing_exit();
+  void begin_upgrade();
+  void set_aside_current();
+  void take_back_outgoing();
+  void watch(int fd, uint32_t events, uint64_t tag, int op = EPOLL_CTL_ADD);
+  static siginfo_t reap(Daemon& d);
 
   std::vector<std::string> argv_;
+  const std::string on_disk_;
+  std::string binary_ = "/proc/self/exe";  // what crash restarts start: this keeper's, or the last upgrade's
   UniqueFd epoll_;
   UniqueFd signals_;
-  UniqueFd channel_;  // our end
-  UniqueFd daemon_;   // pidfd
-  pid_t daemon_pid_ = 0;
+  Daemon current_;
+  Daemon outgoing_;  // an upgrade's old daemon: quiesced, stopped once the new one serves
+  bool upgrading_ = false;
   uint64_t generation_ = 0;
-  bool serving_ = false;     // the current daemon said ready
-  bool ever_ready_ = false;  // some daemon did
+  bool ever_ready_ = false;
   bool stopping_ = false;
   std::chrono::milliseconds backoff_{0};
-  Clock::time_point started_at_;
+  bool restart_due_ = false;
+  Clock::time_point restart_at_{};
   std::map<uint64_t, KeptListener> listeners_;
   std::map<std::string, KeptSocket> sockets_;
   std::map<uint64_t, UniqueFd> rings_;
 };
 
-void Keeper::watch(int fd, uint32_t events, uint64_t tag) {
+void Keeper::watch(int fd, uint32_t events, uint64_t tag, int op) {
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = tag;
-  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
+  if (epoll_ctl(epoll_.get(), op, fd, &ev) != 0)
     spdlog::error("keeper: watching fd {}: {}", fd, std::strerror(errno));
 }
 
-bool Keeper::start_daemon() {
+bool Keeper::start_daemon(const std::string& binary) {
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
     spdlog::error("keeper: socketpair: {}", std::strerror(errno));
     return false;
   }
-  channel_.reset(pair[0]);
-  UniqueFd theirs(pair[1]);
-  ++generation_;
+  UniqueFd ours(pair[0]), theirs(pair[1]);
   KeeperManifest manifest;
-  manifest.generation = generation_;
+  manifest.generation = generation_ + 1;
   for (const auto& [name, s] : sockets_) manifest.sockets.push_back({name, s.path, s.fd.get()});
   for (const auto& [key, l] : listeners_) manifest.listeners.push_back({key, l.fd.get(), l.record});
   for (const auto& [id, fd] : rings_) manifest.rings.push_back({id, fd.get()});
@@ -143,27 +171,29 @@ bool Keeper::start_daemon() {
     return false;
   }
   if (pid == 0) {
-    // The child: only async-signal-safe calls until exec.
     for (int fd : inherited) fcntl(fd, F_SETFD, 0);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    execve("/proc/self/exe", args.data(), envp.data());
+    execve(binary.c_str(), args.data(), envp.data());
     _exit(127);
   }
-  daemon_.reset(pidfd);
-  daemon_pid_ = static_cast<pid_t>(pid);
-  serving_ = false;
-  started_at_ = Clock::now();
-  watch(channel_.get(), EPOLLIN, kChannelTag);
-  watch(daemon_.get(), EPOLLIN, kDaemonTag);
+  ++generation_;
+  current_.pidfd.reset(pidfd);
+  current_.channel = std::move(ours);
+  current_.pid = static_cast<pid_t>(pid);
+  current_.generation = generation_;
+  current_.ready = false;
+  current_.started_at = Clock::now();
+  watch(current_.channel.get(), EPOLLIN, kChannel);
+  watch(current_.pidfd.get(), EPOLLIN, kPidfd);
   if (generation_ > 1)
-    spdlog::warn("keeper: daemon {} started (pid {}), handed {} listener(s) and {} in-flight record(s)",
-                 generation_, daemon_pid_, listeners_.size(), rings_.size());
+    spdlog::warn("keeper: daemon {} started (pid {}, {}), handed {} listener(s) and {} in-flight record(s)",
+                 generation_, current_.pid, binary, listeners_.size(), rings_.size());
   return true;
 }
 
-void Keeper::take(KeeperMessage m) {
+void Keeper::take(Daemon& from, KeeperMessage m) {
   const nlohmann::json& b = m.body;
   auto text = [&](const char* key) {
     auto it = b.find(key);
@@ -191,16 +221,71 @@ void Keeper::take(KeeperMessage m) {
   } else if (text("drop") == "ring") {
     rings_.erase(number("ring"));
   } else if (b.value("ready", false)) {
-    serving_ = true;
+    from.ready = true;
     ever_ready_ = true;
+    if (&from == &current_ && outgoing_) {
+      // The successor serves: the old daemon goes. SIGKILL, not SIGTERM: it must not answer held calls
+      // with their default or close its listeners for good, since they are the successor's now.
+      syscall(SYS_pidfd_send_signal, outgoing_.pidfd.get(), SIGKILL, nullptr, 0);
+      spdlog::warn("keeper: upgraded: daemon {} (pid {}) serves; daemon {} stops", current_.generation,
+                   current_.pid, outgoing_.generation);
+      upgrading_ = false;
+      binary_ = on_disk_;  // a crash of the upgraded daemon restarts the upgraded binary
+    }
+  } else if (b.value("upgrade", false) && &from == &current_) {
+    begin_upgrade();
+  } else if (b.value("quiesced", false) && &from == &current_ && upgrading_) {
+    // The old daemon receives nothing more and runs no emulation: the successor starts.
+    set_aside_current();
+    if (!start_daemon(on_disk_)) {
+      spdlog::error("keeper: the upgrade failed: {} could not be started", on_disk_);
+      take_back_outgoing();
+    }
   }
 }
 
-void Keeper::on_channel() {
-  while (channel_) {
-    auto m = receive_keeper_message(channel_.get());
+void Keeper::set_aside_current() {
+  outgoing_ = std::move(current_);
+  current_ = Daemon{};
+  watch(outgoing_.channel.get(), EPOLLIN, kOutChannel, EPOLL_CTL_MOD);
+  watch(outgoing_.pidfd.get(), EPOLLIN, kOutPidfd, EPOLL_CTL_MOD);
+}
+
+void Keeper::take_back_outgoing() {
+  // The successor never served: the old daemon, quiesced but alive, takes up again.
+  current_ = std::move(outgoing_);
+  outgoing_ = Daemon{};
+  watch(current_.channel.get(), EPOLLIN, kChannel, EPOLL_CTL_MOD);
+  watch(current_.pidfd.get(), EPOLLIN, kPidfd, EPOLL_CTL_MOD);
+  upgrading_ = false;
+  if (auto sent = send_keeper_message(current_.channel.get(), {{"resume", true}}); !sent)
+    spdlog::error("keeper: telling daemon {} to resume: {}", current_.generation,
+                  std::strerror(sent.error()));
+  spdlog::error("keeper: daemon {} (pid {}) serves on", current_.generation, current_.pid);
+}
+
+void Keeper::begin_upgrade() {
+  if (upgrading_ || !current_ || !current_.ready || stopping_) {
+    spdlog::warn("keeper: upgrade not started: {}", upgrading_ ? "one is under way" : "no daemon is serving");
+    return;
+  }
+  if (access(on_disk_.c_str(), X_OK) != 0) {
+    spdlog::error("keeper: upgrade not started: {}: {}", on_disk_, std::strerror(errno));
+    return;
+  }
+  spdlog::warn("keeper: upgrading daemon {} (pid {}) to {}", current_.generation, current_.pid, on_disk_);
+  upgrading_ = true;
+  if (auto sent = send_keeper_message(current_.channel.get(), {{"quiesce", true}}); !sent) {
+    spdlog::error("keeper: upgrade not started: telling the daemon: {}", std::strerror(sent.error()));
+    upgrading_ = false;
+  }
+}
+
+void Keeper::on_channel(Daemon& d) {
+  while (d.channel) {
+    auto m = receive_keeper_message(d.channel.get());
     if (m) {
-      take(std::move(*m));
+      take(d, std::move(*m));
       continue;
     }
     if (m.error() == EAGAIN) return;
@@ -208,33 +293,50 @@ void Keeper::on_channel() {
       spdlog::error("keeper: a message from the daemon it cannot read ({})", std::strerror(m.error()));
       continue;
     }
-    channel_.reset();  // the daemon is gone (or going): its pidfd says how
+    d.channel.reset();  // the daemon is gone (or going): its pidfd says how
   }
 }
 
-std::optional<int> Keeper::on_daemon_exit() {
+siginfo_t Keeper::reap(Daemon& d) {
   siginfo_t info{};
-  if (waitid(P_PIDFD, static_cast<id_t>(daemon_.get()), &info, WEXITED) != 0) info.si_code = 0;
+  if (waitid(P_PIDFD, static_cast<id_t>(d.pidfd.get()), &info, WEXITED) != 0) info.si_code = 0;
+  return info;
+}
+
+void Keeper::on_outgoing_exit() {
+  reap(outgoing_);
+  outgoing_ = Daemon{};
+}
+
+std::optional<int> Keeper::on_daemon_exit() {
   // Whatever it sent before it died is still in the channel.
-  on_channel();
-  channel_.reset();
-  daemon_.reset();
+  on_channel(current_);
+  const siginfo_t info = reap(current_);
   const bool killed = info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED;
   const int status = killed ? 128 + info.si_status : info.si_status;
+  const Daemon gone = std::move(current_);
+  current_ = Daemon{};
+  if (outgoing_ && upgrading_) {
+    spdlog::error("keeper: the upgrade failed: {} ended with status {} before serving", on_disk_, status);
+    take_back_outgoing();
+    return std::nullopt;
+  }
   if (stopping_) return killed ? 0 : status;
   if (!killed && (status == 0 || (is_start_up_error(status) && !ever_ready_))) return status;
-  // A crash: restart, at once the first time, then backing off while it keeps happening.
-  const bool was_stable = serving_ && Clock::now() - started_at_ > std::chrono::seconds(10);
+  // A crash: restart, at once after a stable run, then backing off while crashes keep coming.
+  const bool was_stable = gone.ready && Clock::now() - gone.started_at > std::chrono::seconds(10);
   if (was_stable)
     backoff_ = std::chrono::milliseconds(0);
   else
     backoff_ = backoff_.count() == 0 ? std::chrono::milliseconds(50) : std::min(backoff_ * 2, kMaxBackoff);
   if (killed)
     spdlog::error("keeper: daemon {} (pid {}) killed by signal {} ({}); starting another in {} ms",
-                  generation_, daemon_pid_, info.si_status, strsignal(info.si_status), backoff_.count());
+                  gone.generation, gone.pid, info.si_status, strsignal(info.si_status), backoff_.count());
   else
-    spdlog::error("keeper: daemon {} (pid {}) exited with status {}; starting another in {} ms", generation_,
-                  daemon_pid_, status, backoff_.count());
+    spdlog::error("keeper: daemon {} (pid {}) exited with status {}; starting another in {} ms",
+                  gone.generation, gone.pid, status, backoff_.count());
+  restart_due_ = true;
+  restart_at_ = Clock::now() + backoff_;
   return std::nullopt;
 }
 
@@ -242,7 +344,7 @@ int Keeper::run() {
   epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
   sigset_t handled;
   sigemptyset(&handled);
-  for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD}) sigaddset(&handled, sig);
+  for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2, SIGCHLD}) sigaddset(&handled, sig);
   sigprocmask(SIG_BLOCK, &handled, nullptr);
   signal(SIGPIPE, SIG_IGN);
   signals_.reset(signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK));
@@ -250,15 +352,13 @@ int Keeper::run() {
     spdlog::error("keeper: {}", std::strerror(errno));
     return 125;
   }
-  watch(signals_.get(), EPOLLIN, kSignalTag);
-  if (!start_daemon()) return 125;
-  bool restart_due = false;
-  Clock::time_point restart_at{};
+  watch(signals_.get(), EPOLLIN, kSignals);
+  if (!start_daemon(binary_)) return 125;
   while (true) {
     int timeout = -1;
-    if (restart_due)
+    if (restart_due_)
       timeout = static_cast<int>(std::max<int64_t>(
-          0, std::chrono::duration_cast<std::chrono::milliseconds>(restart_at - Clock::now()).count()));
+          0, std::chrono::duration_cast<std::chrono::milliseconds>(restart_at_ - Clock::now()).count()));
     epoll_event events[64];
     const int n = epoll_wait(epoll_.get(), events, 64, timeout);
     if (n < 0 && errno != EINTR) {
@@ -267,38 +367,44 @@ int Keeper::run() {
     }
     for (int i = 0; i < n; ++i) {
       const uint64_t tag = events[i].data.u64;
-      if (tag == kChannelTag) {
-        on_channel();
-      } else if (tag == kSignalTag) {
+      if (tag == kChannel) {
+        on_channel(current_);
+      } else if (tag == kOutChannel) {
+        on_channel(outgoing_);
+      } else if (tag == kSignals) {
         signalfd_siginfo si{};
         while (read(signals_.get(), &si, sizeof si) == sizeof si) {
-          if (si.ssi_signo == SIGCHLD) continue;  // the pidfd tells
+          if (si.ssi_signo == SIGCHLD) continue;  // the pidfds tell
+          if (si.ssi_signo == SIGUSR2) {
+            begin_upgrade();
+            continue;
+          }
           if (si.ssi_signo != SIGHUP) stopping_ = true;
-          if (daemon_)
-            syscall(SYS_pidfd_send_signal, daemon_.get(), si.ssi_signo, nullptr, 0);
+          if (stopping_ && outgoing_)
+            syscall(SYS_pidfd_send_signal, outgoing_.pidfd.get(), SIGKILL, nullptr, 0);
+          if (current_)
+            syscall(SYS_pidfd_send_signal, current_.pidfd.get(), si.ssi_signo, nullptr, 0);
           else if (stopping_)
             return 0;
         }
-      } else if (tag == kDaemonTag) {
-        if (!daemon_) continue;
+      } else if (tag == kPidfd) {
+        if (!current_) continue;
         if (auto done = on_daemon_exit()) return *done;
-        restart_due = true;
-        restart_at = Clock::now() + backoff_;
+      } else if (tag == kOutPidfd) {
+        if (outgoing_) on_outgoing_exit();
       } else if ((events[i].events & (EPOLLHUP | EPOLLERR)) != 0) {
         listeners_.erase(tag);  // no process uses that filter any more
       }
     }
-    if (restart_due && Clock::now() >= restart_at) {
-      restart_due = false;
-      if (!start_daemon()) {
-        restart_due = true;
-        restart_at = Clock::now() + kMaxBackoff;
+    if (restart_due_ && Clock::now() >= restart_at_) {
+      restart_due_ = false;
+      if (!start_daemon(binary_)) {
+        restart_due_ = true;
+        restart_at_ = Clock::now() + kMaxBackoff;
       }
     }
   }
 }
-
-}  // namespace
 
 void Keeper::remove_socket_files() {
   if (generation_ < 2) return;  // the first daemon bound them and removed them as it stopped
@@ -307,6 +413,8 @@ void Keeper::remove_socket_files() {
     if (!s.path.empty() && lstat(s.path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) unlink(s.path.c_str());
   }
 }
+
+}  // namespace
 
 int run_keeper(const std::vector<std::string>& daemon_argv,
                std::map<std::string, UniqueFd, std::less<>> sockets) {

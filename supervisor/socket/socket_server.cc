@@ -59,10 +59,8 @@ std::expected<std::unique_ptr<SocketServer>, std::string> SocketServer::listen(u
   return server;
 }
 
-std::expected<std::unique_ptr<SocketServer>, std::string> SocketServer::adopt(uv_loop_t* loop, UniqueFd socket,
-                                                                              SocketServerOptions options,
-                                                                              PeerCheck check,
-                                                                              MakeConnection make) {
+std::expected<std::unique_ptr<SocketServer>, std::string> SocketServer::adopt(
+    uv_loop_t* loop, UniqueFd socket, SocketServerOptions options, PeerCheck check, MakeConnection make) {
   options.path.clear();  // the service manager's file: left in place on close
   std::unique_ptr<SocketServer> server(
       new SocketServer(loop, std::move(options), std::move(socket), std::move(check), std::move(make)));
@@ -139,9 +137,20 @@ void SocketServer::pause_accepting() {
   uv_timer_start(&resume_, &SocketServer::on_resume, kRetryMs, 0);
 }
 
+void SocketServer::set_accepting(bool accepting) {
+  if (closing_ || held_back_ == !accepting) return;
+  held_back_ = !accepting;
+  if (accepting) {
+    uv_poll_start(&poll_, UV_READABLE, &SocketServer::on_readable);
+  } else {
+    uv_poll_stop(&poll_);
+    uv_timer_stop(&resume_);
+  }
+}
+
 void SocketServer::on_resume(uv_timer_t* timer) {
   auto* self = static_cast<SocketServer*>(timer->data);
-  if (self->closing_) return;
+  if (self->closing_ || self->held_back_) return;
   if (!self->spare_fd_) self->spare_fd_.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
   uv_poll_start(&self->poll_, UV_READABLE, &SocketServer::on_readable);
 }

@@ -95,7 +95,10 @@ class SocketServer {
     for (auto& [raw, _] : connections_) fn(*raw);
   }
 
- // The listening socket (for the keeper, which holds a copy across restarts).
+  // Stops and restarts accepting (an upgrade: the next daemon accepts on the same socket). Peers wait in
+  // the backlog meanwhile.
+  void set_accepting(bool accepting);
+  // The listening socket (for the keeper, which holds a copy across restarts).
   int listening_fd() const { return socket_.get(); }
 
  private:
@@ -114,6 +117,7 @@ class SocketServer {
   uv_loop_t* loop_;
   SocketServerOptions options_;
   UniqueFd socket_;
+  bool held_back_ = false;  // set_accepting(false)
   PeerCheck check_;
   MakeConnection make_;
   // Held open so that, at the open-file limit, one waiting peer can still be accepted and told why.

@@ -223,12 +223,12 @@ bool eventually(const std::function<bool()>& predicate, std::chrono::millisecond
 }
 
 SuperviseDaemon::SuperviseDaemon(const TempDir& dir, bool with_events,
-                                 const std::vector<std::string>& extra_args)
+                                 const std::vector<std::string>& extra_args, const std::string& binary)
     : socket_(dir.file("supervise.sock")),
       control_(dir.file("control.sock")),
       events_(dir.file("events.jsonl")),
       err_(dir.file("supervise.err")) {
-  std::vector<std::string> argv = {kTollgate,          "supervise", "--socket", socket_,
+  std::vector<std::string> argv = {binary,             "supervise", "--socket", socket_,
                                    "--control-socket", control_,    "-q"};
   if (with_events) {
     argv.push_back("--events");

@@ -82,8 +82,10 @@ class SuperviseDaemon {
  public:
   // Without events, the daemon writes nothing per decision (for load tests). Its control socket is in `dir`
   // too; `extra_args` go to `tollgate supervise` as they are.
+  // `binary`: the tollgate to start (a copy, for upgrades).
   explicit SuperviseDaemon(const TempDir& dir, bool with_events = true,
-                           const std::vector<std::string>& extra_args = {});
+                           const std::vector<std::string>& extra_args = {},
+                           const std::string& binary = kTollgate);
   const std::string& socket() const { return socket_; }
   const std::string& control_socket() const { return control_; }
   const std::string& events() const { return events_; }

@@ -6,11 +6,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -97,6 +99,9 @@ TEST(Keeper, KillingTheDaemonRepeatedlyLosesNoCall) {
   pid_t serving = wait_for_serving_daemon(daemon, 0);
   ASSERT_NE(serving, 0) << daemon.stderr_text();
   ASSERT_NE(serving, daemon.pid());  // the keeper is another process
+  // Every target handed over (a handover in progress when a daemon dies fails, and its peer is told so).
+  ASSERT_TRUE(eventually([&] { return stats(daemon).value("listeners", 0) == kTargets; }))
+      << stats(daemon).dump();
   for (int k = 0; k < kKills; ++k) {
     // Killed while every target has calls in flight: some received and unanswered, most not yet received.
     ASSERT_EQ(kill(serving, SIGKILL), 0);
@@ -172,6 +177,94 @@ TEST(Keeper, AHeldCallStaysHeldWithItsAgeAcrossARestart) {
   EXPECT_NE(read_file(dir.file("t.out")).find("settimeofday: ret=0 errno=0"), std::string::npos)
       << read_file(dir.file("t.out")) << read_file(dir.file("t.err"));
   EXPECT_EQ(daemon.stop(), 0);
+}
+
+// Puts a fresh copy of the tollgate binary at `path` (a new file, as a rebuild or a package upgrade leaves).
+void install_binary(const std::string& path) {
+  const std::string next = path + ".next";
+  ASSERT_EQ(run_process({"/bin/cp", kTollgate, next}).status, 0);
+  ASSERT_EQ(std::rename(next.c_str(), path.c_str()), 0);
+}
+
+ProcessResult ctl_upgrade(const SuperviseDaemon& daemon) {
+  return run_process({kTollgate, "ctl", "--socket", daemon.control_socket(), "upgrade"});
+}
+
+TEST(Keeper, TenUpgradesInARowLoseNoCall) {
+  constexpr int kTargets = 20;
+  constexpr int kUpgrades = 10;
+  TempDir dir;
+  const std::string binary = dir.file("tollgate");
+  install_binary(binary);
+  SuperviseDaemon daemon(dir, /*with_events=*/false, {"--keeper", "--loops", "2"}, binary);
+  int stop_pipe[2];
+  ASSERT_EQ(pipe2(stop_pipe, O_CLOEXEC), 0);
+  UniqueFd stop_read(stop_pipe[0]), stop_write(stop_pipe[1]);
+  std::vector<pid_t> targets;
+  for (int i = 0; i < kTargets; ++i)
+    targets.push_back(start_looping_target(daemon.socket(), stop_read.get(), stop_write.get()));
+  pid_t serving = wait_for_serving_daemon(daemon, 0);
+  ASSERT_NE(serving, 0) << daemon.stderr_text();
+  ASSERT_TRUE(eventually([&] { return stats(daemon).value("listeners", 0) == kTargets; }))
+      << stats(daemon).dump();
+  for (int u = 0; u < kUpgrades; ++u) {
+    install_binary(binary);
+    ProcessResult r = ctl_upgrade(daemon);
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("upgrade started"), std::string::npos) << r.out;
+    const pid_t next = wait_for_serving_daemon(daemon, serving);
+    ASSERT_NE(next, 0) << "no new daemon after upgrade " << u << "\n" << daemon.stderr_text();
+    // The old one is gone (the keeper reaps it: until then it is a zombie).
+    EXPECT_TRUE(eventually([&] { return kill(serving, 0) == -1; }))
+        << "the old daemon still runs after upgrade " << u;
+    serving = next;
+  }
+  EXPECT_EQ(stats(daemon).value("listeners", 0), kTargets);
+  stop_write.reset();
+  int all_answered = 0;
+  for (pid_t pid : targets) {
+    int status = 0;
+    if (!eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; })) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == kAllAnswered) ++all_answered;
+  }
+  EXPECT_EQ(all_answered, kTargets) << daemon.stderr_text();
+  EXPECT_NE(daemon.stderr_text().find("upgraded: daemon 11"), std::string::npos) << daemon.stderr_text();
+  EXPECT_EQ(daemon.stop(), 0);
+}
+
+TEST(Keeper, AnUpgradeToABinaryThatCannotStartLeavesTheOldDaemonServing) {
+  TempDir dir;
+  const std::string binary = dir.file("tollgate");
+  install_binary(binary);
+  SuperviseDaemon daemon(dir, /*with_events=*/false, {"--keeper"}, binary);
+  pid_t serving = 0;
+  ASSERT_TRUE(eventually([&] { return (serving = daemon_pid(daemon)) != 0; })) << daemon.stderr_text();
+  // A "new version" that exits at once, as one built for another system or missing a library would.
+  write_file(dir.file("broken"), "#!/bin/sh\nexit 1\n");
+  chmod(dir.file("broken").c_str(), 0755);
+  ASSERT_EQ(std::rename(dir.file("broken").c_str(), binary.c_str()), 0);
+  ProcessResult r = ctl_upgrade(daemon);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  ASSERT_TRUE(eventually([&] { return daemon.stderr_text().find("serves on") != std::string::npos; }))
+      << daemon.stderr_text();
+  EXPECT_EQ(daemon_pid(daemon), serving);
+  // The old daemon took up again: it accepts handovers and answers calls.
+  ProcessResult after =
+      run_process({kTollgate, "run", "-q", "--supervisor", daemon.socket(), "--", kProbe, "reboot"});
+  EXPECT_NE(after.out.find("reboot: ret=-1 errno=EPERM"), std::string::npos) << after.out << after.err;
+  EXPECT_EQ(daemon_pid(daemon), serving);
+  EXPECT_EQ(daemon.stop(), 0);
+}
+
+TEST(Keeper, UpgradeWithoutAKeeperIsRefusedClearly) {
+  TempDir dir;
+  SuperviseDaemon daemon(dir, /*with_events=*/false);
+  ProcessResult r = ctl_upgrade(daemon);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--keeper"), std::string::npos) << r.err;
 }
 
 }  // namespace
