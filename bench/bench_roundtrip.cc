@@ -131,8 +131,17 @@ std::expected<Prepared, std::string> prepare(const Mode& mode) {
   return Prepared{&mode, *policy, std::make_shared<RuleSet>(*policy), std::move(compiled->program)};
 }
 
+// What `supervise --keeper` adds on the hot path is the in-flight record (the keeper itself is only told
+// about listeners): this keeps the listener under a key, sends nothing, and the ring is a real memfd.
+class RecordOnlyKeeper final : public ListenerKeeper {
+ public:
+  uint64_t keep(int) override { return 1; }
+  void forget(uint64_t) override {}
+};
+
 std::expected<TargetNumbers, std::string> run_tollgate(const Prepared& prepared,
-                                                       const std::string& target_path, long count) {
+                                                       const std::string& target_path, long count,
+                                                       bool inflight_record) {
   // The target writes its numbers to an inherited pipe whose number it gets on argv. launch_under_filter
   // shares our fd table with the child until its execve, so the write end must stay open here until the
   // target is gone; the line is far smaller than the pipe buffer, so the target never waits on us.
@@ -149,6 +158,17 @@ std::expected<TargetNumbers, std::string> run_tollgate(const Prepared& prepared,
       std::unexpected("the loop ended before the target exited");
   {
     Supervisor supervisor(&loop, events);
+    RecordOnlyKeeper keeper;
+    std::optional<InflightRing> ring;
+    if (inflight_record) {
+      auto made = InflightRing::create(supervisor.loop_count());
+      if (!made) {
+        uv_loop_close(&loop);
+        return std::unexpected("the in-flight record: " + made.error());
+      }
+      ring.emplace(std::move(*made));
+      supervisor.set_keeper(&keeper, *ring);
+    }
     std::vector<std::string> argv = {target_path, std::to_string(count), prepared.mode->expected,
                                      std::to_string(write_end.get())};
     auto target =
@@ -193,6 +213,7 @@ struct Options {
   long count = 200000;
   ProgramPaths paths;
   std::string only;
+  bool inflight_record = false;
 };
 
 int run(const Options& o) {
@@ -222,8 +243,10 @@ int run(const Options& o) {
 
   const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   const double load_before = load_average();
-  fmt::print("bench_roundtrip: {} rounds x {} getppid calls, {} CPUs online, load average {:.2f}, floor {}\n",
-             o.rounds, o.count, cpus, load_before, floor);
+  fmt::print(
+      "bench_roundtrip: {} rounds x {} getppid calls, {} CPUs online, load average {:.2f}, floor {}{}\n",
+      o.rounds, o.count, cpus, load_before, floor,
+      o.inflight_record ? ", tollgate writing the keeper's in-flight record" : "");
   if (load_before > 0.75 * static_cast<double>(cpus))
     fmt::print("  (the machine is busy: means will be noisy; p50 suffers least)\n");
   std::map<std::string, std::vector<RoundResult>> results;
@@ -242,7 +265,7 @@ int run(const Options& o) {
             r.floor_ns = *f;
           }
         } else {
-          auto t = run_tollgate(p, target, o.count);
+          auto t = run_tollgate(p, target, o.count, o.inflight_record);
           if (!t) {
             fmt::print(stderr, "bench_roundtrip: {} round {}: {}\n", p.mode->name, round + 1, t.error());
             failed = true;
@@ -263,6 +286,7 @@ int run(const Options& o) {
                         {"rounds", o.rounds},
                         {"cpus", cpus},
                         {"target_ratio", kTargetRatio},
+                        {"inflight_record", o.inflight_record},
                         {"load_before", load_before},
                         {"load_after", load_average()}};
   bool wrong = false;
@@ -329,6 +353,9 @@ int main(int argc, char** argv) {
       app, o.rounds, o.count, 1000, "alternating floor/tollgate rounds per mode", "getppid calls per run");
   tollgate::bench::add_program_options(app, o.paths, false);
   app.add_option("--only", o.only, "run one mode only")->check(CLI::IsMember({"deny", "allow"}));
+  app.add_flag(
+      "--inflight-record", o.inflight_record,
+      "record every call in an in-flight record, as `supervise --keeper` does (issue 14's hot-path cost)");
   CLI11_PARSE(app, argc, argv);
   setvbuf(stdout, nullptr, _IOLBF, 0);  // tables and stderr's progress lines in the order they happen
   return tollgate::bench::run(o);

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/control_test_client.h"
+#include "tests/integration/fuse_stall.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/raw_handover_client.h"
 #include "tollgate/unique_fd.h"
@@ -109,8 +110,9 @@ TEST(Keeper, KillingTheDaemonRepeatedlyLosesNoCall) {
     ASSERT_NE(next, 0) << "no daemon serves after kill " << k << "\n" << daemon.stderr_text();
     serving = next;
   }
-  const nlohmann::json last = stats(daemon);
-  EXPECT_EQ(last.value("listeners", 0), kTargets) << last.dump();
+  // Every listener taken over by the last daemon (its loops add them as it starts serving).
+  EXPECT_TRUE(eventually([&] { return stats(daemon).value("listeners", 0) == kTargets; }))
+      << stats(daemon).dump();
   stop_write.reset();
   std::map<int, int> statuses;
   for (pid_t pid : targets) {
@@ -219,7 +221,8 @@ TEST(Keeper, TenUpgradesInARowLoseNoCall) {
         << "the old daemon still runs after upgrade " << u;
     serving = next;
   }
-  EXPECT_EQ(stats(daemon).value("listeners", 0), kTargets);
+  EXPECT_TRUE(eventually([&] { return stats(daemon).value("listeners", 0) == kTargets; }))
+      << stats(daemon).dump();
   stop_write.reset();
   int all_answered = 0;
   for (pid_t pid : targets) {
@@ -265,6 +268,70 @@ TEST(Keeper, UpgradeWithoutAKeeperIsRefusedClearly) {
   ProcessResult r = ctl_upgrade(daemon);
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("--keeper"), std::string::npos) << r.err;
+}
+
+// A tmpfs mount onto `target` is emulated.
+std::string mount_policy(const std::string& target) {
+  return R"({"defaultAction": "SCMP_ACT_ALLOW",
+             "syscalls": [{"names": ["mount"], "action": "SCMP_ACT_NOTIFY"}],
+             "rules": [{"name": "mount-tmpfs", "syscalls": ["mount"], "action": "emulate", "handler": "mount",
+                        "options": {"fstypes": {"tmpfs": []}, "targets": [")" +
+         target + R"("]}}]})";
+}
+
+TEST(Keeper, AMountEmulationInProgressAtTheKillFailsClosedAndIsNeverDoneTwice) {
+  TempDir dir;
+  FuseStall stall(dir.file("stalled"));
+  const std::string target = stall.path() + "/x";
+  write_file(dir.file("mount.json"), mount_policy(target));
+  SuperviseDaemon daemon(dir, /*with_events=*/false, {"--keeper", "--loops", "1"});
+  BackgroundProcess mounting({kTollgate, "run", "-q", "--supervisor", daemon.socket(), "--policy",
+                              dir.file("mount.json"), "--", kProbe, "mount", "none", target, "tmpfs"},
+                             dir.file("m.out"), dir.file("m.err"));
+  // The daemon has begun the emulation: it is resolving the target inside the hung file system.
+  ASSERT_TRUE(eventually([&] {
+    const nlohmann::json s = stats(daemon);
+    return s.is_object() && s.value("unanswered", 0) == 1;
+  })) << stats(daemon).dump();
+  const pid_t first = daemon_pid(daemon);
+  ASSERT_EQ(kill(first, SIGKILL), 0);
+  // The next daemon cannot know how far the emulation got: the call fails closed.
+  const auto status = mounting.wait(std::chrono::seconds(60));
+  ASSERT_TRUE(status.has_value()) << "the mount was never answered\n" << daemon.stderr_text();
+  const std::string out = read_file(dir.file("m.out"));
+  EXPECT_NE(out.find("mount: ret=-1 errno=EPERM"), std::string::npos) << out << read_file(dir.file("m.err"));
+  EXPECT_TRUE(eventually([&] {
+    return daemon.stderr_text().find("answered or held again 1 call") != std::string::npos;
+  })) << daemon.stderr_text();
+  stall.abort();
+  // Never mounted (let alone twice): no tmpfs anywhere below the stalled file system.
+  EXPECT_EQ(read_file("/proc/self/mountinfo").find(stall.path() + "/x"), std::string::npos);
+  EXPECT_EQ(daemon.stop(), 0);
+}
+
+TEST(Keeper, KillingTheKeeperLeavesTheDaemonServingAndThenItsDeathFailsClosed) {
+  TempDir dir;
+  SuperviseDaemon daemon(dir, /*with_events=*/false, {"--keeper", "--loops", "1"});
+  int stop_pipe[2];
+  ASSERT_EQ(pipe2(stop_pipe, O_CLOEXEC), 0);
+  UniqueFd stop_read(stop_pipe[0]), stop_write(stop_pipe[1]);
+  const pid_t looping = start_looping_target(daemon.socket(), stop_read.get(), stop_write.get());
+  ASSERT_GT(looping, 0);
+  const pid_t serving = wait_for_serving_daemon(daemon, 0);
+  ASSERT_NE(serving, 0) << daemon.stderr_text();
+  ASSERT_EQ(kill(daemon.pid(), SIGKILL), 0);  // the keeper
+  ASSERT_TRUE(eventually([&] {
+    return daemon.stderr_text().find("the keeper has gone away") != std::string::npos;
+  })) << daemon.stderr_text();
+  // The daemon serves on: the looping target's calls and a new target's.
+  ProcessResult r =
+      run_process({kTollgate, "run", "-q", "--supervisor", daemon.socket(), "--", kProbe, "reboot"});
+  EXPECT_NE(r.out.find("reboot: ret=-1 errno=EPERM"), std::string::npos) << r.out << r.err;
+  // With both gone, the looping target's next notified call fails with ENOSYS: closed, never allowed.
+  ASSERT_EQ(kill(serving, SIGKILL), 0);
+  int status = 0;
+  ASSERT_TRUE(eventually([&] { return waitpid(looping, &status, WNOHANG) == looping; }));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == kEnosys) << status;
 }
 
 }  // namespace
