@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "core/fd_passing.h"
 #include "core/json_input.h"
 #include "tollgate/unique_fd.h"
 
@@ -24,17 +25,9 @@ std::expected<void, std::string> send_all(int sock, std::string_view data, int f
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    if (!attached) {
-      // The listener rides on the first byte: receivers take fds from the first message only.
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      cmsghdr* c = CMSG_FIRSTHDR(&msg);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int));
-      std::memcpy(CMSG_DATA(c), &fd_to_attach, sizeof(int));
-    }
+    OneFdControl control;
+    // The listener rides on the first byte: receivers take fds from the first message only.
+    if (!attached) attach_fd(msg, control, fd_to_attach);
     ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;

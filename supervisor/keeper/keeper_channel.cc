@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/fd_passing.h"
+
 namespace tollgate {
 
 std::expected<void, int> send_keeper_message(int channel, const nlohmann::json& body, int fd) {
@@ -15,16 +17,8 @@ std::expected<void, int> send_keeper_message(int channel, const nlohmann::json& 
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  if (fd >= 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  }
+  OneFdControl control;
+  if (fd >= 0) attach_fd(msg, control, fd);
   while (sendmsg(channel, &msg, MSG_NOSIGNAL) < 0)
     if (errno != EINTR) return std::unexpected(errno);
   return {};

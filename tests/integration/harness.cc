@@ -222,6 +222,14 @@ bool eventually(const std::function<bool()>& predicate, std::chrono::millisecond
   return predicate();
 }
 
+std::string tmpfs_mount_policy(const std::string& target) {
+  return R"({"defaultAction": "SCMP_ACT_ALLOW",
+             "syscalls": [{"names": ["mount"], "action": "SCMP_ACT_NOTIFY"}],
+             "rules": [{"name": "mount-tmpfs", "syscalls": ["mount"], "action": "emulate", "handler": "mount",
+                        "options": {"fstypes": {"tmpfs": []}, "targets": [")" +
+         target + R"("]}}]})";
+}
+
 SuperviseDaemon::SuperviseDaemon(const TempDir& dir, bool with_events,
                                  const std::vector<std::string>& extra_args, const std::string& binary)
     : socket_(dir.file("supervise.sock")),

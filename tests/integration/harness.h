@@ -78,6 +78,9 @@ size_t stable_fd_count(pid_t pid);
 
 // `tollgate supervise` on a socket in a temporary directory, ready (both sockets accepting) when the
 // constructor returns; throws std::runtime_error when it exits or does not come up.
+// A tollgate policy whose one rule emulates tmpfs mounts onto `target` (the mount handler).
+std::string tmpfs_mount_policy(const std::string& target);
+
 class SuperviseDaemon {
  public:
   // Without events, the daemon writes nothing per decision (for load tests). Its control socket is in `dir`

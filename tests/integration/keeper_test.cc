@@ -25,12 +25,7 @@
 namespace tollgate::testing {
 namespace {
 
-// getpriority(PRIO_PROCESS, i) is answered errno 99 by a rule.
-constexpr const char* kNumberedPolicy =
-    R"({"name": "numbered.json", "flavor": "tollgate", "document": {"defaultAction": "SCMP_ACT_ALLOW",
-      "syscalls": [{"names": ["getpriority"], "action": "SCMP_ACT_NOTIFY"}],
-      "rules": [{"name": "numbered", "syscalls": ["getpriority"], "action": "deny", "errno": 99}]}})";
-constexpr int kAnswerErrno = 99;
+constexpr int kAnswerErrno = kNumberedErrno;  // every getpriority call
 
 // Exit statuses of a looping target.
 constexpr int kAllAnswered = 0, kWrongAnswer = 1, kNoListener = 2, kRefused = 3, kEnosys = 4;
@@ -43,8 +38,7 @@ pid_t start_looping_target(const std::string& socket, int stop, int parents_end)
   close(parents_end);  // or this child would never see the end of file
   const int listener = install_notify_listener(__NR_getpriority);
   if (listener < 0) _exit(kNoListener);
-  const std::string envelope = R"({"tollgateEnvelope": 1, "pid": )" + std::to_string(getpid()) +
-                               R"(, "argv": ["looping"], "policy": )" + kNumberedPolicy + "}";
+  const std::string envelope = numbered_envelope(getpid(), "looping");
   const std::string answer = hand_over(socket, {Chunk{envelope, {listener}}});
   close(listener);  // the daemon's (and its keeper's) copies are the only ones left
   if (answer.find("\"ok\":true") == std::string::npos) _exit(kRefused);
@@ -270,20 +264,12 @@ TEST(Keeper, UpgradeWithoutAKeeperIsRefusedClearly) {
   EXPECT_NE(r.err.find("--keeper"), std::string::npos) << r.err;
 }
 
-// A tmpfs mount onto `target` is emulated.
-std::string mount_policy(const std::string& target) {
-  return R"({"defaultAction": "SCMP_ACT_ALLOW",
-             "syscalls": [{"names": ["mount"], "action": "SCMP_ACT_NOTIFY"}],
-             "rules": [{"name": "mount-tmpfs", "syscalls": ["mount"], "action": "emulate", "handler": "mount",
-                        "options": {"fstypes": {"tmpfs": []}, "targets": [")" +
-         target + R"("]}}]})";
-}
 
 TEST(Keeper, AMountEmulationInProgressAtTheKillFailsClosedAndIsNeverDoneTwice) {
   TempDir dir;
   FuseStall stall(dir.file("stalled"));
   const std::string target = stall.path() + "/x";
-  write_file(dir.file("mount.json"), mount_policy(target));
+  write_file(dir.file("mount.json"), tmpfs_mount_policy(target));
   SuperviseDaemon daemon(dir, /*with_events=*/false, {"--keeper", "--loops", "1"});
   BackgroundProcess mounting({kTollgate, "run", "-q", "--supervisor", daemon.socket(), "--policy",
                               dir.file("mount.json"), "--", kProbe, "mount", "none", target, "tmpfs"},

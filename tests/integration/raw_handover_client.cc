@@ -3,10 +3,10 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -28,10 +28,13 @@ int install_notify_listener(int nr) {
   };
   sock_fprog prog{static_cast<unsigned short>(std::size(notify_one)), notify_one};
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
-  return static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
+  return static_cast<int>(
+      syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
 }
 
-int install_reboot_listener() { return install_notify_listener(__NR_reboot); }
+int install_reboot_listener() {
+  return install_notify_listener(__NR_reboot);
+}
 
 int connect_to(const std::string& path) {
   sockaddr_un addr{};
@@ -118,6 +121,16 @@ TwoPipesResult hand_over_with_two_pipes(const std::string& path, const std::stri
   close(a[0]);
   close(b[0]);
   return result;
+}
+
+std::string numbered_envelope(pid_t pid, const std::string& name) {
+  static const std::string policy =
+      R"({"name": "numbered.json", "flavor": "tollgate", "document": {"defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["getpriority"], "action": "SCMP_ACT_NOTIFY"}],
+        "rules": [{"name": "numbered", "syscalls": ["getpriority"], "action": "deny", "errno": )" +
+      std::to_string(kNumberedErrno) + "}]}}";
+  return R"({"tollgateEnvelope": 1, "pid": )" + std::to_string(pid) + R"(, "argv": [")" + name +
+         R"("], "policy": )" + policy + "}";
 }
 
 }  // namespace tollgate::testing

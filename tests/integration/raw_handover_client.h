@@ -1,6 +1,8 @@
 // A raw client of the supervise socket, for hostile handovers: arbitrary bytes, arbitrary fds.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -17,6 +19,11 @@ struct Chunk {
 int install_notify_listener(int nr);
 // The same for reboot(2).
 int install_reboot_listener();
+// The envelope that hands process `pid`'s own listener (from install_notify_listener(__NR_getpriority))
+// over under a policy whose rule answers every getpriority call with errno kNumberedErrno: targets number
+// their calls by the `who` argument.
+inline constexpr int kNumberedErrno = 99;
+std::string numbered_envelope(pid_t pid, const std::string& name);
 // A connected socket, or -1.
 int connect_to(const std::string& path);
 void send_chunk(int s, const Chunk& c);

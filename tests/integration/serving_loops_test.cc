@@ -20,12 +20,7 @@
 namespace tollgate::testing {
 namespace {
 
-// getpriority(PRIO_PROCESS, i) goes to the daemon, which answers errno 99; `i` numbers the calls.
-constexpr const char* kNumberedPolicy =
-    R"({"name": "numbered.json", "flavor": "tollgate", "document": {"defaultAction": "SCMP_ACT_ALLOW",
-      "syscalls": [{"names": ["getpriority"], "action": "SCMP_ACT_NOTIFY"}],
-      "rules": [{"name": "numbered", "syscalls": ["getpriority"], "action": "deny", "errno": 99}]}})";
-constexpr int kAnswerErrno = 99;
+constexpr int kAnswerErrno = kNumberedErrno;  // getpriority(PRIO_PROCESS, i): `i` numbers the calls
 
 // A forked child that hands its own listener to the daemon, then makes `calls` numbered calls. Its exit
 // status: 0 when every call got the daemon's answer, 1 when one did not, 2 or 3 when the handover failed.
@@ -34,8 +29,7 @@ pid_t start_numbered_target(const std::string& socket, int calls) {
   if (pid != 0) return pid;
   const int listener = install_notify_listener(__NR_getpriority);
   if (listener < 0) _exit(2);
-  const std::string envelope = R"({"tollgateEnvelope": 1, "pid": )" + std::to_string(getpid()) +
-                               R"(, "argv": ["numbered"], "policy": )" + kNumberedPolicy + "}";
+  const std::string envelope = numbered_envelope(getpid(), "numbered");
   const std::string answer = hand_over(socket, {Chunk{envelope, {listener}}});
   close(listener);  // the daemon's copy is the only one left
   if (answer.find("\"ok\":true") == std::string::npos) _exit(3);
@@ -109,14 +103,6 @@ TEST(ServingLoops, AThousandTargetsOnFourLoopsAreEachAnsweredOnceAndLoggedInOrde
   EXPECT_TRUE(daemon.alive());
 }
 
-// A policy that emulates tmpfs mounts on `target`.
-std::string mount_policy(const std::string& target) {
-  return R"({"defaultAction": "SCMP_ACT_ALLOW",
-             "syscalls": [{"names": ["mount"], "action": "SCMP_ACT_NOTIFY"}],
-             "rules": [{"name": "mount-tmpfs", "syscalls": ["mount"], "action": "emulate", "handler": "mount",
-                        "options": {"fstypes": {"tmpfs": []}, "targets": [")" +
-         target + R"("]}}]})";
-}
 
 size_t occurrences(const std::string& text, const std::string& what) {
   size_t n = 0;
@@ -129,7 +115,7 @@ size_t occurrences(const std::string& text, const std::string& what) {
 class StalledMount : public ::testing::Test {
  protected:
   StalledMount() {
-    write_file(dir_.file("mount.json"), mount_policy(target_));
+    write_file(dir_.file("mount.json"), tmpfs_mount_policy(target_));
     write_file(dir_.file("getppid.json"), kGetppidPolicy);
   }
   TempDir dir_;
