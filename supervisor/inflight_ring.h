@@ -84,7 +84,8 @@ class LoopInflight {
   void deciding(uint64_t listener_key, const seccomp_notif& notification, uint64_t started_ns) {
     hot_->listener_key = listener_key;
     hot_->started_ns = started_ns;
-    hot_->notification = notification;
+    // Received through receiving(), the notification is in the slot already: copied only when recovered.
+    if (&notification != &hot_->notification) hot_->notification = notification;
     hot_->state.store(static_cast<uint32_t>(InflightState::Deciding), std::memory_order_release);
   }
   void decided() { hot_->state.store(static_cast<uint32_t>(InflightState::Free), std::memory_order_release); }
