@@ -62,9 +62,9 @@ struct SuperviseOptions {
   std::optional<std::string> events_path;
   // OCI runtimes (linux.seccomp.listenerPath): they may use --socket too, or a socket of their own.
   std::optional<std::string> oci_socket_path;
-  std::optional<std::string> policy_dir;      // default: the shipped policies
-  std::optional<std::string> default_policy;  // default: "default"
-  std::vector<std::string> allow_users;       // --allow-uid: names or numbers
+  std::optional<std::string> policy_dir;       // default: the shipped policies
+  std::optional<std::string> default_policy;   // default: "default"
+  std::vector<std::string> allow_users;        // --allow-uid: names or numbers
   std::optional<std::string> metrics_address;  // HOST:PORT of the Prometheus endpoint; none by default
   // Containers' audit and learn reports: files there (default: default_report_dir(), when it can be made),
   // and at most report_limit kept in memory for `ctl report`.
@@ -74,6 +74,8 @@ struct SuperviseOptions {
   unsigned loops = 0;
   // --keeper: a keeper process holds the listeners and restarts the daemon when it dies.
   bool keeper = false;
+  // --fd-store (with --keeper): the keeper also keeps everything in systemd's fd store.
+  bool fd_store = false;
   ControlOptions control;
 };
 

@@ -24,6 +24,7 @@
 #include "supervisor/emulation/emulation_dispatcher.h"
 #include "supervisor/keeper/keeper_client.h"
 #include "supervisor/keeper/keeper_process.h"
+#include "supervisor/keeper/service_manager_link.h"
 #include "supervisor/metrics/daemon_metrics.h"
 #include "supervisor/metrics/metrics_http_server.h"
 #include "supervisor/rules/rule_set.h"
@@ -164,12 +165,13 @@ int supervise_command(const SuperviseOptions& o) {
   // same command line again as the daemon.
   if (o.keeper && !*keeper) {
     // Sockets a service manager passed are the keeper's to hold, and the daemon's to serve.
-    auto activated = take_activated_sockets();
+    auto activated = take_activated_sockets(kStoredFdPrefix);
     if (!activated) {
       report_error(activated.error());
       return exit_code::kUsage;
     }
-    return run_keeper(own_command_line(), std::move(activated->by_name));
+    return run_keeper(own_command_line(), std::move(activated->by_name),
+                      KeeperOptions{.fd_store = o.fd_store, .stored = std::move(activated->stored)});
   }
   KeeperClient* kept = keeper->has_value() ? keeper->value().get() : nullptr;
   // One fd per listener and per connection: the soft limit distributions start services with is too low.
@@ -183,11 +185,18 @@ int supervise_command(const SuperviseOptions& o) {
   if (!events) return exit_code::kUsage;
   // Sockets a service manager created for us (tollgate.socket) take the place of --socket, --oci-socket
   // and --control-socket.
-  auto activated = take_activated_sockets();
+  auto activated = take_activated_sockets(kStoredFdPrefix);
   if (!activated) {
     report_error(activated.error());
     return exit_code::kUsage;
   }
+  // Only a keeper takes up what a keeper stored (a unit that dropped --keeper --fd-store).
+  if (!activated->stored.empty())
+    spdlog::warn(
+        "{} fd(s) a keeper left in the service manager's store are closed: this daemon runs "
+        "without --keeper --fd-store, so their targets' notified calls fail with ENOSYS",
+        activated->stored.size());
+  activated->stored.clear();
   // A daemon a keeper started serves the sockets its predecessor listened on.
   if (kept)
     for (const auto& s : kept->manifest().sockets)
@@ -426,10 +435,15 @@ Subcommand add_supervise_command(CLI::App& parent) {
                   "default) runs one per CPU the daemon may run on")
       ->capture_default_str()
       ->check(CLI::Range(0u, 256u));
-  cmd->add_flag(
+  CLI::Option* keeper = cmd->add_flag(
       "--keeper", options->keeper,
       "run under a keeper process that holds every listener and restarts the daemon within a second "
       "if it dies, handing over the calls it left unanswered (docs/architecture.md, \"Restarts\")");
+  cmd->add_flag("--fd-store", options->fd_store,
+                "with --keeper under systemd: keep every listener and unanswered call in the service's fd "
+                "store too (FileDescriptorStoreMax=), so that a new keeper takes them up if the keeper "
+                "itself dies (docs/systemd.md)")
+      ->needs(keeper);
   cmd->add_flag("--interactive", options->control.interactive,
                 "ask about calls held by \"ask\" rules on this terminal (stdin must be a terminal)");
   cmd->add_option(

@@ -40,7 +40,7 @@ UniqueFd ActivatedSockets::take(std::string_view name) {
   return fd;
 }
 
-std::expected<ActivatedSockets, std::string> take_activated_sockets() {
+std::expected<ActivatedSockets, std::string> take_activated_sockets(std::string_view stored_prefix) {
   char** raw_names = nullptr;
   // unset_environment=1: a target started later must not think the sockets are meant for it.
   const int count = sd_listen_fds_with_names(1, &raw_names);
@@ -52,6 +52,11 @@ std::expected<ActivatedSockets, std::string> take_activated_sockets() {
   ActivatedSockets sockets;
   for (int i = 0; i < count; ++i) {
     const std::string name = names ? names.get()[i] : "unknown";
+    if (!stored_prefix.empty() && name.starts_with(stored_prefix)) {
+      (void)fcntl(fds[i].get(), F_SETFD, FD_CLOEXEC);
+      sockets.stored.emplace_back(name, std::move(fds[i]));
+      continue;
+    }
     if (!known_name(name))
       return std::unexpected("socket activation: a socket named \"" + name +
                              "\" (FileDescriptorName= must be handover, oci or control)");

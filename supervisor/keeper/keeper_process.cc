@@ -22,6 +22,8 @@
 #include <optional>
 
 #include "supervisor/keeper/keeper_channel.h"
+#include "supervisor/keeper/kept_state_log.h"
+#include "supervisor/keeper/service_manager_link.h"
 #include "tollgate/unique_fd.h"
 
 namespace tollgate {
@@ -57,8 +59,14 @@ struct Daemon {
 
 class Keeper {
  public:
-  explicit Keeper(std::vector<std::string> argv) : argv_(std::move(argv)), on_disk_(binary_on_disk()) {}
+  Keeper(std::vector<std::string> argv, bool fd_store)
+      : argv_(std::move(argv)),
+        on_disk_(binary_on_disk()),
+        epoll_(epoll_create1(EPOLL_CLOEXEC)),
+        service_manager_(fd_store) {}
 
+  // Takes up what a keeper before this one stored with the service manager; starts the state log.
+  void restore(std::vector<std::pair<std::string, UniqueFd>> stored);
   int run();
   // The socket files of sockets a restarted daemon served (it adopted them, so it leaves them in place).
   void remove_socket_files();
@@ -89,6 +97,10 @@ class Keeper {
   void take_back_outgoing();
   void watch(int fd, uint32_t events, uint64_t tag, int op = EPOLL_CTL_ADD);
   static siginfo_t reap(Daemon& d);
+  void keep_listener(uint64_t key, UniqueFd fd, nlohmann::json record);
+  void drop_listener(uint64_t key);
+  void start_state_log(KeptStateLog::Contents contents);
+  void tell_serving(const Daemon& d);
 
   std::vector<std::string> argv_;
   const std::string on_disk_;
@@ -107,7 +119,113 @@ class Keeper {
   std::map<uint64_t, KeptListener> listeners_;
   std::map<std::string, KeptSocket> sockets_;
   std::map<uint64_t, UniqueFd> rings_;
+  ServiceManagerLink service_manager_;
+  std::optional<KeptStateLog> state_log_;  // with --fd-store under a service manager
 };
+
+void Keeper::start_state_log(KeptStateLog::Contents contents) {
+  const uint64_t number = state_log_ ? state_log_->number() + 1 : 1;
+  auto log = KeptStateLog::create(number, contents);
+  if (!log) {
+    spdlog::error("keeper: its state for the service manager: {}", log.error());
+    return;
+  }
+  service_manager_.store(log->fd(), stored_state_name(number));
+  // Stored before the old one goes: a keeper that dies in between leaves two, and the next takes the newer.
+  if (state_log_) service_manager_.remove(stored_state_name(state_log_->number()));
+  state_log_ = std::move(*log);
+}
+
+void Keeper::keep_listener(uint64_t key, UniqueFd fd, nlohmann::json record) {
+  // Only hang-ups are wanted: the daemon, not the keeper, receives the calls.
+  watch(fd.get(), 0, key);
+  if (state_log_) {
+    // The record first: a listener stored without one could not be admitted again.
+    state_log_->keep(key, record);
+    service_manager_.store(fd.get(), stored_listener_name(key));
+  }
+  listeners_[key] = KeptListener{std::move(fd), std::move(record)};
+}
+
+void Keeper::drop_listener(uint64_t key) {
+  if (listeners_.erase(key) == 0) return;  // closing the fd drops it from epoll
+  if (!state_log_) return;
+  service_manager_.remove(stored_listener_name(key));
+  state_log_->forget(key);
+  if (state_log_->wants_compaction()) {
+    KeptStateLog::Contents live{generation_, {}};
+    for (const auto& [k, l] : listeners_) live.records.emplace(k, l.record);
+    start_state_log(std::move(live));
+  }
+}
+
+void Keeper::restore(std::vector<std::pair<std::string, UniqueFd>> stored) {
+  if (!service_manager_.storing()) {
+    if (!stored.empty())
+      spdlog::warn("keeper: {} fd(s) from the service manager's store closed (not started with --fd-store)",
+                   stored.size());
+    return;
+  }
+  std::map<uint64_t, UniqueFd> listener_fds, states;
+  for (auto& [name, fd] : stored) {
+    // Never inherited by a daemon except through its manifest.
+    (void)fcntl(fd.get(), F_SETFD, FD_CLOEXEC);
+    const auto what = parse_stored_fd_name(name);
+    if (!what) {
+      spdlog::warn("keeper: a stored fd named \"{}\" is not the keeper's: closed", name);
+      service_manager_.remove(name);
+    } else if (what->kind == StoredFdName::kListener) {
+      listener_fds[what->number] = std::move(fd);
+    } else if (what->kind == StoredFdName::kRing) {
+      rings_[what->number] = std::move(fd);
+      generation_ = std::max(generation_, what->number);
+    } else {
+      states[what->number] = std::move(fd);
+    }
+  }
+  KeptStateLog::Contents contents;
+  if (!states.empty()) {
+    auto newest = std::prev(states.end());
+    const uint64_t number = newest->first;
+    auto adopted = KeptStateLog::adopt(std::move(newest->second), number);
+    states.erase(newest);
+    for (const auto& [older, fd] : states) service_manager_.remove(stored_state_name(older));
+    if (adopted) {
+      state_log_ = std::move(adopted->first);
+      contents = std::move(adopted->second);
+    } else {
+      spdlog::error("keeper: its stored state ({}): {}", stored_state_name(number), adopted.error());
+      service_manager_.remove(stored_state_name(number));
+    }
+  }
+  generation_ = std::max(generation_, contents.generation);
+  size_t restored = 0;
+  for (auto& [key, fd] : listener_fds) {
+    auto record = contents.records.find(key);
+    if (record == contents.records.end()) {
+      // Nothing says how it was admitted: it cannot be admitted again, so it fails closed.
+      spdlog::error("keeper: a stored listener ({}) without its record: closed", stored_listener_name(key));
+      service_manager_.remove(stored_listener_name(key));
+      continue;
+    }
+    watch(fd.get(), 0, key);
+    listeners_[key] = KeptListener{std::move(fd), std::move(record->second)};
+    ++restored;
+  }
+  if (!state_log_) start_state_log({generation_, {}});
+  if (!stored.empty())
+    spdlog::warn(
+        "keeper: took up from the service manager's store {} listener(s) and {} in-flight record(s) "
+        "of an earlier keeper",
+        restored, rings_.size());
+}
+
+void Keeper::tell_serving(const Daemon& d) {
+  const std::string status = "STATUS=serving: daemon " + std::to_string(d.generation) + " (pid " +
+                             std::to_string(d.pid) + "), " + std::to_string(listeners_.size()) +
+                             " listener(s)";
+  service_manager_.notify(ever_ready_ ? status : "READY=1\n" + status);
+}
 
 void Keeper::watch(int fd, uint32_t events, uint64_t tag, int op) {
   epoll_event ev{};
@@ -148,8 +266,11 @@ bool Keeper::start_daemon(const std::string& binary) {
       std::string(kKeeperManifestEnv) + "=" + std::to_string(manifest_fd.get())};
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view entry(*e);
-    // Sockets a service manager passed are the keeper's; the daemon gets them in the manifest.
-    if (entry.starts_with("LISTEN_") || entry.starts_with("TOLLGATE_KEEPER_")) continue;
+    // Sockets a service manager passed are the keeper's; the daemon gets them in the manifest. The keeper
+    // is the service's main process: it, not the daemon, tells the service manager (NotifyAccess=main).
+    if (entry.starts_with("LISTEN_") || entry.starts_with("TOLLGATE_KEEPER_") ||
+        entry.starts_with("NOTIFY_SOCKET="))
+      continue;
     env_strings.emplace_back(entry);
   }
   std::vector<char*> envp;
@@ -179,6 +300,7 @@ bool Keeper::start_daemon(const std::string& binary) {
     _exit(127);
   }
   ++generation_;
+  if (state_log_) state_log_->set_generation(generation_);
   current_.pidfd.reset(pidfd);
   current_.channel = std::move(ours);
   current_.pid = static_cast<pid_t>(pid);
@@ -205,23 +327,22 @@ void Keeper::take(Daemon& from, KeeperMessage m) {
   };
   if (const std::string what = text("keep"); !what.empty() && m.fd) {
     if (what == "listener" && number("key") != 0) {
-      const uint64_t key = number("key");
-      // Only hang-ups are wanted: the daemon, not the keeper, receives the calls.
-      watch(m.fd.get(), 0, key);
-      listeners_[key] = KeptListener{std::move(m.fd), b.value("record", nlohmann::json::object())};
+      keep_listener(number("key"), std::move(m.fd), b.value("record", nlohmann::json::object()));
     } else if (what == "socket") {
       sockets_[text("name")] = KeptSocket{std::move(m.fd), text("path")};
     } else if (what == "ring") {
+      service_manager_.store(m.fd.get(), stored_ring_name(number("ring")));
       rings_[number("ring")] = std::move(m.fd);
     }
     return;
   }
   if (b.contains("forget")) {
-    listeners_.erase(number("forget"));  // closing the fd drops it from epoll
+    drop_listener(number("forget"));
   } else if (text("drop") == "ring") {
-    rings_.erase(number("ring"));
+    if (rings_.erase(number("ring")) != 0) service_manager_.remove(stored_ring_name(number("ring")));
   } else if (b.value("ready", false)) {
     from.ready = true;
+    if (&from == &current_) tell_serving(from);
     ever_ready_ = true;
     if (&from == &current_ && outgoing_) {
       // The successor serves: the old daemon goes. SIGKILL, not SIGTERM: it must not answer held calls
@@ -341,7 +462,6 @@ std::optional<int> Keeper::on_daemon_exit() {
 }
 
 int Keeper::run() {
-  epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
   sigset_t handled;
   sigemptyset(&handled);
   for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2, SIGCHLD}) sigaddset(&handled, sig);
@@ -379,7 +499,10 @@ int Keeper::run() {
             begin_upgrade();
             continue;
           }
-          if (si.ssi_signo != SIGHUP) stopping_ = true;
+          if (si.ssi_signo != SIGHUP && !stopping_) {
+            stopping_ = true;
+            service_manager_.notify("STOPPING=1\nSTATUS=stopping");
+          }
           if (stopping_ && outgoing_)
             syscall(SYS_pidfd_send_signal, outgoing_.pidfd.get(), SIGKILL, nullptr, 0);
           if (current_)
@@ -393,7 +516,7 @@ int Keeper::run() {
       } else if (tag == kOutPidfd) {
         if (outgoing_) on_outgoing_exit();
       } else if ((events[i].events & (EPOLLHUP | EPOLLERR)) != 0) {
-        listeners_.erase(tag);  // no process uses that filter any more
+        drop_listener(tag);  // no process uses that filter any more
       }
     }
     if (restart_due_ && Clock::now() >= restart_at_) {
@@ -417,9 +540,10 @@ void Keeper::remove_socket_files() {
 }  // namespace
 
 int run_keeper(const std::vector<std::string>& daemon_argv,
-               std::map<std::string, UniqueFd, std::less<>> sockets) {
-  Keeper keeper(daemon_argv);
+               std::map<std::string, UniqueFd, std::less<>> sockets, KeeperOptions options) {
+  Keeper keeper(daemon_argv, options.fd_store);
   for (auto& [name, fd] : sockets) keeper.keep_socket(name, std::move(fd));
+  keeper.restore(std::move(options.stored));
   const int status = keeper.run();
   keeper.remove_socket_files();
   return status;

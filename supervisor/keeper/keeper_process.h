@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tollgate/unique_fd.h"
@@ -18,11 +19,19 @@ namespace tollgate {
 // The longest pause between two starts of a daemon that keeps crashing.
 inline constexpr std::chrono::milliseconds kMaxBackoff{500};
 
+struct KeeperOptions {
+  // --fd-store: keep everything in the service manager's fd store too (service_manager_link.h).
+  bool fd_store = false;
+  // What the service manager passed back from its fd store (names with kStoredFdPrefix): a keeper before
+  // this one died, and this one takes up its listeners and in-flight records.
+  std::vector<std::pair<std::string, UniqueFd>> stored;
+};
+
 // Runs the keeper until the daemon exits on its own terms (a stop signal, which the keeper forwards, or a
 // start-up error): returns the daemon's exit status. `daemon_argv` is the command line the daemon is
 // started with (through /proc/self/exe: the binary this keeper runs).
 // `sockets`: listening sockets a service manager passed, by name, for every daemon to serve.
 int run_keeper(const std::vector<std::string>& daemon_argv,
-               std::map<std::string, UniqueFd, std::less<>> sockets);
+               std::map<std::string, UniqueFd, std::less<>> sockets, KeeperOptions options = {});
 
 }  // namespace tollgate

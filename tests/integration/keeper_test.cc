@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/control_test_client.h"
+#include "tests/integration/fake_service_manager.h"
 #include "tests/integration/fuse_stall.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/raw_handover_client.h"
@@ -55,10 +56,13 @@ pid_t start_looping_target(const std::string& socket, int stop, int parents_end)
 }
 
 // The control socket's answer, or null while no daemon serves it (between a kill and the restart).
-nlohmann::json stats(const SuperviseDaemon& daemon) {
-  ControlTestClient c(daemon.control_socket());
+nlohmann::json stats(const std::string& control_socket) {
+  ControlTestClient c(control_socket);
   nlohmann::json r = c.request({{"v", 1}, {"cmd", "stats"}});
   return r.is_object() && r.contains("stats") ? r["stats"] : nlohmann::json();
+}
+nlohmann::json stats(const SuperviseDaemon& daemon) {
+  return stats(daemon.control_socket());
 }
 
 pid_t daemon_pid(const SuperviseDaemon& daemon) {
@@ -139,10 +143,13 @@ constexpr const char* kAskPolicy = R"({
              "default": "deny"}]
 })";
 
-nlohmann::json pending(const SuperviseDaemon& daemon) {
-  ControlTestClient c(daemon.control_socket());
+nlohmann::json pending(const std::string& control_socket) {
+  ControlTestClient c(control_socket);
   nlohmann::json r = c.request({{"v", 1}, {"cmd", "pending"}});
   return r.is_object() && r.contains("pending") ? r["pending"] : nlohmann::json::array();
+}
+nlohmann::json pending(const SuperviseDaemon& daemon) {
+  return pending(daemon.control_socket());
 }
 
 TEST(Keeper, AHeldCallStaysHeldWithItsAgeAcrossARestart) {
@@ -264,7 +271,6 @@ TEST(Keeper, UpgradeWithoutAKeeperIsRefusedClearly) {
   EXPECT_NE(r.err.find("--keeper"), std::string::npos) << r.err;
 }
 
-
 TEST(Keeper, AMountEmulationInProgressAtTheKillFailsClosedAndIsNeverDoneTwice) {
   TempDir dir;
   FuseStall stall(dir.file("stalled"));
@@ -318,6 +324,111 @@ TEST(Keeper, KillingTheKeeperLeavesTheDaemonServingAndThenItsDeathFailsClosed) {
   int status = 0;
   ASSERT_TRUE(eventually([&] { return waitpid(looping, &status, WNOHANG) == looping; }));
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == kEnosys) << status;
+}
+
+// Under systemd with --fd-store (tollgate.service), even the keeper's death loses nothing: the listeners,
+// the in-flight record and the keeper's state are in the fd store, so the targets' calls wait instead of
+// failing with ENOSYS, and the keeper systemd starts next takes all of it up. systemd's part is played by
+// FakeServiceManager; as KillMode=mixed does, the daemon is SIGKILLed when the keeper dies.
+TEST(Keeper, UnderSystemdTheFdStoreCarriesEveryTargetAcrossTheKeepersDeath) {
+  constexpr int kTargets = 8;
+  TempDir dir;
+  write_file(dir.file("ask.json"), kAskPolicy);
+  FakeServiceManager systemd(dir);
+  const std::string handover_path = dir.file("handover.sock"), control_path = dir.file("control.sock");
+  UniqueFd handover = listening_socket(handover_path), control = listening_socket(control_path);
+  const std::vector<std::pair<std::string, int>> sockets = {{"handover", handover.get()},
+                                                            {"control", control.get()}};
+  const std::vector<std::string> argv = {kTollgate, "supervise", "--keeper",     "--fd-store",       "-q",
+                                         "--loops", "1",         "--report-dir", dir.file("reports")};
+  auto keeper = systemd.start(argv, sockets, dir.file("k1.out"), dir.file("k1.err"));
+  ASSERT_TRUE(eventually([&] {
+    systemd.drain();
+    return systemd.ready_count() == 1;
+  })) << read_file(dir.file("k1.err"));
+  // The keeper, not the daemon, told readiness: the service's main process (NotifyAccess=main).
+  EXPECT_NE(systemd.last_status().find("serving: daemon 1"), std::string::npos) << systemd.last_status();
+
+  int stop_pipe[2];
+  ASSERT_EQ(pipe2(stop_pipe, O_CLOEXEC), 0);
+  UniqueFd stop_read(stop_pipe[0]), stop_write(stop_pipe[1]);
+  std::vector<pid_t> targets;
+  for (int i = 0; i < kTargets; ++i) {
+    const pid_t pid = start_looping_target(handover_path, stop_read.get(), stop_write.get());
+    ASSERT_GT(pid, 0);
+    targets.push_back(pid);
+  }
+  BackgroundProcess held({kTollgate, "run", "-q", "--supervisor", handover_path, "--policy",
+                          dir.file("ask.json"), "--", kProbe, "settimeofday"},
+                         dir.file("t.out"), dir.file("t.err"));
+  nlohmann::json before;
+  ASSERT_TRUE(eventually([&] { return (before = pending(control_path)).size() == 1; }))
+      << read_file(dir.file("k1.err"));
+  ASSERT_TRUE(eventually([&] { return stats(control_path).value("listeners", 0) == kTargets + 1; }))
+      << stats(control_path).dump();
+  // Everything the keeper holds is in the store too.
+  ASSERT_TRUE(eventually([&] {
+    systemd.drain();
+    return systemd.stored("kept-listener-") == kTargets + 1 && systemd.stored("kept-ring-") == 1 &&
+           systemd.stored("kept-state-") == 1;
+  })) << systemd.stored("kept-listener-")
+      << " listeners, " << systemd.stored("kept-ring-") << " rings, " << systemd.stored("kept-state-")
+      << " states";
+
+  // The keeper dies, and with it (KillMode=mixed) the daemon.
+  const pid_t daemon = stats(control_path).value("pid", 0);
+  ASSERT_GT(daemon, 0);
+  UniqueFd daemon_pidfd(static_cast<int>(syscall(SYS_pidfd_open, daemon, 0)));
+  ASSERT_TRUE(daemon_pidfd.valid());
+  ASSERT_EQ(kill(keeper->pid(), SIGKILL), 0);
+  ASSERT_EQ(keeper->wait(), 128 + SIGKILL);
+  ASSERT_EQ(syscall(SYS_pidfd_send_signal, daemon_pidfd.get(), SIGKILL, nullptr, 0), 0);
+  pollfd gone{daemon_pidfd.get(), POLLIN, 0};
+  ASSERT_EQ(poll(&gone, 1, -1), 1);
+  // With no keeper and no daemon, every target is still alive and waiting: not one call failed.
+  for (pid_t pid : targets) EXPECT_EQ(waitpid(pid, nullptr, WNOHANG), 0) << "target " << pid << " ended";
+
+  // systemd starts the service again, handing back the sockets and the store.
+  auto second = systemd.start(argv, sockets, dir.file("k2.out"), dir.file("k2.err"));
+  ASSERT_TRUE(eventually([&] {
+    systemd.drain();
+    return systemd.ready_count() == 2;
+  })) << read_file(dir.file("k2.err"));
+  EXPECT_NE(
+      read_file(dir.file("k2.err"))
+          .find("took up from the service manager's store " + std::to_string(kTargets + 1) + " listener(s)"),
+      std::string::npos)
+      << read_file(dir.file("k2.err"));
+  ASSERT_TRUE(eventually([&] { return stats(control_path).value("listeners", 0) == kTargets + 1; }))
+      << stats(control_path).dump() << read_file(dir.file("k2.err"));
+  // The held call is held still, with its age.
+  nlohmann::json after;
+  ASSERT_TRUE(eventually([&] { return (after = pending(control_path)).size() == 1; }))
+      << read_file(dir.file("k2.err"));
+  EXPECT_GE(after[0]["age_ms"].get<uint64_t>(), before[0]["age_ms"].get<uint64_t>()) << after.dump();
+  ProcessResult allow = run_process(
+      {kTollgate, "ctl", "--socket", control_path, "allow", std::to_string(after[0]["id"].get<uint64_t>())});
+  EXPECT_EQ(allow.status, 0) << allow.out << allow.err;
+  EXPECT_EQ(held.wait(), 0);
+  EXPECT_NE(read_file(dir.file("t.out")).find("settimeofday: ret=0 errno=0"), std::string::npos)
+      << read_file(dir.file("t.out")) << read_file(dir.file("t.err"));
+  // Every call of every looping target got the rule's answer, before and after.
+  stop_write.reset();
+  int all_answered = 0;
+  for (pid_t pid : targets) {
+    int status = 0;
+    if (!eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; })) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == kAllAnswered) ++all_answered;
+  }
+  EXPECT_EQ(all_answered, kTargets) << read_file(dir.file("k2.err"));
+  // A stop, as `systemctl stop` sends it: SIGTERM to the keeper, which stops its daemon and says so.
+  ASSERT_EQ(kill(second->pid(), SIGTERM), 0);
+  EXPECT_EQ(second->wait(), 0);
+  systemd.drain();
+  EXPECT_EQ(systemd.last_status(), "stopping");
 }
 
 }  // namespace
