@@ -31,13 +31,17 @@ enum class InflightState : uint32_t {
   Deciding = 1,   // received; no answer and no side effect yet: the next daemon decides it again
   Emulating = 2,  // a handler may have acted: the next daemon fails it closed (EPERM), never does it twice
   Held = 3,       // held by an "ask" rule since started_ns: the next daemon holds it again
+  // The handler is done and its answer is in the slot (answer_error, answer_value), about to be sent: the
+  // next daemon sends that answer, so a mount that was done is reported done, once.
+  Emulated = 5,
 };
 
 struct InflightSlot {
   std::atomic<uint32_t> state;  // InflightState; written last (release), read first (acquire)
-  uint32_t unused;
-  uint64_t listener_key;  // the keeper's name for the listener (TargetInfo::keeper_key)
-  uint64_t started_ns;    // CLOCK_MONOTONIC, the same in every process: a held call keeps its age
+  int32_t answer_error;         // Emulated: the errno answered, or 0 for answer_value
+  uint64_t listener_key;        // the keeper's name for the listener (TargetInfo::keeper_key)
+  uint64_t started_ns;          // CLOCK_MONOTONIC, the same in every process: a held call keeps its age
+  int64_t answer_value;         // Emulated
   seccomp_notif notification;
 };
 static_assert(std::atomic<uint32_t>::is_always_lock_free);
@@ -94,6 +98,12 @@ class LoopInflight {
   // is freed, so that at every moment one slot or both describe it. Null when every slot is taken: the call
   // is then served unrecorded (and lost only if the daemon dies before answering it).
   InflightSlot* keep_pending(InflightState state);
+  // Any thread: the pending emulation's answer, about to be sent (InflightState::Emulated).
+  static void emulated(InflightSlot* slot, int error, int64_t value) {
+    slot->answer_error = error;
+    slot->answer_value = value;
+    slot->state.store(static_cast<uint32_t>(InflightState::Emulated), std::memory_order_release);
+  }
   // Any thread: the pending call was answered.
   void release(InflightSlot* slot);
 

@@ -363,6 +363,12 @@ void ServingLoop::complete(const PendingCallPtr& pending, Decision decision) {
   std::shared_lock sending(off_loop_answers_);
   if (pending->completed_.exchange(true)) return;
   decision = closed_if_unsafe(*pending, std::move(decision));
+  // A handler's answer is recorded before it is sent: a daemon killed in between leaves it for the next one
+  // to send, instead of an EPERM for a mount that was done.
+  if (pending->inflight_slot_ != nullptr && pending->decision().verdict == Verdict::Emulate &&
+      (decision.verdict == Verdict::Errno || decision.verdict == Verdict::Value))
+    LoopInflight::emulated(pending->inflight_slot_, decision.verdict == Verdict::Errno ? decision.error : 0,
+                           decision.value);
   // The caller waits on this answer, not on the loop: send it from here, then tell the loop. The event is
   // written first (the log is thread-safe), or the caller's next call could be logged before this one.
   const CallContext& call = pending->call();
@@ -437,14 +443,22 @@ void ServingLoop::recover(std::shared_ptr<const std::vector<InflightSlot*>> slot
       // Answered just before the old daemon died, or its caller left: nothing to do.
       if (notify_id_valid(listener.fd(), req.id)) {
         ++counters_.notifications;
-        if (state == InflightState::Emulating) {
-          // The handler may have done it already: doing it again could mount twice, so it fails closed.
+        if (state == InflightState::Emulated || state == InflightState::Emulating) {
+          // Emulated: the handler finished and its answer was about to go; that answer goes now, so the
+          // call is done once and reported done. Emulating: the handler may have done it already, and doing
+          // it again could mount twice, so it fails closed.
+          const Decision recovered =
+              state == InflightState::Emulating
+                  ? Decision::deny(EPERM,
+                                   "the daemon restarted during this emulation; it fails closed rather than "
+                                   "risk doing it twice")
+              : slot->answer_error != 0
+                  ? Decision::deny(slot->answer_error, "emulated before the daemon restarted")
+                  : Decision{Verdict::Value, 0, slot->answer_value, nullptr,
+                             "emulated before the daemon restarted"};
           CallContext call(req, native_syscall_name(req.data.nr));
-          const Decision failed = Decision::deny(
-              EPERM,
-              "the daemon restarted during this emulation; it fails closed rather than risk doing it twice");
           if (inflight_) inflight_->deciding(slot->listener_key, req, slot->started_ns);
-          answer(listener, call, req.id, failed, slot->started_ns, Verdict::Emulate);
+          answer(listener, call, req.id, recovered, slot->started_ns, Verdict::Emulate);
           if (inflight_) inflight_->decided();
         } else {
           decide_and_answer(listener, req, slot->started_ns);

@@ -20,66 +20,12 @@
 #include "tests/integration/fake_service_manager.h"
 #include "tests/integration/fuse_stall.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/keeper_targets.h"
 #include "tests/integration/raw_handover_client.h"
 #include "tollgate/unique_fd.h"
 
 namespace tollgate::testing {
 namespace {
-
-constexpr int kAnswerErrno = kNumberedErrno;  // every getpriority call
-
-// Exit statuses of a looping target.
-constexpr int kAllAnswered = 0, kWrongAnswer = 1, kNoListener = 2, kRefused = 3, kEnosys = 4;
-
-// A forked child that hands its own listener to the daemon and calls until `stop` reads end of file; each
-// call must get the rule's errno. The parent keeps the write end of `stop`.
-pid_t start_looping_target(const std::string& socket, int stop, int parents_end) {
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  close(parents_end);  // or this child would never see the end of file
-  const int listener = install_notify_listener(__NR_getpriority);
-  if (listener < 0) _exit(kNoListener);
-  const std::string envelope = numbered_envelope(getpid(), "looping");
-  const std::string answer = hand_over(socket, {Chunk{envelope, {listener}}});
-  close(listener);  // the daemon's (and its keeper's) copies are the only ones left
-  if (answer.find("\"ok\":true") == std::string::npos) _exit(kRefused);
-  for (long i = 0;; ++i) {
-    errno = 0;
-    const long r = syscall(SYS_getpriority, PRIO_PROCESS, static_cast<int>(i));
-    if (r == -1 && errno == ENOSYS) _exit(kEnosys);
-    if (r != -1 || errno != kAnswerErrno) _exit(kWrongAnswer);
-    if (i % 64 == 0) {
-      pollfd p{stop, POLLIN, 0};
-      if (poll(&p, 1, 0) == 1) _exit(kAllAnswered);  // the parent closed its end
-    }
-  }
-}
-
-// The control socket's answer, or null while no daemon serves it (between a kill and the restart).
-nlohmann::json stats(const std::string& control_socket) {
-  ControlTestClient c(control_socket);
-  nlohmann::json r = c.request({{"v", 1}, {"cmd", "stats"}});
-  return r.is_object() && r.contains("stats") ? r["stats"] : nlohmann::json();
-}
-nlohmann::json stats(const SuperviseDaemon& daemon) {
-  return stats(daemon.control_socket());
-}
-
-pid_t daemon_pid(const SuperviseDaemon& daemon) {
-  const nlohmann::json s = stats(daemon);
-  return s.is_object() ? s.value("pid", 0) : 0;
-}
-
-// Waits until a daemon other than `old` serves the control socket and has answered calls; its pid.
-pid_t wait_for_serving_daemon(const SuperviseDaemon& daemon, pid_t old) {
-  pid_t now = 0;
-  eventually([&] {
-    const nlohmann::json s = stats(daemon);
-    now = s.is_object() ? s.value("pid", 0) : 0;
-    return now != 0 && now != old && s.value("notifications", 0) > 0;
-  });
-  return now;
-}
 
 TEST(Keeper, KillingTheDaemonRepeatedlyLosesNoCall) {
   constexpr int kTargets = 40;
@@ -135,22 +81,6 @@ TEST(Keeper, KillingTheDaemonRepeatedlyLosesNoCall) {
   EXPECT_EQ(daemon.stop(), 0);
 }
 
-// settimeofday(NULL, NULL) changes nothing when it runs: "allow" is harmless and shows as ret=0.
-constexpr const char* kAskPolicy = R"({
-  "defaultAction": "SCMP_ACT_ALLOW",
-  "syscalls": [{"names": ["settimeofday"], "action": "SCMP_ACT_NOTIFY"}],
-  "rules": [{"name": "ask-time", "syscalls": ["settimeofday"], "action": "ask", "timeout": 600,
-             "default": "deny"}]
-})";
-
-nlohmann::json pending(const std::string& control_socket) {
-  ControlTestClient c(control_socket);
-  nlohmann::json r = c.request({{"v", 1}, {"cmd", "pending"}});
-  return r.is_object() && r.contains("pending") ? r["pending"] : nlohmann::json::array();
-}
-nlohmann::json pending(const SuperviseDaemon& daemon) {
-  return pending(daemon.control_socket());
-}
 
 TEST(Keeper, AHeldCallStaysHeldWithItsAgeAcrossARestart) {
   TempDir dir;

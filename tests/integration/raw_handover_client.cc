@@ -123,14 +123,19 @@ TwoPipesResult hand_over_with_two_pipes(const std::string& path, const std::stri
   return result;
 }
 
+std::string policy_envelope(pid_t pid, const std::string& name, const std::string& document) {
+  return R"({"tollgateEnvelope": 1, "pid": )" + std::to_string(pid) + R"(, "argv": [")" + name +
+         R"("], "policy": {"name": ")" + name + R"(.json", "flavor": "tollgate", "document": )" + document +
+         "}}";
+}
+
 std::string numbered_envelope(pid_t pid, const std::string& name) {
   static const std::string policy =
-      R"({"name": "numbered.json", "flavor": "tollgate", "document": {"defaultAction": "SCMP_ACT_ALLOW",
+      R"({"defaultAction": "SCMP_ACT_ALLOW",
         "syscalls": [{"names": ["getpriority"], "action": "SCMP_ACT_NOTIFY"}],
         "rules": [{"name": "numbered", "syscalls": ["getpriority"], "action": "deny", "errno": )" +
-      std::to_string(kNumberedErrno) + "}]}}";
-  return R"({"tollgateEnvelope": 1, "pid": )" + std::to_string(pid) + R"(, "argv": [")" + name +
-         R"("], "policy": )" + policy + "}";
+      std::to_string(kNumberedErrno) + "}]}";
+  return policy_envelope(pid, name, policy);
 }
 
 }  // namespace tollgate::testing

@@ -24,6 +24,8 @@ int install_reboot_listener();
 // their calls by the `who` argument.
 inline constexpr int kNumberedErrno = 99;
 std::string numbered_envelope(pid_t pid, const std::string& name);
+// The envelope that hands process `pid`'s own listener over under the tollgate policy `document` (JSON).
+std::string policy_envelope(pid_t pid, const std::string& name, const std::string& document);
 // A connected socket, or -1.
 int connect_to(const std::string& path);
 void send_chunk(int s, const Chunk& c);
