@@ -70,6 +70,9 @@ pid_t wait_for_serving_daemon(const SuperviseDaemon& daemon, pid_t old);
 // The pid of the daemon serving now, or 0.
 pid_t daemon_pid(const SuperviseDaemon& daemon);
 
+// Puts a fresh copy of the tollgate binary at `path` (a new file, as a rebuild or a package upgrade leaves).
+void install_binary(const std::string& path);
+
 // settimeofday(NULL, NULL) changes nothing when it runs: "allow" is harmless and shows as ret=0.
 inline constexpr const char* kAskPolicy = R"({
   "defaultAction": "SCMP_ACT_ALLOW",

@@ -81,7 +81,6 @@ TEST(Keeper, KillingTheDaemonRepeatedlyLosesNoCall) {
   EXPECT_EQ(daemon.stop(), 0);
 }
 
-
 TEST(Keeper, AHeldCallStaysHeldWithItsAgeAcrossARestart) {
   TempDir dir;
   write_file(dir.file("ask.json"), kAskPolicy);
@@ -110,13 +109,6 @@ TEST(Keeper, AHeldCallStaysHeldWithItsAgeAcrossARestart) {
   EXPECT_NE(read_file(dir.file("t.out")).find("settimeofday: ret=0 errno=0"), std::string::npos)
       << read_file(dir.file("t.out")) << read_file(dir.file("t.err"));
   EXPECT_EQ(daemon.stop(), 0);
-}
-
-// Puts a fresh copy of the tollgate binary at `path` (a new file, as a rebuild or a package upgrade leaves).
-void install_binary(const std::string& path) {
-  const std::string next = path + ".next";
-  ASSERT_EQ(run_process({"/bin/cp", kTollgate, next}).status, 0);
-  ASSERT_EQ(std::rename(next.c_str(), path.c_str()), 0);
 }
 
 ProcessResult ctl_upgrade(const SuperviseDaemon& daemon) {
