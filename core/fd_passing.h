@@ -1,5 +1,5 @@
-// Passing one fd over a Unix socket: the control message that carries it (SCM_RIGHTS). The handover client
-// and the keeper channel both attach exactly one fd to a message.
+// Passing one fd over a Unix socket: the control message that carries it (SCM_RIGHTS), as the handover
+// client attaches its listener to a message.
 #pragma once
 
 #include <sys/socket.h>

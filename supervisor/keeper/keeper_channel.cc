@@ -1,24 +1,84 @@
 #include "supervisor/keeper/keeper_channel.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "core/fd_passing.h"
-
 namespace tollgate {
+
+namespace {
+
+// The message {"in_memfd":SIZE}: the real one is in the first fd, a sealed memfd of SIZE bytes.
+constexpr const char* kInMemfd = "in_memfd";
+
+std::expected<UniqueFd, int> sealed_memfd(const std::string& text) {
+  UniqueFd fd(memfd_create("tollgate-keeper-message", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!fd) return std::unexpected(errno);
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = write(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::unexpected(n < 0 ? errno : EIO);
+    done += static_cast<size_t>(n);
+  }
+  // What the keeper reads is what was written: nobody can change it afterwards.
+  if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
+    return std::unexpected(errno);
+  return fd;
+}
+
+std::expected<nlohmann::json, int> read_memfd_message(int fd, uint64_t size) {
+  struct stat st {};
+  if (size > kMaxKeeperMessageInMemfd || fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != size ||
+      (fcntl(fd, F_GET_SEALS) & F_SEAL_WRITE) == 0)
+    return std::unexpected(EBADMSG);
+  std::string text(size, '\0');
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = pread(fd, text.data() + done, size - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::unexpected(EBADMSG);
+    done += static_cast<size_t>(n);
+  }
+  return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
+}  // namespace
 
 std::expected<void, int> send_keeper_message(int channel, const nlohmann::json& body, int fd) {
   // The daemon's records may hold any bytes a peer sent (argv is not always UTF-8): replaced, not thrown.
-  const std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (text.size() > kMaxKeeperMessage) return std::unexpected(EMSGSIZE);
-  iovec iov{const_cast<char*>(text.data()), text.size()};
+  std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() > kMaxKeeperMessageInMemfd) return std::unexpected(EMSGSIZE);
+  UniqueFd memfd;
+  if (text.size() > kMaxKeeperMessage) {
+    auto sealed = sealed_memfd(text);
+    if (!sealed) return std::unexpected(sealed.error());
+    memfd = std::move(*sealed);
+    text = nlohmann::json{{kInMemfd, text.size()}}.dump();
+  }
+  int fds[2];
+  size_t count = 0;
+  if (memfd) fds[count++] = memfd.get();
+  if (fd >= 0) fds[count++] = fd;
+  iovec iov{text.data(), text.size()};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  OneFdControl control;
-  if (fd >= 0) attach_fd(msg, control, fd);
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof fds)] = {};
+  if (count > 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * count);
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * count);
+    std::memcpy(CMSG_DATA(c), fds, sizeof(int) * count);
+  }
   while (sendmsg(channel, &msg, MSG_NOSIGNAL) < 0)
     if (errno != EINTR) return std::unexpected(errno);
   return {};
@@ -36,24 +96,30 @@ std::expected<KeeperMessage, int> receive_keeper_message(int channel) {
   ssize_t n;
   while ((n = recvmsg(channel, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) < 0)
     if (errno != EINTR) return std::unexpected(errno);
-  KeeperMessage m;
-  std::vector<UniqueFd> extra;
+  std::vector<UniqueFd> fds;  // any beyond what the message uses are closed
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
     const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
     for (size_t i = 0; i < count; ++i) {
       int fd;
       std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      if (!m.fd)
-        m.fd.reset(fd);
-      else
-        extra.emplace_back(fd);  // more than one: closed
+      fds.emplace_back(fd);
     }
   }
   if (n == 0) return std::unexpected(0);
   if ((msg.msg_flags & MSG_TRUNC) != 0) return std::unexpected(EMSGSIZE);
+  KeeperMessage m;
   m.body = nlohmann::json::parse(buffer.data(), buffer.data() + n, nullptr, /*allow_exceptions=*/false);
   if (m.body.is_discarded() || !m.body.is_object()) return std::unexpected(EBADMSG);
+  size_t next_fd = 0;
+  if (auto in_memfd = m.body.find(kInMemfd); in_memfd != m.body.end()) {
+    if (!in_memfd->is_number_unsigned() || fds.empty()) return std::unexpected(EBADMSG);
+    auto body = read_memfd_message(fds[0].get(), in_memfd->get<uint64_t>());
+    if (!body || body->is_discarded() || !body->is_object()) return std::unexpected(EBADMSG);
+    m.body = std::move(*body);
+    next_fd = 1;
+  }
+  if (fds.size() > next_fd) m.fd = std::move(fds[next_fd]);
   return m;
 }
 

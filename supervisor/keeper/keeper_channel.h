@@ -1,6 +1,7 @@
 // The keeper and its daemon talk over a private SOCK_SEQPACKET socketpair: one JSON object per message, and
-// at most one fd in SCM_RIGHTS. Only the daemon sends; the keeper never needs to answer, since what a new
-// daemon needs it inherits at exec (KeeperManifest).
+// at most one fd in SCM_RIGHTS (plus, for a message too large to send inline, the memfd that holds it:
+// send_keeper_message and receive_keeper_message do that on their own). Only the daemon sends; the keeper
+// never needs to answer, since what a new daemon needs it inherits at exec (KeeperManifest).
 //
 //   {"keep":"listener","key":K,"record":{...}} + fd   a listener to hand the next daemon, and how it was
 //   admitted
@@ -26,8 +27,11 @@ namespace tollgate {
 inline constexpr const char* kKeeperChannelEnv = "TOLLGATE_KEEPER_CHANNEL";
 inline constexpr const char* kKeeperManifestEnv = "TOLLGATE_KEEPER_MANIFEST";
 
-// Largest message: a listener's record is its handover message, which rarely passes a few KB.
+// Largest message sent inline (what a socket buffer holds): a listener's record is its handover message,
+// which rarely passes a few KB. A larger one (a policy of hundreds of KB inline in the envelope) goes in a
+// sealed memfd sent alongside, up to kMaxKeeperMessageInMemfd (the 4 MiB handover cap, and JSON escaping).
 inline constexpr size_t kMaxKeeperMessage = 192 * 1024;
+inline constexpr size_t kMaxKeeperMessageInMemfd = 32 << 20;
 
 struct KeeperMessage {
   nlohmann::json body;

@@ -70,13 +70,14 @@ SharedReports::~SharedReports() {
   munmap(reports_, bytes_);
 }
 
-pid_t start_looping_target(const std::string& socket, int stop, int parents_end, TargetReport* report) {
+pid_t start_looping_target(const std::string& socket, int stop, int parents_end, TargetReport* report,
+                           const std::string& name) {
   const pid_t pid = fork();
   if (pid != 0) return pid;
   close(parents_end);  // or this child would never see the end of file
   const int listener = install_notify_listener(__NR_getpriority);
   if (listener < 0) _exit(kNoListener);
-  hand_over_or_exit(socket, listener, numbered_envelope(getpid(), "looping"));
+  hand_over_or_exit(socket, listener, numbered_envelope(getpid(), name));
   for (long i = 0;; ++i) {
     errno = 0;
     const int64_t started = now_ns();

@@ -47,8 +47,9 @@ class SharedReports {
 // A forked child that hands its own listener to the daemon at `socket` and calls getpriority until `stop`
 // reads end of file; each call must get the rule's errno (kNumberedErrno). The parent keeps the write end
 // of `stop` (`parents_end`, which the child closes). `report` may be null.
+// `name`: the command line its envelope names (a long one makes a large admission record).
 pid_t start_looping_target(const std::string& socket, int stop, int parents_end,
-                           TargetReport* report = nullptr);
+                           TargetReport* report = nullptr, const std::string& name = "looping");
 
 // The same with mount(2) of a tmpfs onto `directory`, emulated by the daemon (tmpfs_mount_policy), in a
 // mount namespace of the child's own. Each call must either mount exactly once (then the child unmounts it)

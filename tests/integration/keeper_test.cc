@@ -81,6 +81,32 @@ TEST(Keeper, KillingTheDaemonRepeatedlyLosesNoCall) {
   EXPECT_EQ(daemon.stop(), 0);
 }
 
+// A record too large for one message on the keeper's channel (here a 600 KB command line; a large policy
+// inline in the envelope does the same) is kept like any other: the target is taken over after a kill.
+TEST(Keeper, AListenerWithALargeAdmissionRecordIsKeptToo) {
+  TempDir dir;
+  SuperviseDaemon daemon(dir, /*with_events=*/false, {"--keeper", "--loops", "1"});
+  int stop_pipe[2];
+  ASSERT_EQ(pipe2(stop_pipe, O_CLOEXEC), 0);
+  UniqueFd stop_read(stop_pipe[0]), stop_write(stop_pipe[1]);
+  const pid_t looping = start_looping_target(daemon.socket(), stop_read.get(), stop_write.get(), nullptr,
+                                             std::string(600 * 1024, 'a'));
+  ASSERT_GT(looping, 0);
+  const pid_t first = wait_for_serving_daemon(daemon, 0);
+  ASSERT_NE(first, 0) << daemon.stderr_text();
+  ASSERT_TRUE(eventually([&] { return stats(daemon).value("listeners", 0) == 1; })) << stats(daemon).dump();
+  ASSERT_EQ(kill(first, SIGKILL), 0);
+  ASSERT_NE(wait_for_serving_daemon(daemon, first), 0) << daemon.stderr_text();
+  EXPECT_TRUE(eventually([&] { return stats(daemon).value("listeners", 0) == 1; })) << daemon.stderr_text();
+  EXPECT_NE(daemon.stderr_text().find("took over 1 of 1 listener(s)"), std::string::npos)
+      << daemon.stderr_text();
+  stop_write.reset();
+  int status = 0;
+  ASSERT_TRUE(eventually([&] { return waitpid(looping, &status, WNOHANG) == looping; }));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == kAllAnswered) << status;
+  EXPECT_EQ(daemon.stop(), 0);
+}
+
 TEST(Keeper, AHeldCallStaysHeldWithItsAgeAcrossARestart) {
   TempDir dir;
   write_file(dir.file("ask.json"), kAskPolicy);

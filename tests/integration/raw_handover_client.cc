@@ -125,8 +125,7 @@ TwoPipesResult hand_over_with_two_pipes(const std::string& path, const std::stri
 
 std::string policy_envelope(pid_t pid, const std::string& name, const std::string& document) {
   return R"({"tollgateEnvelope": 1, "pid": )" + std::to_string(pid) + R"(, "argv": [")" + name +
-         R"("], "policy": {"name": ")" + name + R"(.json", "flavor": "tollgate", "document": )" + document +
-         "}}";
+         R"("], "policy": {"name": "test.json", "flavor": "tollgate", "document": )" + document + "}}";
 }
 
 std::string numbered_envelope(pid_t pid, const std::string& name) {

@@ -24,7 +24,8 @@ int install_reboot_listener();
 // their calls by the `who` argument.
 inline constexpr int kNumberedErrno = 99;
 std::string numbered_envelope(pid_t pid, const std::string& name);
-// The envelope that hands process `pid`'s own listener over under the tollgate policy `document` (JSON).
+// The envelope that hands process `pid`'s own listener over under the tollgate policy `document` (JSON),
+// with `name` as its command line.
 std::string policy_envelope(pid_t pid, const std::string& name, const std::string& document);
 // A connected socket, or -1.
 int connect_to(const std::string& path);

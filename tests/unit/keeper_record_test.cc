@@ -113,6 +113,50 @@ TEST(KeeperChannel, AMessageCarriesItsFdAndBadOnesAreNamed) {
   EXPECT_EQ(end.error(), 0);
 }
 
+// A record larger than a socket buffer (a policy of hundreds of KB inline in the envelope) travels in a
+// sealed memfd, and still arrives with the listener's fd.
+TEST(KeeperChannel, AMessageTooLargeToSendInlineArrivesWholeWithItsFd) {
+  int pair[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+  UniqueFd a(pair[0]), b(pair[1]);
+  UniqueFd passed(memfd_create("listener", MFD_CLOEXEC));
+  ASSERT_EQ(write(passed.get(), "L", 1), 1);
+  const std::string envelope(3 * kMaxKeeperMessage, 'x');
+  ASSERT_TRUE(send_keeper_message(
+      a.get(), {{"keep", "listener"}, {"key", 7}, {"record", {{"envelope", envelope}}}}, passed.get()));
+  auto m = receive_keeper_message(b.get());
+  ASSERT_TRUE(m) << m.error();
+  EXPECT_EQ(m->body["key"], 7);
+  EXPECT_EQ(m->body["record"]["envelope"].get<std::string>(), envelope);
+  ASSERT_TRUE(m->fd.valid());
+  char c = 0;
+  EXPECT_EQ(pread(m->fd.get(), &c, 1, 0), 1);
+  EXPECT_EQ(c, 'L');  // the listener's fd, not the memfd that carried the message
+  const std::string beyond(kMaxKeeperMessageInMemfd + 1, 'x');
+  auto too_large = send_keeper_message(a.get(), {{"record", beyond}});
+  ASSERT_FALSE(too_large);
+  EXPECT_EQ(too_large.error(), EMSGSIZE);
+}
+
+// What only a broken or hostile sender would send: a memfd message without the memfd, of another size
+// than it says, or unsealed (it could change under the reader).
+TEST(KeeperChannel, AMemfdMessageThatIsNotWhatItSaysIsRefused) {
+  int pair[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+  UniqueFd a(pair[0]), b(pair[1]);
+  UniqueFd unsealed(memfd_create("m", MFD_CLOEXEC));
+  ASSERT_EQ(write(unsealed.get(), "{}", 2), 2);
+  ASSERT_TRUE(send_keeper_message(a.get(), {{"in_memfd", 2}}));  // no fd at all
+  ASSERT_TRUE(send_keeper_message(a.get(), {{"in_memfd", 5}}, unsealed.get()));
+  ASSERT_TRUE(send_keeper_message(a.get(), {{"in_memfd", 2}}, unsealed.get()));
+  ASSERT_TRUE(send_keeper_message(a.get(), {{"in_memfd", "2"}}, unsealed.get()));
+  for (int i = 0; i < 4; ++i) {
+    auto m = receive_keeper_message(b.get());
+    ASSERT_FALSE(m) << i;
+    EXPECT_EQ(m.error(), EBADMSG) << i;
+  }
+}
+
 TEST(AdmissionRecord, AnOciStateRoundTrips) {
   const nlohmann::json message = {{"ociVersion", "1.0.2-dev"},
                                   {"fds", {"seccompFd"}},
