@@ -11,6 +11,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/fd_passing.h"
 #include "core/json_input.h"
 #include "core/json_message_boundary.h"
 #include "core/json_output.h"
@@ -149,19 +150,11 @@ class HandoverConnection final : public SocketConnection {
 
   // Only the first message may carry fds; any later ones are closed right away.
   void take_fds(msghdr& msg) {
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (size_t i = 0; i < count; ++i) {
-        int fd;
-        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-        UniqueFd owned(fd);
-        if (first_read_) {
-          fds_.push_back(std::move(owned));
-        } else {
-          late_fds_ = true;
-        }
-      }
+    for (UniqueFd& fd : take_passed_fds(msg)) {
+      if (first_read_)
+        fds_.push_back(std::move(fd));
+      else
+        late_fds_ = true;
     }
   }
 
@@ -258,11 +251,8 @@ std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::adop
   return start(loop, "", std::move(socket), std::move(accept), std::move(limits));
 }
 
-std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::start(uv_loop_t* loop,
-                                                                                  const std::string& path,
-                                                                                  UniqueFd activated,
-                                                                                  AcceptFn accept,
-                                                                                  HandoverLimits limits) {
+std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::start(
+    uv_loop_t* loop, const std::string& path, UniqueFd activated, AcceptFn accept, HandoverLimits limits) {
   std::unique_ptr<HandoverServer> server(new HandoverServer(std::move(accept), std::move(limits)));
   HandoverServer* raw = server.get();
   // Only the owner (root) may hand over listeners, unless other users are let in: the socket is created

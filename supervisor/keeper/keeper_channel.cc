@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/fd_passing.h"
+
 namespace tollgate {
 
 namespace {
@@ -96,16 +98,7 @@ std::expected<KeeperMessage, int> receive_keeper_message(int channel) {
   ssize_t n;
   while ((n = recvmsg(channel, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) < 0)
     if (errno != EINTR) return std::unexpected(errno);
-  std::vector<UniqueFd> fds;  // any beyond what the message uses are closed
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < count; ++i) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      fds.emplace_back(fd);
-    }
-  }
+  std::vector<UniqueFd> fds = take_passed_fds(msg);  // any beyond what the message uses are closed
   if (n == 0) return std::unexpected(0);
   if ((msg.msg_flags & MSG_TRUNC) != 0) return std::unexpected(EMSGSIZE);
   KeeperMessage m;

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/fd_passing.h"
+
 namespace tollgate::testing {
 
 StartedService::~StartedService() {
@@ -59,16 +61,7 @@ void FakeServiceManager::drain() {
     msg.msg_controllen = sizeof control;
     const ssize_t n = recvmsg(socket_.get(), &msg, MSG_CMSG_CLOEXEC);
     if (n < 0) break;
-    std::vector<UniqueFd> fds;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-      const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (size_t i = 0; i < count; ++i) {
-        int fd;
-        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-        fds.emplace_back(fd);
-      }
-    }
+    std::vector<UniqueFd> fds = take_passed_fds(msg);
     // One assignment per line, as sd_notify(3) sends them.
     std::map<std::string, std::string> fields;
     const std::string message(text, static_cast<size_t>(n));

@@ -135,19 +135,10 @@ TEST(KeeperSoak,
   }
 
   stop_write.reset();
-  std::map<int, int> statuses;
+  std::map<int, int> statuses = reap_targets(targets);
   uint64_t calls = 0, eperm = 0, eperm_but_done = 0;
   int64_t max_wait_ns = 0;
   for (size_t i = 0; i < targets.size(); ++i) {
-    int status = 0;
-    // A call lost with a dead daemon would leave its target waiting for ever: bounded, and then killed.
-    if (!eventually([&] { return waitpid(targets[i], &status, WNOHANG) == targets[i]; })) {
-      kill(targets[i], SIGKILL);
-      waitpid(targets[i], &status, 0);
-      ++statuses[-1];
-      continue;
-    }
-    ++statuses[WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)];
     calls += reports[i].calls.load();
     eperm += reports[i].eperm.load();
     eperm_but_done += reports[i].eperm_but_done.load();

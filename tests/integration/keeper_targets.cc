@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -124,6 +126,22 @@ pid_t start_mounting_target(const std::string& socket, const std::string& direct
     }
   }
   _exit(kAllAnswered);
+}
+
+std::map<int, int> reap_targets(const std::vector<pid_t>& targets) {
+  std::map<int, int> endings;
+  for (pid_t pid : targets) {
+    int status = 0;
+    // A call lost with a dead daemon would leave its target waiting for ever: bounded, and then killed.
+    if (!eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; })) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      ++endings[-1];
+      continue;
+    }
+    ++endings[WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)];
+  }
+  return endings;
 }
 
 nlohmann::json stats(const std::string& control_socket) {

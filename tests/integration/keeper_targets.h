@@ -8,8 +8,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "tests/integration/harness.h"
 
@@ -57,6 +59,10 @@ pid_t start_looping_target(const std::string& socket, int stop, int parents_end,
 // with kMountedTwice.
 pid_t start_mounting_target(const std::string& socket, const std::string& directory, int stop,
                             int parents_end, TargetReport* report);
+
+// Waits for each target (after the parent closed its end of `stop`) and counts how they ended, by exit
+// status (128+N for a signal); a target that never ends (a call lost) is killed and counted under -1.
+std::map<int, int> reap_targets(const std::vector<pid_t>& targets);
 
 // The control socket's "stats" or "pending", or null / [] while no daemon serves it.
 nlohmann::json stats(const std::string& control_socket);

@@ -58,19 +58,7 @@ TEST(Keeper, KillingTheDaemonRepeatedlyLosesNoCall) {
   EXPECT_TRUE(eventually([&] { return stats(daemon).value("listeners", 0) == kTargets; }))
       << stats(daemon).dump();
   stop_write.reset();
-  std::map<int, int> statuses;
-  for (pid_t pid : targets) {
-    int status = 0;
-    // A call lost with a dead daemon would leave its target waiting for ever: bounded, and then killed.
-    const bool ended = eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; });
-    if (!ended) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      ++statuses[-1];
-      continue;
-    }
-    ++statuses[WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)];
-  }
+  std::map<int, int> statuses = reap_targets(targets);
   EXPECT_EQ(statuses[kAllAnswered], kTargets)
       << "hung: " << statuses[-1] << ", ENOSYS: " << statuses[kEnosys]
       << ", wrong: " << statuses[kWrongAnswer] << ", refused: " << statuses[kRefused] << "\n"
@@ -173,15 +161,7 @@ TEST(Keeper, TenUpgradesInARowLoseNoCall) {
   EXPECT_TRUE(eventually([&] { return stats(daemon).value("listeners", 0) == kTargets; }))
       << stats(daemon).dump();
   stop_write.reset();
-  int all_answered = 0;
-  for (pid_t pid : targets) {
-    int status = 0;
-    if (!eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; })) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == kAllAnswered) ++all_answered;
-  }
+  const int all_answered = reap_targets(targets)[kAllAnswered];
   EXPECT_EQ(all_answered, kTargets) << daemon.stderr_text();
   EXPECT_NE(daemon.stderr_text().find("upgraded: daemon 11"), std::string::npos) << daemon.stderr_text();
   EXPECT_EQ(daemon.stop(), 0);
@@ -362,15 +342,7 @@ TEST(Keeper, UnderSystemdTheFdStoreCarriesEveryTargetAcrossTheKeepersDeath) {
       << read_file(dir.file("t.out")) << read_file(dir.file("t.err"));
   // Every call of every looping target got the rule's answer, before and after.
   stop_write.reset();
-  int all_answered = 0;
-  for (pid_t pid : targets) {
-    int status = 0;
-    if (!eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; })) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == kAllAnswered) ++all_answered;
-  }
+  const int all_answered = reap_targets(targets)[kAllAnswered];
   EXPECT_EQ(all_answered, kTargets) << read_file(dir.file("k2.err"));
   // A stop, as `systemctl stop` sends it: SIGTERM to the keeper, which stops its daemon and says so.
   ASSERT_EQ(kill(second->pid(), SIGTERM), 0);
