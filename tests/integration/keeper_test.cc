@@ -95,6 +95,46 @@ TEST(Keeper, AListenerWithALargeAdmissionRecordIsKeptToo) {
   EXPECT_EQ(daemon.stop(), 0);
 }
 
+// A user let in with --allow-uid is taken over too, and still under the daemon's own policy: the record
+// the daemon kept is admitted again through the same checks as the first handover.
+TEST(Keeper, AnAllowedUsersTargetIsTakenOverAcrossARestart) {
+  TempDir dir;
+  chmod(dir.path().c_str(), 0755);
+  const std::string fifo = dir.file("go");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0666), 0);
+  chmod(fifo.c_str(), 0666);  // whatever the umask
+  SuperviseDaemon daemon(dir, /*with_events=*/false, {"--keeper", "--loops", "1", "--allow-uid", "nobody"});
+  const std::string mount_once = kProbe + " mount none " + dir.file("x") + " tmpfs";
+  BackgroundProcess user({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", kTollgate,
+                          "run", "-q", "--supervisor", daemon.socket(), "--", "/bin/sh", "-c",
+                          mount_once + "; read line < " + fifo + "; " + mount_once},
+                         dir.file("u.out"), dir.file("u.err"));
+  ASSERT_TRUE(eventually([&] {
+    return read_file(dir.file("u.out")).find("errno=EPERM") != std::string::npos;
+  })) << read_file(dir.file("u.out"))
+      << read_file(dir.file("u.err")) << daemon.stderr_text();
+  const pid_t first = daemon_pid(daemon);
+  ASSERT_NE(first, 0);
+  ASSERT_EQ(kill(first, SIGKILL), 0);
+  // The next daemon serves the control socket (it has no call to answer until the target makes one).
+  ASSERT_TRUE(eventually([&] {
+    const pid_t now = daemon_pid(daemon);
+    return now != 0 && now != first && stats(daemon).value("listeners", 0) == 1;
+  })) << daemon.stderr_text();
+  {
+    UniqueFd go(open(fifo.c_str(), O_WRONLY | O_CLOEXEC));
+    ASSERT_TRUE(go.valid());
+    ASSERT_EQ(write(go.get(), "\n", 1), 1);
+  }
+  EXPECT_EQ(user.wait(), 0);
+  const std::string out = read_file(dir.file("u.out"));
+  // Both calls answered by the daemon's default policy, before and after the restart: never ENOSYS.
+  EXPECT_EQ(out.find("ENOSYS"), std::string::npos) << out << daemon.stderr_text();
+  EXPECT_NE(out.find("errno=EPERM", out.find("errno=EPERM") + 1), std::string::npos)
+      << out << daemon.stderr_text();
+  EXPECT_EQ(daemon.stop(), 0);
+}
+
 TEST(Keeper, AHeldCallStaysHeldWithItsAgeAcrossARestart) {
   TempDir dir;
   write_file(dir.file("ask.json"), kAskPolicy);
