@@ -16,9 +16,10 @@
 namespace tollgate::testing {
 
 StartedService::~StartedService() {
-  if (reaped_) return;
-  kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);
+  // Everything the service started goes too (its daemon, say), as systemd kills a unit's control group:
+  // the service runs in a process group of its own.
+  kill(-pid_, SIGKILL);
+  if (!reaped_) waitpid(pid_, nullptr, 0);
 }
 
 std::optional<int> StartedService::wait(std::chrono::milliseconds timeout) {
@@ -126,6 +127,7 @@ std::unique_ptr<StartedService> FakeServiceManager::start(
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    setpgid(0, 0);
     dup2(out.get(), 1);
     dup2(err.get(), 2);
     // Out of the way first, so that placing them at 3, 4, ... never overwrites one still to be placed.

@@ -19,7 +19,8 @@
 
 namespace tollgate::testing {
 
-// A process the fake service manager started: SIGKILLed and reaped if still running when it goes.
+// A process the fake service manager started, in a process group of its own: SIGKILLed with everything it
+// started (as systemd kills a unit's control group) and reaped when it goes.
 class StartedService {
  public:
   explicit StartedService(pid_t pid) : pid_(pid) {}
