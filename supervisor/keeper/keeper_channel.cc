@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/fd_passing.h"
+#include "core/file_text.h"
 
 namespace tollgate {
 
@@ -21,13 +22,7 @@ constexpr const char* kInMemfd = "in_memfd";
 std::expected<UniqueFd, int> sealed_memfd(const std::string& text) {
   UniqueFd fd(memfd_create("tollgate-keeper-message", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (!fd) return std::unexpected(errno);
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = write(fd.get(), text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::unexpected(n < 0 ? errno : EIO);
-    done += static_cast<size_t>(n);
-  }
+  if (auto written = write_all(fd.get(), text); !written) return std::unexpected(written.error());
   // What the keeper reads is what was written: nobody can change it afterwards.
   if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
     return std::unexpected(errno);
@@ -39,15 +34,11 @@ std::expected<nlohmann::json, int> read_memfd_message(int fd, uint64_t size) {
   if (size > kMaxKeeperMessageInMemfd || fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != size ||
       (fcntl(fd, F_GET_SEALS) & F_SEAL_WRITE) == 0)
     return std::unexpected(EBADMSG);
-  std::string text(size, '\0');
-  size_t done = 0;
-  while (done < size) {
-    const ssize_t n = pread(fd, text.data() + done, size - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::unexpected(EBADMSG);
-    done += static_cast<size_t>(n);
-  }
-  return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // The sender's offset is at the end of what it wrote (the open file is shared): read from the start.
+  if (lseek(fd, 0, SEEK_SET) != 0) return std::unexpected(EBADMSG);
+  auto text = read_to_end(fd);
+  if (!text || text->size() != size) return std::unexpected(EBADMSG);
+  return nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/file_text.h"
+
 namespace tollgate {
 namespace {
 
@@ -48,12 +50,10 @@ std::expected<std::optional<std::unique_ptr<KeeperClient>>, std::string> KeeperC
   UniqueFd manifest(*manifest_fd);
   // Inherited without close-on-exec: no target may keep them.
   (void)fcntl(client->channel_.get(), F_SETFD, FD_CLOEXEC);
-  std::string text;
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(manifest.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  if (n < 0) return std::unexpected(std::string("keeper: reading the manifest: ") + std::strerror(errno));
-  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto text = read_to_end(manifest.get());
+  if (!text)
+    return std::unexpected(std::string("keeper: reading the manifest: ") + std::strerror(text.error()));
+  auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   auto parsed = parse_manifest(j);
   if (!parsed) return std::unexpected(parsed.error());
   client->manifest_ = std::move(*parsed);

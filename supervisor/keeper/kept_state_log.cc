@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/file_text.h"
+
 namespace tollgate {
 namespace {
 
@@ -32,13 +34,11 @@ std::expected<KeptStateLog, std::string> KeptStateLog::create(uint64_t number, c
 
 std::expected<std::pair<KeptStateLog, KeptStateLog::Contents>, std::string> KeptStateLog::adopt(
     UniqueFd fd, uint64_t number) {
-  std::string text;
-  char buf[65536];
-  ssize_t n;
   if (lseek(fd.get(), 0, SEEK_SET) != 0)
     return std::unexpected(std::string("lseek: ") + std::strerror(errno));
-  while ((n = read(fd.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  if (n < 0) return std::unexpected(std::string("reading: ") + std::strerror(errno));
+  auto read = read_to_end(fd.get());
+  if (!read) return std::unexpected(std::string("reading: ") + std::strerror(read.error()));
+  const std::string& text = *read;
   Contents contents;
   size_t start = 0, end;
   // Only whole lines: a torn last one was never acknowledged to anybody.
@@ -71,15 +71,9 @@ std::expected<std::pair<KeptStateLog, KeptStateLog::Contents>, std::string> Kept
 
 void KeptStateLog::append(const nlohmann::json& line, uint64_t key) {
   const std::string text = serialize(line);
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = write(fd_.get(), text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      spdlog::error("keeper: writing its state for the service manager: {}", std::strerror(errno));
-      return;
-    }
-    done += static_cast<size_t>(n);
+  if (auto written = write_all(fd_.get(), text); !written) {
+    spdlog::error("keeper: writing its state for the service manager: {}", std::strerror(written.error()));
+    return;
   }
   written_ += text.size();
   if (key != 0) {
