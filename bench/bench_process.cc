@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -167,6 +168,20 @@ double load_average() {
   double load = -1;
   in >> load;
   return load;
+}
+
+std::expected<uint64_t, std::string> voluntary_switches(pid_t pid) {
+  const std::filesystem::path tasks = fmt::format("/proc/{}/task", pid);
+  std::error_code error;
+  uint64_t total = 0;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    std::ifstream status(task.path() / "status");
+    std::string line;
+    while (std::getline(status, line))
+      if (line.starts_with("voluntary_ctxt_switches:")) total += std::stoull(line.substr(line.find(':') + 1));
+  }
+  if (error) return std::unexpected(fmt::format("cannot list {}: {}", tasks.string(), error.message()));
+  return total;
 }
 
 std::expected<std::string, std::string> capture_output(const std::vector<std::string>& argv,

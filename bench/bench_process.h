@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <expected>
 #include <optional>
 #include <string>
@@ -68,6 +69,10 @@ std::string describe_status(int status);
 std::string self_dir();
 // The 1-minute load average: on a machine this small a compiler next door shows up in every mean.
 double load_average();
+// How often the threads of process `pid` have blocked so far: the sum of voluntary_ctxt_switches over
+// /proc/PID/task/*/status. For a serving daemon, each is a loop that found nothing to do and slept, so the
+// calls it answered over the difference of two readings is how many calls one wake-up served.
+std::expected<uint64_t, std::string> voluntary_switches(pid_t pid);
 // The standard output of a command (argv[0] a path) that must exit 0 within `timeout`, or an error naming it.
 // Its stderr goes to `stderr_fd` (-1: ours).
 std::expected<std::string, std::string> capture_output(

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -49,6 +50,9 @@ std::expected<std::vector<int>, std::string> first_cpus(int n) {
 
 struct Cell {  // one (CPUs, K) configuration, every round
   std::vector<double> floor_rate, tollgate_rate;
+  // Calls answered per time a daemon thread blocked (voluntary context switches): how many calls one
+  // wake-up of a loop served. A floor serves one per wake-up by construction.
+  std::vector<double> calls_per_wakeup;
 };
 
 // Runs every K on one set of CPUs, with one daemon pinned there. Adds the rounds to `cells[K]`.
@@ -73,16 +77,26 @@ std::expected<void, std::string> run_on(const Options& o, const std::vector<int>
           if (!f) return std::unexpected(f.error());
           cells[k].floor_rate.push_back(static_cast<double>(k) * static_cast<double>(o.count) / f->wall_s);
         } else {
+          auto switches_before = voluntary_switches(daemon->pid());
+          if (!switches_before) return std::unexpected(switches_before.error());
           auto t = run_supervised(
               {o.paths.tollgate, daemon->socket(), policy, o.paths.target, k, o.count, "1", cpus});
           if (!t) return std::unexpected(t.error());
           if (!daemon->alive()) return std::unexpected("tollgate supervise died");
-          cells[k].tollgate_rate.push_back(static_cast<double>(k) * static_cast<double>(o.count) / t->wall_s);
+          auto switches_after = voluntary_switches(daemon->pid());
+          if (!switches_after) return std::unexpected(switches_after.error());
+          const double round_calls = static_cast<double>(k) * static_cast<double>(o.count);
+          cells[k].tollgate_rate.push_back(round_calls / t->wall_s);
+          cells[k].calls_per_wakeup.push_back(
+              round_calls / static_cast<double>(std::max<uint64_t>(1, *switches_after - *switches_before)));
           calls += static_cast<uint64_t>(k) * static_cast<uint64_t>(o.count);
         }
       }
-      fmt::print(stderr, "  {} CPU(s), K={:2}, round {}: floor {:9.0f} calls/s, tollgate {:9.0f} calls/s\n",
-                 cpus.size(), k, round + 1, cells[k].floor_rate.back(), cells[k].tollgate_rate.back());
+      fmt::print(stderr,
+                 "  {} CPU(s), K={:2}, round {}: floor {:9.0f} calls/s, tollgate {:9.0f} calls/s "
+                 "({:.2f} calls per wake-up)\n",
+                 cpus.size(), k, round + 1, cells[k].floor_rate.back(), cells[k].tollgate_rate.back(),
+                 cells[k].calls_per_wakeup.back());
     }
   }
   // The daemon's own count must agree: every call notified once, none unanswered or in error.
@@ -124,16 +138,17 @@ int run(Options o) {
       fmt::print("  (this tollgate supervise has no --loops: one loop whatever the CPUs)\n");
   }
 
-  fmt::print("\n  {:>4} {:>3} {:>16} {:>18} {:>15}\n", "CPUs", "K", "floor calls/s", "tollgate calls/s",
-             "tollgate/floor");
+  fmt::print("\n  {:>4} {:>3} {:>16} {:>18} {:>15} {:>14}\n", "CPUs", "K", "floor calls/s",
+             "tollgate calls/s", "tollgate/floor", "calls/wake-up");
   nlohmann::json rows = nlohmann::json::array();
   std::map<int, std::map<int, double>> tollgate_med, floor_med;  // K -> CPUs -> median
   for (auto& [n, cells] : by_cpus) {
     for (auto& [k, cell] : cells) {
-      const double f = median(cell.floor_rate), t = median(cell.tollgate_rate);
+      const double f = median(cell.floor_rate), t = median(cell.tollgate_rate),
+                   per_wakeup = median(cell.calls_per_wakeup);
       tollgate_med[k][n] = t;
       floor_med[k][n] = f;
-      fmt::print("  {:>4} {:>3} {:>16.0f} {:>18.0f} {:>15.2f}{}\n", n, k, f, t, t / f,
+      fmt::print("  {:>4} {:>3} {:>16.0f} {:>18.0f} {:>15.2f} {:>14.2f}{}\n", n, k, f, t, t / f, per_wakeup,
                  t / f >= kRatioGoal ? "" : "  (goal >= 0.9)");
       rows.push_back({{"cpus", n},
                       {"k", k},
@@ -141,6 +156,8 @@ int run(Options o) {
                       {"tollgate_calls_per_s", cell.tollgate_rate},
                       {"floor_median", f},
                       {"tollgate_median", t},
+                      {"tollgate_calls_per_wakeup", cell.calls_per_wakeup},
+                      {"tollgate_calls_per_wakeup_median", per_wakeup},
                       {"ratio", t / f}});
     }
   }
