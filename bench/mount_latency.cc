@@ -5,10 +5,20 @@
 // in the same run, it also reports the least an emulated mount can cost, native + floor, and the ratio
 // to that: what the emulation itself adds.
 //
-//   build/bench/bench_mount_latency [--count N] [--rootless] [--json FILE]
+// The third kind is an ext4 image (issue 13, goal 4: an idmapped image mount within 2x of a native root
+// mount of the same image). Natively root attaches a loop device (LOOP_CTL_GET_FREE, LOOP_CONFIGURE with
+// autoclear) and mounts it; emulated, a rootless caller (`tollgate run --rootless`, always, since that is
+// the case the emulation exists for) calls mount(2) on the image file, and the handler attaches the loop
+// device, mounts it and idmaps the mount to the caller's user namespace. Both are timed from the first
+// syscall to the mounted file system, and both force nosuid, nodev and noexec.
+//
+//   build/bench/bench_mount_latency [--count N] [--ext4-count N] [--rootless] [--json FILE]
 //
 // Needs root. Runs in a private mount namespace of its own; leaves nothing mounted.
+#include <fcntl.h>
+#include <linux/loop.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,18 +52,50 @@ Stats stats(std::vector<double> v) {
   return {v[v.size() / 2], std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size())};
 }
 
-// Mounts and unmounts `count` times, timing mount(2) only. Prints "median mean" in µs, or fails.
+// What root does natively to mount an image file: a free loop device bound to it (cleared when the mount
+// goes), then mount(2) of the device. Returns mount(2)'s result, or -1 with errno when the loop device
+// could not be set up.
+int mount_image_natively(const std::string& image, const std::string& target) {
+  const int control = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+  if (control < 0) return -1;
+  const int number = ioctl(control, LOOP_CTL_GET_FREE);
+  close(control);
+  if (number < 0) return -1;
+  const std::string device = "/dev/loop" + std::to_string(number);
+  const int backing = open(image.c_str(), O_RDWR | O_CLOEXEC);
+  if (backing < 0) return -1;
+  const int loop = open(device.c_str(), O_RDWR | O_CLOEXEC);
+  if (loop < 0) {
+    close(backing);
+    return -1;
+  }
+  loop_config config{};
+  config.fd = static_cast<uint32_t>(backing);
+  config.info.lo_flags = LO_FLAGS_AUTOCLEAR;
+  int rc = ioctl(loop, LOOP_CONFIGURE, &config);
+  close(backing);
+  if (rc == 0) rc = mount(device.c_str(), target.c_str(), "ext4", MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+  const int saved = errno;
+  close(loop);  // the mount holds the device now; autoclear detaches it at the unmount
+  errno = saved;
+  return rc;
+}
+
+// Mounts and unmounts `count` times, timing the mount only. Prints "median mean" in µs, or fails.
+// `kind`: tmpfs, bind, ext4 (mount(2) of the image file, what an emulated caller does) or ext4-native
+// (the loop device and the mount, what root does).
 int time_mounts(const std::string& kind, const std::string& source, const std::string& target, int count) {
   std::vector<double> samples;
   samples.reserve(static_cast<size_t>(count));
-  const bool bind = kind == "bind";
   for (int i = 0; i < count; ++i) {
     const double t0 = now_us();
-    int rc = bind ? mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr)
-                  : mount("none", target.c_str(), "tmpfs", 0, nullptr);
+    int rc = kind == "bind"          ? mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr)
+             : kind == "ext4"        ? mount(source.c_str(), target.c_str(), "ext4", 0, nullptr)
+             : kind == "ext4-native" ? mount_image_natively(source, target)
+                                     : mount("none", target.c_str(), "tmpfs", 0, nullptr);
     const double t1 = now_us();
     if (rc != 0) {
-      std::perror("mount");
+      std::perror(("mount " + kind).c_str());
       return 1;
     }
     samples.push_back(t1 - t0);
@@ -79,6 +121,68 @@ Stats run_emulated(const std::string& self, const std::string& policy, const std
   return s;
 }
 
+Stats run_native(const std::string& self, const std::string& kind, const std::string& source,
+                 const std::string& target, int count) {
+  FILE* p = popen(
+      (self + " --loop " + kind + " " + source + " " + target + " " + std::to_string(count)).c_str(), "r");
+  Stats s;
+  if (p == nullptr || std::fscanf(p, "%lf %lf", &s.median, &s.mean) != 2) s = {};
+  if (p != nullptr) pclose(p);
+  return s;
+}
+
+// An empty 32 MiB ext4 image, made with mkfs.ext4 (e2fsprogs).
+bool make_ext4_image(const std::string& path) {
+  return std::system(("/usr/bin/truncate -s 32M " + path + " && /usr/sbin/mkfs.ext4 -q " + path).c_str()) ==
+         0;
+}
+
+// Loop devices still bound to `image` (losetup -j prints one line each).
+std::string loops_bound_to(const std::string& image) {
+  std::string out;
+  if (FILE* p = popen(("/usr/sbin/losetup -j " + image).c_str(), "r")) {
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+    pclose(p);
+  }
+  return out;
+}
+
+// The ext4 row: native root mount of the image against the emulated, idmapped mount by a rootless caller.
+// Fails (false) on a failed mount or a loop device left bound to the image.
+bool measure_ext4(const std::string& self, const std::string& dir, const std::string& target, int count,
+                  nlohmann::json& doc) {
+  const std::string image = dir + "/image.ext4", policy = dir + "/policy-ext4.json";
+  if (!make_ext4_image(image)) {
+    std::fprintf(stderr, "bench_mount_latency: cannot make %s (mkfs.ext4)\n", image.c_str());
+    return false;
+  }
+  std::ofstream(policy) << R"({"comment": "bench, ext4", "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["mount", "umount2"], "action": "SCMP_ACT_NOTIFY"}],
+    "rules": [{"syscalls": ["mount"], "action": "emulate", "handler": "mount",
+               "options": {"fstypes": {"ext4": []}, "sources": [")"
+                        << image << R"("], "targets": [")" << target << R"("], "idmap": true}},
+              {"syscalls": ["umount2"], "action": "emulate", "handler": "umount"}]})";
+  std::fflush(stdout);
+  const Stats native = run_native(self, "ext4-native", image, target, count);
+  const Stats emulated = run_emulated(self, policy, "ext4", image, target, count, true);
+  const std::string left = loops_bound_to(image);
+  std::printf(
+      "ext4   native %8.1f / %8.1f   emulated %8.1f / %8.1f   ratio %.2fx (median; idmapped, rootless "
+      "caller; %d calls)\n",
+      native.median, native.mean, emulated.median, emulated.mean,
+      native.median > 0 ? emulated.median / native.median : 0.0, count);
+  doc["ext4"] = {{"count", count},
+                 {"native_median_us", native.median},
+                 {"native_mean_us", native.mean},
+                 {"emulated_median_us", emulated.median},
+                 {"emulated_mean_us", emulated.mean},
+                 {"ratio_to_native", native.median > 0 ? emulated.median / native.median : 0.0}};
+  if (!left.empty())
+    std::fprintf(stderr, "bench_mount_latency: loop devices left on the image:\n%s", left.c_str());
+  return native.median > 0 && emulated.median > 0 && left.empty();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,12 +191,13 @@ int main(int argc, char** argv) {
     if (argc != 6) return 2;
     return time_mounts(argv[2], argv[3], argv[4], std::atoi(argv[5]));
   }
-  int count = 2000;
+  int count = 2000, ext4_count = 200;  // an ext4 mount takes milliseconds
   bool rootless = false;
   std::string json_path;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--count" && i + 1 < argc) count = std::atoi(argv[++i]);
+    if (a == "--ext4-count" && i + 1 < argc) ext4_count = std::atoi(argv[++i]);
     if (a == "--rootless") rootless = true;
     if (a == "--json" && i + 1 < argc) json_path = argv[++i];
   }
@@ -132,13 +237,9 @@ int main(int argc, char** argv) {
   int status = 0;
   for (const std::string kind : {"tmpfs", "bind"}) {
     std::fflush(stdout);
-    // Native: this process, as root, the same loop in-process.
-    FILE* p = popen(
-        (std::string(self) + " --loop " + kind + " " + src + " " + tgt + " " + std::to_string(count)).c_str(),
-        "r");
-    Stats native{};
-    if (p == nullptr || std::fscanf(p, "%lf %lf", &native.median, &native.mean) != 2) status = 1;
-    if (p != nullptr) pclose(p);
+    // Native: a child of ours, as root, the same loop.
+    Stats native = run_native(self, kind, src, tgt, count);
+    if (native.median == 0) status = 1;
     Stats emulated = run_emulated(self, policy, kind, src, tgt, count, rootless);
     if (emulated.median == 0) status = 1;
     std::printf("%-6s native %8.1f / %8.1f   emulated %8.1f / %8.1f   ratio %.2fx (median)", kind.c_str(),
@@ -156,6 +257,7 @@ int main(int argc, char** argv) {
     if (floor_us > 0) row["ratio_to_native_plus_floor"] = emulated.median / (native.median + floor_us);
     doc[kind] = row;
   }
+  if (ext4_count > 0 && !measure_ext4(self, dir, tgt, ext4_count, doc)) status = 1;
   std::filesystem::remove_all(dir);
   if (!json_path.empty()) {
     std::ofstream out(json_path);
