@@ -34,6 +34,8 @@
 #include <string>
 #include <vector>
 
+#include "tollgate/unique_fd.h"
+
 namespace {
 
 double now_us() {
@@ -56,29 +58,20 @@ Stats stats(std::vector<double> v) {
 // goes), then mount(2) of the device. Returns mount(2)'s result, or -1 with errno when the loop device
 // could not be set up.
 int mount_image_natively(const std::string& image, const std::string& target) {
-  const int control = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-  if (control < 0) return -1;
-  const int number = ioctl(control, LOOP_CTL_GET_FREE);
-  close(control);
+  tollgate::UniqueFd control(open("/dev/loop-control", O_RDWR | O_CLOEXEC));
+  if (!control) return -1;
+  const int number = ioctl(control.get(), LOOP_CTL_GET_FREE);
   if (number < 0) return -1;
   const std::string device = "/dev/loop" + std::to_string(number);
-  const int backing = open(image.c_str(), O_RDWR | O_CLOEXEC);
-  if (backing < 0) return -1;
-  const int loop = open(device.c_str(), O_RDWR | O_CLOEXEC);
-  if (loop < 0) {
-    close(backing);
-    return -1;
-  }
+  tollgate::UniqueFd backing(open(image.c_str(), O_RDWR | O_CLOEXEC));
+  tollgate::UniqueFd loop(open(device.c_str(), O_RDWR | O_CLOEXEC));
+  if (!backing || !loop) return -1;
   loop_config config{};
-  config.fd = static_cast<uint32_t>(backing);
+  config.fd = static_cast<uint32_t>(backing.get());
   config.info.lo_flags = LO_FLAGS_AUTOCLEAR;
-  int rc = ioctl(loop, LOOP_CONFIGURE, &config);
-  close(backing);
-  if (rc == 0) rc = mount(device.c_str(), target.c_str(), "ext4", MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
-  const int saved = errno;
-  close(loop);  // the mount holds the device now; autoclear detaches it at the unmount
-  errno = saved;
-  return rc;
+  if (ioctl(loop.get(), LOOP_CONFIGURE, &config) != 0) return -1;
+  // The mount holds the device once made; autoclear detaches it at the unmount.
+  return mount(device.c_str(), target.c_str(), "ext4", MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
 }
 
 // Mounts and unmounts `count` times, timing the mount only. Prints "median mean" in µs, or fails.
@@ -109,26 +102,29 @@ int time_mounts(const std::string& kind, const std::string& source, const std::s
   return 0;
 }
 
-Stats run_emulated(const std::string& self, const std::string& policy, const std::string& kind,
-                   const std::string& source, const std::string& target, int count, bool rootless) {
-  std::string cmd = std::string(TOLLGATE_BIN) + " run -q" + (rootless ? " --rootless" : "") + " --policy " +
-                    policy + " -- " + self + " --loop " + kind + " " + source + " " + target + " " +
-                    std::to_string(count);
-  FILE* p = popen(cmd.c_str(), "r");
+// Runs `command` (through the shell) and reads the "median mean" line the timing loop prints; zeros if none.
+Stats stats_from(const std::string& command) {
+  FILE* p = popen(command.c_str(), "r");
   Stats s;
   if (p == nullptr || std::fscanf(p, "%lf %lf", &s.median, &s.mean) != 2) s = {};
   if (p != nullptr) pclose(p);
   return s;
 }
 
+std::string loop_command(const std::string& self, const std::string& kind, const std::string& source,
+                         const std::string& target, int count) {
+  return self + " --loop " + kind + " " + source + " " + target + " " + std::to_string(count);
+}
+
+Stats run_emulated(const std::string& self, const std::string& policy, const std::string& kind,
+                   const std::string& source, const std::string& target, int count, bool rootless) {
+  return stats_from(std::string(TOLLGATE_BIN) + " run -q" + (rootless ? " --rootless" : "") + " --policy " +
+                    policy + " -- " + loop_command(self, kind, source, target, count));
+}
+
 Stats run_native(const std::string& self, const std::string& kind, const std::string& source,
                  const std::string& target, int count) {
-  FILE* p = popen(
-      (self + " --loop " + kind + " " + source + " " + target + " " + std::to_string(count)).c_str(), "r");
-  Stats s;
-  if (p == nullptr || std::fscanf(p, "%lf %lf", &s.median, &s.mean) != 2) s = {};
-  if (p != nullptr) pclose(p);
-  return s;
+  return stats_from(loop_command(self, kind, source, target, count));
 }
 
 // An empty 32 MiB ext4 image, made with mkfs.ext4 (e2fsprogs).
