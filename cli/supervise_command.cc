@@ -133,18 +133,29 @@ void take_over_from_predecessor(KeeperClient& keeper, Supervisor& supervisor,
     keeper.keep_socket(name, path, fd);
   }
   const size_t readmitted = readmit_kept_listeners(keeper, agent_admit, oci_admit);
+  // Every record at once: a call can be in two of them (a daemon that died while taking calls over).
+  struct Records {
+    std::vector<InflightRing> rings;
+    std::vector<uint64_t> ids;
+  };
+  auto records = std::make_shared<Records>();
   for (const auto& r : keeper.manifest().rings) {
     auto ring = InflightRing::adopt(UniqueFd(r.fd));
     if (!ring) {
       spdlog::error("keeper: in-flight record {}: {}", r.id, ring.error());
       continue;
     }
-    auto shared = std::make_shared<InflightRing>(std::move(*ring));
-    supervisor.recover(*shared, [&keeper, shared, id = r.id](size_t handled) {
+    records->rings.push_back(std::move(*ring));
+    records->ids.push_back(r.id);
+  }
+  if (!records->rings.empty()) {
+    std::vector<InflightRing*> rings;
+    for (auto& ring : records->rings) rings.push_back(&ring);
+    supervisor.recover(rings, [&keeper, records](size_t handled) {
       if (handled > 0)
         spdlog::warn("answered or held again {} call(s) an earlier daemon received and left unanswered",
                      handled);
-      keeper.drop_ring(id);
+      for (uint64_t id : records->ids) keeper.drop_ring(id);
     });
   }
   if (keeper.generation() > 1)

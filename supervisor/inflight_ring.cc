@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <utility>
 
 namespace tollgate {
@@ -22,7 +23,53 @@ std::expected<InflightSlot*, std::string> map_slots(int fd, size_t slots) {
   return static_cast<InflightSlot*>(base);
 }
 
+// How far a call had got: a slot further along describes it better than one behind.
+int progress(InflightState state) {
+  switch (state) {
+    case InflightState::Receiving: return 1;
+    case InflightState::Deciding: return 2;
+    case InflightState::Held: return 3;
+    case InflightState::Emulating: return 4;
+    case InflightState::Emulated: return 5;
+    case InflightState::Free: break;
+  }
+  return 0;
+}
+
+InflightState state_of(const InflightSlot& slot) {
+  return static_cast<InflightState>(slot.state.load(std::memory_order_acquire));
+}
+
+void free_slot(InflightSlot& slot) {
+  slot.state.store(static_cast<uint32_t>(InflightState::Free), std::memory_order_release);
+}
+
 }  // namespace
+
+std::vector<InflightSlot*> calls_to_recover(std::span<InflightRing* const> rings) {
+  // By (listener, notification id): the kernel never gives one listener's two calls the same id.
+  std::map<std::pair<uint64_t, uint64_t>, InflightSlot*> calls;
+  for (InflightRing* ring : rings) {
+    for (size_t i = 0; i < ring->slot_count(); ++i) {
+      InflightSlot& slot = ring->slot(i);
+      const InflightState state = state_of(slot);
+      if (progress(state) == 0) continue;  // free, or a state no daemon writes
+      if (slot.notification.id == 0) {
+        free_slot(slot);  // a RECV that received nothing
+        continue;
+      }
+      auto [it, first] = calls.try_emplace({slot.listener_key, slot.notification.id}, &slot);
+      if (first) continue;
+      InflightSlot* behind = &slot;
+      if (progress(state) > progress(state_of(*it->second))) std::swap(behind, it->second);
+      free_slot(*behind);
+    }
+  }
+  std::vector<InflightSlot*> slots;
+  slots.reserve(calls.size());
+  for (const auto& [_, slot] : calls) slots.push_back(slot);
+  return slots;
+}
 
 std::expected<InflightRing, std::string> InflightRing::create(size_t loops) {
   UniqueFd fd(memfd_create("tollgate-inflight", MFD_CLOEXEC | MFD_ALLOW_SEALING));

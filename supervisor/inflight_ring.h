@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <expected>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,13 @@ class InflightRing {
   InflightSlot* base_ = nullptr;
   size_t slots_ = 0;
 };
+
+// The calls left in the records of daemons that died (or were upgraded), each once. One call can be in two
+// slots at a time: the hot slot and the pending slot it moves to (keep_pending), or an older daemon's record
+// and the record of the daemon that was taking it over when it died too. Of those the one furthest along
+// wins, so that an emulation that may have acted fails closed rather than being decided and done again; the
+// other slots, and Receiving slots into which nothing was received, are freed.
+std::vector<InflightSlot*> calls_to_recover(std::span<InflightRing* const> rings);
 
 // One serving loop's range of a ring.
 class LoopInflight {

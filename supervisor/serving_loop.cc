@@ -434,10 +434,6 @@ void ServingLoop::recover(std::shared_ptr<const std::vector<InflightSlot*>> slot
       const auto state = static_cast<InflightState>(slot->state.load(std::memory_order_acquire));
       auto it = by_key.find(slot->listener_key);
       if (state == InflightState::Free || it == by_key.end()) continue;
-      if (state == InflightState::Receiving && slot->notification.id == 0) {
-        slot->state.store(static_cast<uint32_t>(InflightState::Free), std::memory_order_release);
-        continue;  // nothing was received
-      }
       Listener& listener = *it->second;
       const seccomp_notif req = slot->notification;
       // Answered just before the old daemon died, or its caller left: nothing to do.

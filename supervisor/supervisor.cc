@@ -67,11 +67,8 @@ void Supervisor::set_keeper(ListenerKeeper* keeper, InflightRing& ring) {
   for (size_t i = 0; i < loops_.size(); ++i) loops_[i]->record_inflight(&ring.slot(i * per_loop), per_loop);
 }
 
-void Supervisor::recover(InflightRing& old, std::function<void(size_t handled)> done) {
-  auto slots = std::make_shared<std::vector<InflightSlot*>>();
-  for (size_t i = 0; i < old.slot_count(); ++i)
-    if (old.slot(i).state.load(std::memory_order_acquire) != static_cast<uint32_t>(InflightState::Free))
-      slots->push_back(&old.slot(i));
+void Supervisor::recover(std::span<InflightRing* const> old, std::function<void(size_t handled)> done) {
+  auto slots = std::make_shared<const std::vector<InflightSlot*>>(calls_to_recover(old));
   struct Tally {
     size_t loops_left;
     size_t handled = 0;

@@ -12,6 +12,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -56,10 +57,11 @@ class Supervisor {
   // Before the first listener: every listener added is kept by `keeper` (under its key) and every call
   // recorded in `ring` until answered, so that a daemon started after this one dies can finish them.
   void set_keeper(ListenerKeeper* keeper, InflightRing& ring);
-  // Main loop, after the listeners an earlier daemon served were added again: finishes the calls it left
-  // in `old` (ServingLoop::recover). `done` runs on the main loop with the number of calls answered or held
-  // again.
-  void recover(InflightRing& old, std::function<void(size_t handled)> done);
+  // Main loop, after the listeners earlier daemons served were added again: finishes the calls they left
+  // in `old`, every record the keeper still holds, each call once (calls_to_recover, then
+  // ServingLoop::recover). The rings must outlive `done`, which runs on the main loop with the number of
+  // calls answered or held again.
+  void recover(std::span<InflightRing* const> old, std::function<void(size_t handled)> done);
   // Any thread: every loop stops receiving calls, or starts again (ctl upgrade). Calls wait meanwhile.
   // `done` runs on the main loop once every loop has done so.
   void set_receiving(bool receiving, std::function<void()> done = {});

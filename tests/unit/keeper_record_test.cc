@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "core/oci_state.h"
 #include "supervisor/inflight_ring.h"
 #include "supervisor/keeper/keeper_channel.h"
@@ -58,6 +60,92 @@ TEST(InflightRing, WhenEveryPendingSlotIsTakenTheCallGoesUnrecorded) {
   EXPECT_EQ(loop.keep_pending(InflightState::Emulating), nullptr);
   loop.release(a);
   EXPECT_EQ(loop.keep_pending(InflightState::Emulating), a);
+}
+
+seccomp_notif notification(uint64_t id) {
+  seccomp_notif n{};
+  n.id = id;
+  return n;
+}
+
+InflightState state_of(const InflightSlot* slot) { return static_cast<InflightState>(slot->state.load()); }
+
+// A daemon killed between keep_pending and decided() leaves a call in its hot slot (Deciding) and in a
+// pending slot (Emulating): recovered once, as the emulation that may have acted, never decided again.
+TEST(InflightRing, ACallInTheHotSlotAndAPendingSlotIsRecoveredOnceAsTheFurtherAlong) {
+  auto ring = InflightRing::create(1);
+  ASSERT_TRUE(ring);
+  LoopInflight loop(&ring->slot(0), InflightRing::kSlotsPerLoop);
+  loop.deciding(5, notification(77), 1000);
+  InflightSlot* emulating = loop.keep_pending(InflightState::Emulating);
+  ASSERT_NE(emulating, nullptr);
+
+  InflightRing* rings[] = {&*ring};
+  const std::vector<InflightSlot*> calls = calls_to_recover(rings);
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0], emulating);
+  EXPECT_EQ(state_of(&ring->slot(0)), InflightState::Free);  // the hot slot's copy
+}
+
+// A daemon killed while it took calls over leaves them in its own record and in its predecessor's: each is
+// recovered once, whichever record comes first, and the copies are freed.
+TEST(InflightRing, ACallInTwoDaemonsRecordsIsRecoveredOnce) {
+  auto older = InflightRing::create(1);
+  auto newer = InflightRing::create(1);
+  ASSERT_TRUE(older && newer);
+  LoopInflight old_loop(&older->slot(0), InflightRing::kSlotsPerLoop);
+  LoopInflight new_loop(&newer->slot(0), InflightRing::kSlotsPerLoop);
+  old_loop.deciding(5, notification(77), 1000);
+  InflightSlot* held_before = old_loop.keep_pending(InflightState::Held);
+  old_loop.decided();
+  old_loop.deciding(5, notification(78), 1000);  // answered from the slot: emulated, about to be sent
+  InflightSlot* emulated = old_loop.keep_pending(InflightState::Emulating);
+  LoopInflight::emulated(emulated, 0, 0);
+  old_loop.decided();
+  new_loop.deciding(5, notification(77), 1000);  // holding 77 again
+  InflightSlot* held_again = new_loop.keep_pending(InflightState::Held);
+  new_loop.decided();
+  new_loop.deciding(5, notification(78), 1000);  // about to send 78's answer when it died
+
+  for (bool newer_first : {false, true}) {
+    SCOPED_TRACE(newer_first ? "newer record first" : "older record first");
+    // Each pass starts from the slots as the dead daemons left them.
+    held_before->state = static_cast<uint32_t>(InflightState::Held);
+    held_again->state = static_cast<uint32_t>(InflightState::Held);
+    emulated->state = static_cast<uint32_t>(InflightState::Emulated);
+    newer->slot(0).state = static_cast<uint32_t>(InflightState::Deciding);
+    InflightRing* rings[] = {newer_first ? &*newer : &*older, newer_first ? &*older : &*newer};
+    const std::vector<InflightSlot*> calls = calls_to_recover(rings);
+    ASSERT_EQ(calls.size(), 2u);
+    std::map<uint64_t, InflightSlot*> by_id;
+    for (InflightSlot* slot : calls) by_id[slot->notification.id] = slot;
+    ASSERT_TRUE(by_id.contains(77) && by_id.contains(78));
+    EXPECT_EQ(state_of(by_id[77]), InflightState::Held);
+    EXPECT_EQ(by_id[78], emulated);  // its answer is sent, not decided again from the hot slot
+    EXPECT_EQ(state_of(&newer->slot(0)), InflightState::Free);
+    size_t held_left = 0;
+    for (InflightSlot* s : {held_before, held_again}) held_left += state_of(s) == InflightState::Held;
+    EXPECT_EQ(held_left, 1u);
+  }
+}
+
+// Calls are one call only on the same listener: another listener's call with the same id is its own, and a
+// RECV into which nothing was received is no call at all.
+TEST(InflightRing, RecoveryKeepsOtherListenersCallsAndFreesEmptyReceives) {
+  auto ring = InflightRing::create(2);
+  ASSERT_TRUE(ring);
+  LoopInflight first(&ring->slot(0), InflightRing::kSlotsPerLoop);
+  LoopInflight second(&ring->slot(InflightRing::kSlotsPerLoop), InflightRing::kSlotsPerLoop);
+  first.deciding(5, notification(77), 1000);
+  first.keep_pending(InflightState::Held);
+  first.receiving(5);  // nothing arrived before the kill
+  second.deciding(6, notification(77), 1000);
+
+  InflightRing* rings[] = {&*ring};
+  const std::vector<InflightSlot*> calls = calls_to_recover(rings);
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_NE(calls[0]->listener_key, calls[1]->listener_key);
+  EXPECT_EQ(state_of(&ring->slot(0)), InflightState::Free);
 }
 
 TEST(InflightRing, AMemfdOfTheWrongSizeOrUnsealedIsRefused) {
