@@ -116,7 +116,8 @@ class HostileHandover : public ::testing::Test {
     EXPECT_TRUE(daemon_->alive()) << daemon_->stderr_text();
     ProcessResult r =
         run_process({kTollgate, "run", "-q", "--supervisor", daemon_->socket(), "--", kProbe, "reboot"});
-    EXPECT_NE(r.out.find("reboot: ret=-1 errno=EPERM"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("reboot: ret=-1 errno=EPERM"), std::string::npos)
+        << "status " << r.status << "\n" << r.out << r.err << "daemon:\n" << daemon_->stderr_text();
     EXPECT_TRUE(eventually([&] { return count_open_fds(daemon_->pid()) == baseline_; }))
         << count_open_fds(daemon_->pid()) << " fds, baseline " << baseline_;
   }
