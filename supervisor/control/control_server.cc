@@ -63,7 +63,7 @@ class ControlConnection final : public SocketConnection {
   }
 
   // Sends a last line, then hangs up once it is written.
-  void refuse(const std::string& why) override {
+  void refuse(const std::string& why) {
     if (closing_) return;
     spdlog::warn("control connection refused: {}", why);
     send_line(line_of(error_body(why)));
@@ -294,7 +294,8 @@ std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::start(
                               .group = group,
                               .connections_per_uid = limits.connections_per_uid,
                               .connections_per_trusted_uid = limits.connections_per_uid,
-                              .name = "control"};
+                              .name = "control",
+                              .refusal_text = [](const std::string& why) { return line_of(error_body(why)); }};
   auto check = [raw](int fd, const ucred& peer) { return raw->refusal_for(fd, peer); };
   auto make = [raw](UniqueFd fd, const ucred& peer) -> std::unique_ptr<SocketConnection> {
     auto connection = std::make_unique<ControlConnection>(*raw, peer);

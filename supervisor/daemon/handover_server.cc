@@ -25,6 +25,13 @@ std::string errno_text(int e) {
   return std::strerror(e);
 }
 
+// Errors may quote what the peer sent or a policy file: not necessarily UTF-8 (json_text keeps it valid).
+std::string answer_line(bool ok, const std::string& error) {
+  nlohmann::json j{{"ok", ok}};
+  if (!ok) j["error"] = error;
+  return json_text(j) + "\n";
+}
+
 bool is_seccomp_listener(int fd) {
   char path[64], target[64] = {};
   std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
@@ -42,9 +49,8 @@ class HandoverConnection final : public SocketConnection {
     timer_.data = this;
   }
 
-  // Already reading since watch(): a refused peer is closed before anything it sent is looked at.
+  // Already reading since watch() (the server refuses a peer before making its connection).
   void start() override {}
-  void refuse(const std::string& why) override { reject(why); }
   void close() override { close(false); }
 
   void watch(uv_loop_t* loop) {
@@ -78,8 +84,8 @@ class HandoverConnection final : public SocketConnection {
 
   void reject(const std::string& why) {
     if (closing_) return;
-    spdlog::warn("handover from pid {} (uid {}) rejected: {}", peer().pid, peer().uid, why);
-    reply(nlohmann::json{{"ok", false}, {"error", why}});
+    server_.log_rejection(peer(), why);
+    answer(answer_line(false, why));
     close(true);
   }
 
@@ -185,7 +191,7 @@ class HandoverConnection final : public SocketConnection {
     if (!envelope) return reject(envelope.error());
     auto accepted = server_.accept_(std::move(*envelope), std::move(fds_[0]), peer());
     if (!accepted) return reject(accepted.error());
-    reply(nlohmann::json{{"ok", true}});
+    answer(answer_line(true, ""));
     close(false);
   }
 
@@ -208,13 +214,11 @@ class HandoverConnection final : public SocketConnection {
     const std::string id = state->state.id;
     auto accepted = server_.oci_accept_(std::move(*state), std::move(listener), peer());
     if (!accepted) return reject("container " + id + ": " + accepted.error());
-    reply(nlohmann::json{{"ok", true}});
+    answer(answer_line(true, ""));
     close(false);
   }
 
-  void reply(const nlohmann::json& j) {
-    // Errors may quote what the peer sent or a policy file: not necessarily UTF-8.
-    std::string line = json_text(j) + "\n";
+  void answer(const std::string& line) {
     // Runtimes close without reading: a failed send is fine.
     (void)send(fd_.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   }
@@ -262,7 +266,8 @@ std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::star
                               .group = std::nullopt,
                               .connections_per_uid = raw->limits_.connections_per_uid,
                               .connections_per_trusted_uid = raw->limits_.connections_per_trusted_uid,
-                              .name = "handover"};
+                              .name = "handover",
+                              .refusal_text = [](const std::string& why) { return answer_line(false, why); }};
   auto check = [raw](int, const ucred& peer) { return raw->refusal_for(peer); };
   auto make = [raw, loop](UniqueFd fd, const ucred& peer) -> std::unique_ptr<SocketConnection> {
     auto connection = std::make_unique<HandoverConnection>(*raw, std::move(fd), peer);
@@ -284,6 +289,15 @@ std::optional<std::string> HandoverServer::refusal_for(const ucred& peer) const 
                            limits_.allowed_uids.end();
   if (allowed) return std::nullopt;
   return "peer uid " + std::to_string(peer.uid) + " may not hand over listeners";
+}
+
+void HandoverServer::log_rejection(const ucred& peer, const std::string& why) {
+  const bool trusted = peer.uid == 0 || peer.uid == geteuid();
+  std::optional<uint64_t> rejections = 1;
+  if (!trusted) rejections = untrusted_rejections_.note(uv_now(socket_->loop()));
+  if (!rejections) return;
+  spdlog::warn("handover from pid {} (uid {}) rejected: {}{}", peer.pid, peer.uid, why,
+               *rejections > 1 ? " (" + std::to_string(*rejections) + " rejected since the last such line)" : "");
 }
 
 void HandoverServer::close() {

@@ -58,7 +58,8 @@ class HandoverServer {
   // Stops accepting and drops open connections; handles finish closing on the next loop iteration.
   void close();
   size_t connection_count() const { return socket_->connection_count(); }
-  uint64_t rejected() const { return rejected_; }
+  // Handovers refused: on accept (the peer, its share, the open-file limit) or for what they sent.
+  uint64_t rejected() const { return socket_->refused() + rejected_; }
   int listening_fd() const { return socket_->listening_fd(); }
   void set_accepting(bool accepting) { socket_->set_accepting(accepting); }
 
@@ -71,11 +72,16 @@ class HandoverServer {
   HandoverServer(AcceptFn accept, HandoverLimits limits)
       : accept_(std::move(accept)), limits_(std::move(limits)) {}
   std::optional<std::string> refusal_for(const ucred& peer) const;
+  // Root's (and the daemon's own uid's) rejections are each logged: they are runtimes and agents to
+  // debug. Other users' go through a RefusalLog: one who sends garbage as fast as it can reconnect
+  // must not fill the log.
+  void log_rejection(const ucred& peer, const std::string& why);
 
   AcceptFn accept_;
   OciAcceptFn oci_accept_;
   HandoverLimits limits_;
   uint64_t rejected_ = 0;
+  RefusalLog untrusted_rejections_{kRefusalLogIntervalMs};
   std::unique_ptr<SocketServer> socket_;
 };
 

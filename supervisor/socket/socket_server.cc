@@ -13,12 +13,12 @@
 namespace tollgate {
 namespace {
 
-// Running out of fds repeats for every waiting peer; one line per this interval says how many.
-constexpr uint64_t kFdRefusalLogIntervalMs = 10000;
-
 constexpr std::string_view kOutOfFds =
-    R"({"ok":false,"error":"the supervisor is at its open-file limit (RLIMIT_NOFILE); try again later"})"
-    "\n";
+    "the supervisor is at its open-file limit (RLIMIT_NOFILE); try again later";
+
+std::string counted(uint64_t refusals) {
+  return refusals > 1 ? " (" + std::to_string(refusals) + " refused since the last such line)" : "";
+}
 
 }  // namespace
 
@@ -29,7 +29,9 @@ SocketServer::SocketServer(uv_loop_t* loop, SocketServerOptions options, UniqueF
       socket_(std::move(socket)),
       check_(std::move(check)),
       make_(std::move(make)),
-      spare_fd_(open("/dev/null", O_RDONLY | O_CLOEXEC)) {
+      spare_fd_(open("/dev/null", O_RDONLY | O_CLOEXEC)),
+      fd_refusals_(kRefusalLogIntervalMs),
+      peer_refusals_(kRefusalLogIntervalMs) {
   poll_.data = this;
 }
 
@@ -116,18 +118,17 @@ bool SocketServer::refuse_for_lack_of_fds(int accept_errno) {
   spare_fd_.reset();
   UniqueFd conn(accept4(socket_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
   const bool refused = conn.valid();
-  if (conn) (void)send(conn.get(), kOutOfFds.data(), kOutOfFds.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (conn) {
+    const std::string text = options_.refusal_text(std::string(kOutOfFds));
+    (void)send(conn.get(), text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
   conn.reset();
   spare_fd_.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!refused) return false;
-  ++fd_refusals_unlogged_;
-  const uint64_t now = uv_now(loop_);
-  if (fd_refusal_logged_ && now - fd_refusal_logged_at_ms_ < kFdRefusalLogIntervalMs) return true;
-  spdlog::error("{} socket: {} connection(s) refused: {} (raise RLIMIT_NOFILE)", options_.name,
-                fd_refusals_unlogged_, std::strerror(accept_errno));
-  fd_refusals_unlogged_ = 0;
-  fd_refusal_logged_ = true;
-  fd_refusal_logged_at_ms_ = now;
+  ++refused_;
+  if (auto refusals = fd_refusals_.note(uv_now(loop_)))
+    spdlog::error("{} socket: {} connection(s) refused: {} (raise RLIMIT_NOFILE)", options_.name, *refusals,
+                  std::strerror(accept_errno));
   return true;
 }
 
@@ -167,18 +168,27 @@ size_t SocketServer::connections_of(uid_t uid) const {
 
 void SocketServer::admit(UniqueFd fd, const ucred& peer) {
   std::optional<std::string> refusal = check_(fd.get(), peer);
+  if (!refusal && connections_of(peer.uid) >= share_of(peer.uid))
+    refusal = "uid " + std::to_string(peer.uid) + " already has " + std::to_string(connections_of(peer.uid)) +
+              " " + options_.name + " connections open (its share)";
+  if (refusal) return refuse(std::move(fd), peer, *refusal);
   auto connection = make_(std::move(fd), peer);
   SocketConnection* raw = connection.get();
   connections_.emplace(raw, std::move(connection));
-  const size_t mine = ++per_uid_[peer.uid];
-  if (refusal) {
-    raw->refuse(*refusal);
-  } else if (mine > share_of(peer.uid)) {
-    raw->refuse("uid " + std::to_string(peer.uid) + " already has " + std::to_string(mine - 1) + " " +
-                options_.name + " connections open (its share)");
-  } else {
-    raw->start();
-  }
+  ++per_uid_[peer.uid];
+  raw->start();
+}
+
+// A refused peer gets no connection object and no loop handles: one send and the close. A peer that
+// reconnects as fast as it is refused then holds up the peers queued behind it in the kernel's backlog
+// (which is first come, first served, whoever they are) for microseconds each, not for a turn of the loop.
+void SocketServer::refuse(UniqueFd fd, const ucred& peer, const std::string& why) {
+  ++refused_;
+  const std::string text = options_.refusal_text(why);
+  (void)send(fd.get(), text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (auto refusals = peer_refusals_.note(uv_now(loop_)))
+    spdlog::warn("{} connection from pid {} (uid {}) refused: {}{}", options_.name, peer.pid, peer.uid, why,
+                 counted(*refusals));
 }
 
 void SocketServer::finished(SocketConnection* connection) {

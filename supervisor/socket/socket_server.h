@@ -17,13 +17,14 @@
 #include <string>
 #include <unordered_map>
 
+#include "supervisor/socket/refusal_log.h"
 #include "tollgate/unique_fd.h"
 
 namespace tollgate {
 
 class SocketServer;
 
-// One accepted connection. The server owns it from accept until it calls `finished` on the server (after its
+// One admitted connection. The server owns it from accept until it calls `finished` on the server (after its
 // handles have closed); the owner must not touch it after that.
 class SocketConnection {
  public:
@@ -35,8 +36,6 @@ class SocketConnection {
   const ucred& peer() const { return peer_; }
   // The peer was admitted: start reading.
   virtual void start() = 0;
-  // The peer was not admitted: tell it why (best effort), then close.
-  virtual void refuse(const std::string& why) = 0;
   // Stop everything; finished() follows once the handles have closed.
   virtual void close() = 0;
 
@@ -56,6 +55,8 @@ struct SocketServerOptions {
   size_t connections_per_trusted_uid = 4096;
   int backlog = 4096;  // the kernel caps it at net.core.somaxconn
   std::string name;    // for log lines and errors: "handover", "control"
+  // The bytes a refused peer is sent, in the owner's protocol, given why it was refused.
+  std::function<std::string(const std::string& why)> refusal_text;
 };
 
 class SocketServer {
@@ -63,7 +64,7 @@ class SocketServer {
   // Why a peer may not connect, or nullopt when it may. `fd` is the accepted connection, for
   // SO_PEERGROUPS and the like.
   using PeerCheck = std::function<std::optional<std::string>(int fd, const ucred& peer)>;
-  // Makes the connection object for an accepted fd; it must be ready to refuse or serve.
+  // Makes the connection object for an admitted peer's fd; start() follows.
   using MakeConnection = std::function<std::unique_ptr<SocketConnection>(UniqueFd fd, const ucred& peer)>;
 
   // Error: a message naming the path.
@@ -88,6 +89,8 @@ class SocketServer {
   void close();
 
   size_t connection_count() const { return connections_.size(); }
+  // Peers refused on accept (not let in, over their share, or at the open-file limit).
+  uint64_t refused() const { return refused_; }
   size_t connections_of(uid_t uid) const;
   uv_loop_t* loop() const { return loop_; }
   template <typename Fn>
@@ -107,6 +110,7 @@ class SocketServer {
   static void on_readable(uv_poll_t* handle, int status, int events);
   void accept_pending();
   void admit(UniqueFd fd, const ucred& peer);
+  void refuse(UniqueFd fd, const ucred& peer, const std::string& why);
   // At the open-file limit: answers one waiting peer with a clear refusal (using the spare fd), and says
   // so in the log at most once per interval. False when there was no peer waiting (or no spare fd).
   bool refuse_for_lack_of_fds(int accept_errno);
@@ -122,9 +126,9 @@ class SocketServer {
   MakeConnection make_;
   // Held open so that, at the open-file limit, one waiting peer can still be accepted and told why.
   UniqueFd spare_fd_;
-  uint64_t fd_refusals_unlogged_ = 0;
-  uint64_t fd_refusal_logged_at_ms_ = 0;
-  bool fd_refusal_logged_ = false;
+  RefusalLog fd_refusals_;
+  RefusalLog peer_refusals_;
+  uint64_t refused_ = 0;
   uv_poll_t poll_{};
   bool poll_open_ = false;
   uv_timer_t resume_{};  // restarts accepting after a pause at the open-file limit
