@@ -3,6 +3,7 @@
 #include <seccomp.h>
 #include <sys/utsname.h>
 
+#include "cli/described_version.h"
 #include "core/install_paths.h"
 #include "supervisor/decide/policy_source.h"
 #include "supervisor/notify_features.h"
