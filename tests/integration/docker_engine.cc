@@ -36,8 +36,11 @@ DockerEngine::DockerEngine(const std::vector<std::string>& runtimes,
                            const std::vector<std::string>& environment) {
   const std::string root = dir_.path().string();
   host_ = "unix://" + root + "/docker.sock";
-  // env(1) execs dockerd in its own place: the pid stopped at the end is dockerd's.
-  std::vector<std::string> argv = {"/usr/bin/env"};
+  // env(1) execs dockerd in its own place: the pid stopped at the end is dockerd's. The containerd dockerd
+  // starts writes its goroutine dump (containerd.PID.stacks.log) to TMPDIR when dockerd gives up waiting
+  // for it to stop: into the test's directory, not the host's /tmp.
+  std::filesystem::create_directories(root + "/tmp");
+  std::vector<std::string> argv = {"/usr/bin/env", "TMPDIR=" + root + "/tmp"};
   argv.insert(argv.end(), environment.begin(), environment.end());
   argv.insert(argv.end(), {kDockerd, "--data-root=" + root + "/data", "--exec-root=" + root + "/exec",
                                    "--pidfile=" + root + "/dockerd.pid", "--host=" + host_,
