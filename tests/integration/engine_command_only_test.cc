@@ -69,8 +69,8 @@ TEST_F(DockerCommandOnly, StoryFourALearnedProfileTooTightForRuncStartsTheComman
   const std::string profile = "seccomp=" + shim_->learned_profile();
   // Without a mode the shim changes nothing: runc fails under the profile before the command.
   ProcessResult plain = run({"--security-opt", profile}, {"/bin/tg_probe", "getpid"});
-  EXPECT_NE(plain.status, 0);
-  EXPECT_EQ(plain.out, "");
+  EXPECT_NE(plain.status, 0) << plain.out << plain.err;
+  EXPECT_EQ(plain.out, "") << plain.err;
   EXPECT_NE(plain.err.find("operation not permitted"), std::string::npos) << plain.err;
   RecordProperty("docker_run_without_mode", plain.err);  // docs/command-only.md quotes it
 
@@ -83,7 +83,8 @@ TEST_F(DockerCommandOnly, StoryFourALearnedProfileTooTightForRuncStartsTheComman
   EXPECT_EQ(denied.status, 0) << denied.err;
   EXPECT_EQ(denied.out, "add_key: ret=-1 errno=EPERM\n") << denied.err;
   // The engine deleted the containers through the shim, which removed their filters.
-  EXPECT_TRUE(eventually([&] { return files_in(shim_->command_only_dir()) == 0; }));
+  EXPECT_TRUE(eventually([&] { return files_in(shim_->command_only_dir()) == 0; }))
+      << files_in(shim_->command_only_dir()) << " filter file(s) left in " << shim_->command_only_dir();
 }
 
 TEST_F(DockerCommandOnly, ANotifyProfileIsRefusedWithTheReasonInDockerRunsError) {
