@@ -67,11 +67,16 @@ class DockerCommandOnly : public ::testing::Test {
 
 TEST_F(DockerCommandOnly, StoryFourALearnedProfileTooTightForRuncStartsTheCommandAndStillDenies) {
   const std::string profile = "seccomp=" + shim_->learned_profile();
-  // Without a mode the shim changes nothing: runc fails under the profile before the command.
+  // Without a mode the shim changes nothing: runc fails under the profile before the command. Which of
+  // runc's calls meets the profile first is a race: usually the close of its fds before the exec
+  // ("operation not permitted"), but sometimes a futex wake-up in runc's Go runtime, which then dies
+  // ("futexwakeup ... returned -1") and Docker reports "cannot start a stopped process".
   ProcessResult plain = run({"--security-opt", profile}, {"/bin/tg_probe", "getpid"});
   EXPECT_NE(plain.status, 0) << plain.out << plain.err;
   EXPECT_EQ(plain.out, "") << plain.err;
-  EXPECT_NE(plain.err.find("operation not permitted"), std::string::npos) << plain.err;
+  EXPECT_TRUE(plain.err.find("operation not permitted") != std::string::npos ||
+              plain.err.find("cannot start a stopped process") != std::string::npos)
+      << plain.err;
   RecordProperty("docker_run_without_mode", plain.err);  // docs/command-only.md quotes it
 
   const std::vector<std::string> command_only = {"-e", "TOLLGATE_MODE=command-only", "--security-opt", profile};
