@@ -312,7 +312,7 @@ std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::start(
 }
 
 std::optional<std::string> ControlServer::refusal_for(int fd, const ucred& peer) const {
-  if (peer.uid == 0 || peer.uid == geteuid()) return std::nullopt;
+  if (is_trusted_peer(peer)) return std::nullopt;
   const std::string refused = "uid " + std::to_string(peer.uid) + " is not allowed on the control socket";
   if (!group_) return refused;
   if (peer.gid == *group_) return std::nullopt;

@@ -15,10 +15,6 @@ constexpr std::string_view kPolicyMetadataKey = "policy";
 
 }  // namespace
 
-bool is_trusted_peer(const ucred& peer) {
-  return peer.uid == 0 || peer.uid == geteuid();
-}
-
 bool runs_as(pid_t pid, uid_t uid) {
   if (pid <= 1) return false;
   auto creds = read_caller_credentials(pid);

@@ -14,14 +14,13 @@
 
 #include "supervisor/decide/policy_source.h"
 #include "supervisor/decide/shared_deciders.h"
+#include "supervisor/socket/socket_server.h"  // is_trusted_peer
 #include "supervisor/supervisor.h"
 #include "tollgate/envelope.h"
 #include "tollgate/unique_fd.h"
 
 namespace tollgate {
 
-// Root and the daemon's own user.
-bool is_trusted_peer(const ucred& peer);
 // `pid` exists, is not init, and runs as `uid` (effective uid, as our user namespace sees it).
 bool runs_as(pid_t pid, uid_t uid);
 

@@ -284,7 +284,7 @@ std::expected<std::unique_ptr<HandoverServer>, std::string> HandoverServer::star
 HandoverServer::~HandoverServer() = default;
 
 std::optional<std::string> HandoverServer::refusal_for(const ucred& peer) const {
-  const bool allowed = peer.uid == 0 || peer.uid == geteuid() ||
+  const bool allowed = is_trusted_peer(peer) ||
                        std::find(limits_.allowed_uids.begin(), limits_.allowed_uids.end(), peer.uid) !=
                            limits_.allowed_uids.end();
   if (allowed) return std::nullopt;
@@ -292,12 +292,11 @@ std::optional<std::string> HandoverServer::refusal_for(const ucred& peer) const 
 }
 
 void HandoverServer::log_rejection(const ucred& peer, const std::string& why) {
-  const bool trusted = peer.uid == 0 || peer.uid == geteuid();
   std::optional<uint64_t> rejections = 1;
-  if (!trusted) rejections = untrusted_rejections_.note(uv_now(socket_->loop()));
+  if (!is_trusted_peer(peer)) rejections = untrusted_rejections_.note(uv_now(socket_->loop()));
   if (!rejections) return;
   spdlog::warn("handover from pid {} (uid {}) rejected: {}{}", peer.pid, peer.uid, why,
-               *rejections > 1 ? " (" + std::to_string(*rejections) + " rejected since the last such line)" : "");
+               RefusalLog::counted(*rejections, "rejected"));
 }
 
 void HandoverServer::close() {

@@ -11,4 +11,9 @@ std::optional<uint64_t> RefusalLog::note(uint64_t now_ms) {
   return stands_for;
 }
 
+std::string RefusalLog::counted(uint64_t refusals, std::string_view verb) {
+  if (refusals <= 1) return "";
+  return " (" + std::to_string(refusals) + " " + std::string(verb) + " since the last such line)";
+}
+
 }  // namespace tollgate

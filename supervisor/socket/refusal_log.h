@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 
 namespace tollgate {
 
@@ -18,6 +20,8 @@ class RefusalLog {
   // Counts one refusal at `now_ms` (a monotonic clock in milliseconds). When a line is due, returns how
   // many refusals it stands for: this one and those not logged since the last line.
   std::optional<uint64_t> note(uint64_t now_ms);
+  // What a line appends for the count note() returned: "" for 1, else " (N <verb> since the last such line)".
+  static std::string counted(uint64_t refusals, std::string_view verb);
 
  private:
   uint64_t interval_ms_;

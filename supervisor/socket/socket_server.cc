@@ -16,10 +16,6 @@ namespace {
 constexpr std::string_view kOutOfFds =
     "the supervisor is at its open-file limit (RLIMIT_NOFILE); try again later";
 
-std::string counted(uint64_t refusals) {
-  return refusals > 1 ? " (" + std::to_string(refusals) + " refused since the last such line)" : "";
-}
-
 }  // namespace
 
 SocketServer::SocketServer(uv_loop_t* loop, SocketServerOptions options, UniqueFd socket, PeerCheck check,
@@ -156,9 +152,12 @@ void SocketServer::on_resume(uv_timer_t* timer) {
   uv_poll_start(&self->poll_, UV_READABLE, &SocketServer::on_readable);
 }
 
-size_t SocketServer::share_of(uid_t uid) const {
-  const bool trusted = uid == 0 || uid == geteuid();
-  return trusted ? options_.connections_per_trusted_uid : options_.connections_per_uid;
+bool is_trusted_peer(const ucred& peer) {
+  return peer.uid == 0 || peer.uid == geteuid();
+}
+
+size_t SocketServer::share_of(const ucred& peer) const {
+  return is_trusted_peer(peer) ? options_.connections_per_trusted_uid : options_.connections_per_uid;
 }
 
 size_t SocketServer::connections_of(uid_t uid) const {
@@ -168,7 +167,7 @@ size_t SocketServer::connections_of(uid_t uid) const {
 
 void SocketServer::admit(UniqueFd fd, const ucred& peer) {
   std::optional<std::string> refusal = check_(fd.get(), peer);
-  if (!refusal && connections_of(peer.uid) >= share_of(peer.uid))
+  if (!refusal && connections_of(peer.uid) >= share_of(peer))
     refusal = "uid " + std::to_string(peer.uid) + " already has " + std::to_string(connections_of(peer.uid)) +
               " " + options_.name + " connections open (its share)";
   if (refusal) return refuse(std::move(fd), peer, *refusal);
@@ -188,7 +187,7 @@ void SocketServer::refuse(UniqueFd fd, const ucred& peer, const std::string& why
   (void)send(fd.get(), text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   if (auto refusals = peer_refusals_.note(uv_now(loop_)))
     spdlog::warn("{} connection from pid {} (uid {}) refused: {}{}", options_.name, peer.pid, peer.uid, why,
-                 counted(*refusals));
+                 RefusalLog::counted(*refusals, "refused"));
 }
 
 void SocketServer::finished(SocketConnection* connection) {

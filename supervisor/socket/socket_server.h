@@ -24,6 +24,9 @@ namespace tollgate {
 
 class SocketServer;
 
+// Root and the daemon's own uid: the larger share of connections, and their refusals each logged.
+bool is_trusted_peer(const ucred& peer);
+
 // One admitted connection. The server owns it from accept until it calls `finished` on the server (after its
 // handles have closed); the owner must not touch it after that.
 class SocketConnection {
@@ -114,7 +117,7 @@ class SocketServer {
   // At the open-file limit: answers one waiting peer with a clear refusal (using the spare fd), and says
   // so in the log at most once per interval. False when there was no peer waiting (or no spare fd).
   bool refuse_for_lack_of_fds(int accept_errno);
-  size_t share_of(uid_t uid) const;
+  size_t share_of(const ucred& peer) const;
   void pause_accepting();
   static void on_resume(uv_timer_t* timer);
 
